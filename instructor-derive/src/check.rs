@@ -1,0 +1,153 @@
+//! Rules that span several attributes or fields, checked on the resolved model
+//! before any code is generated. One function per rule.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::Span;
+
+use crate::attr::field::ConstraintSpec;
+use crate::attr::{NumLit, Spanned};
+use crate::ctxt::Ctxt;
+use crate::model::{Container, Data, Field};
+
+pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
+    check_tool_name(cx, cont);
+    check_no_lifetimes(cx, cont);
+    check_partial_only_on_structs(cx, cont);
+    match &cont.data {
+        Data::Struct(fields) => {
+            check_unique_wire_names(cx, fields.iter().filter(|f| !f.skipped).flat_map(field_names), "field");
+            fields.iter().for_each(|f| check_field(cx, f));
+        }
+        Data::Newtype(field) => check_field(cx, field),
+        Data::Enum(variants, _) => {
+            let names = variants
+                .iter()
+                .filter(|v| !v.skipped)
+                .map(|v| (v.wire_name.clone(), v.wire_span));
+            check_unique_wire_names(cx, names, "variant");
+            for variant in variants {
+                check_unique_wire_names(cx, variant.fields.iter().filter(|f| !f.skipped).flat_map(field_names), "field");
+                variant.fields.iter().for_each(|f| check_field(cx, f));
+            }
+        }
+    }
+}
+
+/// Tool names must match `^[a-zA-Z0-9_-]{1,64}$` (OpenAI, Anthropic and Gemini all
+/// reject anything else with a 400 at request time).
+fn check_tool_name(cx: &Ctxt, cont: &Container<'_>) {
+    let name = &cont.name;
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !valid {
+        let what = if cont.name_is_explicit { "`name`" } else { "the type name (used as the tool name)" };
+        cx.syn_error(syn::Error::new(
+            cont.name_span,
+            format!("{what} \"{name}\" is not a valid tool name: it must match ^[a-zA-Z0-9_-]{{1,64}}$"),
+        ));
+    }
+}
+
+/// A response model is deserialized into owned data; borrowing is not possible.
+fn check_no_lifetimes(cx: &Ctxt, cont: &Container<'_>) {
+    if let Some(lt) = cont.input.generics.lifetimes().next() {
+        cx.error_spanned_by(lt, "`Instruct` types cannot have lifetime parameters: response models own their data (use String instead of &str)");
+    }
+}
+
+/// Enums appear in partial values once complete; they have no twin to configure.
+fn check_partial_only_on_structs(cx: &Ctxt, cont: &Container<'_>) {
+    if let (Data::Enum(..), Some(span)) = (&cont.data, cont.partial_span) {
+        cx.syn_error(syn::Error::new(span, "`partial(...)` applies to structs: enums have no partial twin (they appear once complete)"));
+    }
+}
+
+fn field_names(field: &Field<'_>) -> Vec<(String, Span)> {
+    let mut names = vec![(field.wire_name.clone(), field.wire_span)];
+    names.extend(field.aliases.iter().map(|a| (a.clone(), field.wire_span)));
+    names
+}
+
+/// Two fields (or variants) with the same name on the wire after `rename`,
+/// `rename_all` and `alias`: the schema would describe one and serde would read
+/// either, so the model's answer would be ambiguous.
+fn check_unique_wire_names(cx: &Ctxt, names: impl Iterator<Item = (String, Span)>, what: &str) {
+    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    for (name, span) in names {
+        if seen.contains_key(&name) {
+            cx.syn_error(syn::Error::new(
+                span,
+                format!("duplicate {what} name \"{name}\" on the wire (after serde renames); each {what} needs its own name"),
+            ));
+        } else {
+            seen.insert(name, span);
+        }
+    }
+}
+
+fn check_field(cx: &Ctxt, field: &Field<'_>) {
+    check_bounds_order(cx, &field.constraints);
+    check_constraints_apply(cx, field);
+}
+
+/// Constraints on a flattened or skipped field would never reach the schema or
+/// never be checked.
+fn check_constraints_apply(cx: &Ctxt, field: &Field<'_>) {
+    let Some(first) = field.constraints.first() else { return };
+    if field.flatten {
+        cx.syn_error(syn::Error::new(first.key, "constraints cannot be put on a `#[serde(flatten)]` field; put them on the inner type's fields"));
+    } else if field.skipped {
+        cx.syn_error(syn::Error::new(first.key, "this field is skipped by serde, so its constraints would never be checked"));
+    }
+}
+
+/// A lower bound above the upper bound accepts nothing: the model could never
+/// produce a valid answer.
+fn check_bounds_order(cx: &Ctxt, constraints: &[Spanned<ConstraintSpec>]) {
+    for lower in constraints {
+        let Some((group, false, lo)) = bound(&lower.value) else { continue };
+        let upper = constraints
+            .iter()
+            .find_map(|c| match bound(&c.value) {
+                Some((g, true, hi)) if g == group => Some((c, hi)),
+                _ => None,
+            });
+        let Some((upper, hi)) = upper else { continue };
+        let exclusive = group == "exclusive bounds";
+        let empty = if exclusive { lo.as_f64() >= hi.as_f64() } else { lo.as_f64() > hi.as_f64() };
+        if empty {
+            let message = format!(
+                "{group}: the minimum ({}) is above the maximum ({}), so no value is valid",
+                show(lo),
+                show(hi)
+            );
+            cx.error_spanned_by(&lower.value_tokens, &message);
+            cx.error_spanned_by(&upper.value_tokens, message);
+        }
+    }
+}
+
+/// A bound's group, whether it is the upper one, and its value.
+fn bound(c: &ConstraintSpec) -> Option<(&'static str, bool, NumLit)> {
+    let count = |n: &u64| NumLit::Int(i128::from(*n));
+    match c {
+        ConstraintSpec::Minimum(n) => Some(("range", false, *n)),
+        ConstraintSpec::Maximum(n) => Some(("range", true, *n)),
+        ConstraintSpec::ExclusiveMinimum(n) => Some(("exclusive bounds", false, *n)),
+        ConstraintSpec::ExclusiveMaximum(n) => Some(("exclusive bounds", true, *n)),
+        ConstraintSpec::MinLength(n) => Some(("length", false, count(n))),
+        ConstraintSpec::MaxLength(n) => Some(("length", true, count(n))),
+        ConstraintSpec::MinItems(n) => Some(("item count", false, count(n))),
+        ConstraintSpec::MaxItems(n) => Some(("item count", true, count(n))),
+        _ => None,
+    }
+}
+
+fn show(n: NumLit) -> String {
+    match n {
+        NumLit::Int(i) => i.to_string(),
+        NumLit::Float(f) => f.to_string(),
+    }
+}

@@ -1,0 +1,99 @@
+//! The partial twin `Partial<Name>`: every field optional, nested types replaced by
+//! their twins, deserializable from any prefix-completed JSON object (a field whose
+//! value does not fit yet reads as absent instead of failing the whole twin).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::Generics;
+
+use crate::model::{Container, Data, Field};
+
+pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -> TokenStream {
+    let Data::Struct(fields) = &cont.data else {
+        return TokenStream::new();
+    };
+    let fields: Vec<&Field<'_>> = fields.iter().filter(|f| !f.skipped).collect();
+    let ident = &cont.partial_ident;
+    let original = &cont.ident;
+    let vis = &cont.input.vis;
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let params = &generics.params;
+    let serde_crate = format!("{}::serde", p).replace(' ', "");
+    let none_check = format!("{}::Option::is_none", p).replace(' ', "");
+    let lenient = format!("{}::partial_field", p).replace(' ', "");
+    let doc = format!(
+        "The partial twin of [`{original}`]: every field optional, as received so far while streaming."
+    );
+
+    let defs = fields.iter().map(|f| {
+        let ty = f.ty;
+        let member = &f.member;
+        let field_vis = f.vis;
+        if f.flatten {
+            return quote! {
+                #[serde(flatten)]
+                #field_vis #member: <#ty as #p::Instruct>::Partial,
+            };
+        }
+        let name = &f.wire_name;
+        let aliases = &f.aliases;
+        quote! {
+            #[serde(rename = #name, #(alias = #aliases,)* default, skip_serializing_if = #none_check, deserialize_with = #lenient)]
+            #field_vis #member: #p::Option<<#ty as #p::Instruct>::PartialField>,
+        }
+    });
+    let members: Vec<_> = fields.iter().map(|f| &f.member).collect();
+    let names: Vec<String> = fields.iter().map(|f| f.member_name()).collect();
+    let derives = &cont.partial_derives;
+    let extra_derives = (!derives.is_empty()).then(|| quote!(#[derive(#(#derives),*)]));
+
+    quote! {
+        #[doc = #doc]
+        #[derive(#p::serde::Serialize, #p::serde::Deserialize)]
+        #extra_derives
+        #[serde(crate = #serde_crate, bound(serialize = "", deserialize = ""))]
+        #vis struct #ident <#params> #where_clause {
+            #(#defs)*
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #p::Default for #ident #ty_generics #where_clause {
+            fn default() -> Self {
+                Self { #(#members: #p::Default::default(),)* }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #p::Clone for #ident #ty_generics #where_clause {
+            fn clone(&self) -> Self {
+                Self { #(#members: #p::Clone::clone(&self.#members),)* }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #p::fmt::Debug for #ident #ty_generics #where_clause {
+            fn fmt(&self, f: &mut #p::fmt::Formatter<'_>) -> #p::fmt::Result {
+                f.debug_struct(stringify!(#ident))
+                    #(.field(#names, &self.#members))*
+                    .finish()
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics ::core::cmp::PartialEq for #ident #ty_generics #where_clause {
+            fn eq(&self, other: &Self) -> bool {
+                true #(&& self.#members == other.#members)*
+            }
+        }
+    }
+}
+
+impl Field<'_> {
+    /// The field's Rust name, for `Debug`.
+    pub(crate) fn member_name(&self) -> String {
+        match &self.member {
+            syn::Member::Named(ident) => ident.to_string().trim_start_matches("r#").to_owned(),
+            syn::Member::Unnamed(index) => index.index.to_string(),
+        }
+    }
+}
