@@ -36,7 +36,7 @@
 //! - `chrono`, `uuid`, `url`: `Instruct` for those crates' types.
 
 pub use instructor_core::{
-    Instruct, Maybe, MapKey, PartialMaybe, PartialValue, Schema, SchemaGenerator, ToolDefinition,
+    Instruct, MapKey, Maybe, PartialMaybe, PartialValue, Schema, SchemaGenerator, ToolDefinition,
     ValidationContext, ValidationError, ValidationErrors, Validator,
 };
 pub use instructor_derive::Instruct;

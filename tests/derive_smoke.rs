@@ -21,12 +21,26 @@ struct Address {
 
 #[test]
 fn smoke() {
-    println!("{}", serde_json::to_string_pretty(User::json_schema()).unwrap());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(User::json_schema()).unwrap()
+    );
     println!("{}", serde_json::to_string_pretty(User::tool()).unwrap());
-    let u = User { name: "x".into(), age: 200, phone_number: Some("abc".into()), addresses: vec![Address{city:"Paris".into()}, Address{city:"X".into()}] };
+    let u = User {
+        name: "x".into(),
+        age: 200,
+        phone_number: Some("abc".into()),
+        addresses: vec![
+            Address {
+                city: "Paris".into(),
+            },
+            Address { city: "X".into() },
+        ],
+    };
     let e = u.validate(&ValidationContext::empty()).unwrap_err();
     println!("{e}");
-    let p: PartialUser = serde_json::from_str(r#"{"name":"Ja","addresses":[{"city":"P"}]}"#).unwrap();
+    let p: PartialUser =
+        serde_json::from_str(r#"{"name":"Ja","addresses":[{"city":"P"}]}"#).unwrap();
     println!("{p:?}");
     assert_eq!(e.len(), 3);
 }

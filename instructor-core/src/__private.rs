@@ -171,7 +171,10 @@ pub fn field_schema<T: Instruct>(
         schema.insert("description", d);
     }
     if !examples.is_empty() {
-        schema.insert("examples", examples.iter().map(|e| json(e)).collect::<Vec<_>>());
+        schema.insert(
+            "examples",
+            examples.iter().map(|e| json(e)).collect::<Vec<_>>(),
+        );
     }
     schema
 }
@@ -184,7 +187,10 @@ pub fn enum_schema(description: Option<Cow<'static, str>>, mut branches: Vec<Sch
         let mut s = Schema::any();
         s.insert(
             "anyOf",
-            branches.into_iter().map(Schema::into_value).collect::<Vec<_>>(),
+            branches
+                .into_iter()
+                .map(Schema::into_value)
+                .collect::<Vec<_>>(),
         );
         s
     };
@@ -250,7 +256,13 @@ pub fn internal_newtype_variant<T: Instruct>(
 pub fn tuple_schema(items: Vec<Schema>) -> Schema {
     let n = items.len();
     let mut s = Schema::of_type("array");
-    s.insert("prefixItems", items.into_iter().map(Schema::into_value).collect::<Vec<_>>());
+    s.insert(
+        "prefixItems",
+        items
+            .into_iter()
+            .map(Schema::into_value)
+            .collect::<Vec<_>>(),
+    );
     s.insert("items", false);
     s.insert("minItems", n);
     s.insert("maxItems", n);
@@ -280,7 +292,11 @@ pub fn check_text<T: TextConstraint + ?Sized>(value: &T, c: &Constraint, v: &mut
     }
 }
 
-pub fn check_number<T: NumberConstraint + ?Sized>(value: &T, c: &Constraint, v: &mut Validator<'_>) {
+pub fn check_number<T: NumberConstraint + ?Sized>(
+    value: &T,
+    c: &Constraint,
+    v: &mut Validator<'_>,
+) {
     if let Some(Err(message)) = value.constraint_number().map(|n| c.check_number(n)) {
         v.report(c.keyword(), message);
     }
@@ -292,7 +308,11 @@ pub fn check_items<T: ItemsConstraint + ?Sized>(value: &T, c: &Constraint, v: &m
     }
 }
 
-pub fn check_unique<T: UniqueItemsConstraint + ?Sized>(value: &T, c: &Constraint, v: &mut Validator<'_>) {
+pub fn check_unique<T: UniqueItemsConstraint + ?Sized>(
+    value: &T,
+    c: &Constraint,
+    v: &mut Validator<'_>,
+) {
     if let Some((a, b)) = value.constraint_duplicate() {
         if let Err(message) = c.check_items(0, || Some((a, b))) {
             v.report(c.keyword(), message);

@@ -136,7 +136,10 @@ fn array_schema<T: Instruct>(generator: &mut SchemaGenerator) -> Schema {
     s
 }
 
-fn validate_items<'i, T: Instruct>(items: impl Iterator<Item = &'i T>, validator: &mut Validator<'_>) {
+fn validate_items<'i, T: Instruct>(
+    items: impl Iterator<Item = &'i T>,
+    validator: &mut Validator<'_>,
+) {
     for (i, item) in items.enumerate() {
         validator.at_index(i, |v| item.validate_into(v));
     }
@@ -188,7 +191,9 @@ impl<T: Instruct, const N: usize> Instruct for [T; N] {
 }
 
 /// Map keys that serialize as JSON object keys (strings).
-pub trait MapKey: Serialize + DeserializeOwned + Clone + Ord + Hash + std::fmt::Debug + Send + Sync + 'static {
+pub trait MapKey:
+    Serialize + DeserializeOwned + Clone + Ord + Hash + std::fmt::Debug + Send + Sync + 'static
+{
     /// The key as it appears in a JSON path.
     fn as_path_key(&self) -> Cow<'_, str>;
 }
@@ -299,7 +304,10 @@ mod chrono_impls {
         fn schema(_: &mut SchemaGenerator) -> Schema {
             let mut s = Schema::of_type("string");
             s.insert("pattern", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$");
-            s.insert("description", "Date and time without a UTC offset, e.g. 2024-01-31T09:30:00");
+            s.insert(
+                "description",
+                "Date and time without a UTC offset, e.g. 2024-01-31T09:30:00",
+            );
             s
         }
     }

@@ -126,7 +126,9 @@ fn cached<T: 'static, V: Send + Sync + 'static>(slot: Slot, make: fn() -> V) -> 
     }
     // Computed outside the lock: generating a schema may need other cached schemas.
     let value: &'static V = Box::leak(Box::new(make()));
-    let mut map = cache.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut map = cache
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let stored = *map.entry(key).or_insert(value);
     stored.downcast_ref::<V>().unwrap_or(value)
 }

@@ -38,14 +38,19 @@ impl<T> Maybe<T> {
     pub fn into_result(self) -> Result<T, String> {
         match self.result {
             Some(v) if !self.error => Ok(v),
-            _ => Err(self.message.unwrap_or_else(|| "no result was found".to_owned())),
+            _ => Err(self
+                .message
+                .unwrap_or_else(|| "no result was found".to_owned())),
         }
     }
 }
 
 /// The partial twin of [`Maybe`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound(serialize = "P: Serialize", deserialize = "P: serde::de::DeserializeOwned"))]
+#[serde(bound(
+    serialize = "P: Serialize",
+    deserialize = "P: serde::de::DeserializeOwned"
+))]
 pub struct PartialMaybe<P> {
     /// The value received so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,18 +82,26 @@ impl<T: Instruct> Instruct for Maybe<T> {
         Cow::Owned(format!("Maybe{}", T::schema_name()))
     }
     fn description() -> Option<Cow<'static, str>> {
-        Some(Cow::Borrowed("Either the extracted result, or an error with a short message explaining why nothing was extracted."))
+        Some(Cow::Borrowed(
+            "Either the extracted result, or an error with a short message explaining why nothing was extracted.",
+        ))
     }
     fn inline_schema() -> bool {
         false
     }
     fn schema(generator: &mut SchemaGenerator) -> Schema {
         let mut result = generator.subschema_for::<T>().into_nullable();
-        result.insert("description", "Correctly extracted result from the model, if any, otherwise null");
+        result.insert(
+            "description",
+            "Correctly extracted result from the model, if any, otherwise null",
+        );
         let mut error = Schema::of_type("boolean");
         error.insert("default", false);
         let mut message = Schema::of_type("string").into_nullable();
-        message.insert("description", "Error message if no result was found, should be short and concise");
+        message.insert(
+            "description",
+            "Error message if no result was found, should be short and concise",
+        );
         let mut properties = Map::new();
         properties.insert("result".into(), result.into_value());
         properties.insert("error".into(), error.into_value());

@@ -49,7 +49,9 @@ pub fn response_name<T: Instruct>() -> String {
 
 /// Reads `T` from the JSON the model produced, unwrapping `{"content": ...}` when
 /// `T` is wrapped (a bare value is accepted too).
-pub fn from_response_value<T: Instruct + DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
+pub fn from_response_value<T: Instruct + DeserializeOwned>(
+    value: Value,
+) -> Result<T, serde_json::Error> {
     if is_wrapped::<T>() {
         if let Value::Object(mut map) = value {
             return match map.remove(WRAPPER_FIELD) {

@@ -16,7 +16,11 @@ pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
     check_partial_only_on_structs(cx, cont);
     match &cont.data {
         Data::Struct(fields) => {
-            check_unique_wire_names(cx, fields.iter().filter(|f| !f.skipped).flat_map(field_names), "field");
+            check_unique_wire_names(
+                cx,
+                fields.iter().filter(|f| !f.skipped).flat_map(field_names),
+                "field",
+            );
             fields.iter().for_each(|f| check_field(cx, f));
         }
         Data::Newtype(field) => check_field(cx, field),
@@ -27,7 +31,15 @@ pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
                 .map(|v| (v.wire_name.clone(), v.wire_span));
             check_unique_wire_names(cx, names, "variant");
             for variant in variants {
-                check_unique_wire_names(cx, variant.fields.iter().filter(|f| !f.skipped).flat_map(field_names), "field");
+                check_unique_wire_names(
+                    cx,
+                    variant
+                        .fields
+                        .iter()
+                        .filter(|f| !f.skipped)
+                        .flat_map(field_names),
+                    "field",
+                );
                 variant.fields.iter().for_each(|f| check_field(cx, f));
             }
         }
@@ -40,12 +52,20 @@ fn check_tool_name(cx: &Ctxt, cont: &Container<'_>) {
     let name = &cont.name;
     let valid = !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if !valid {
-        let what = if cont.name_is_explicit { "`name`" } else { "the type name (used as the tool name)" };
+        let what = if cont.name_is_explicit {
+            "`name`"
+        } else {
+            "the type name (used as the tool name)"
+        };
         cx.syn_error(syn::Error::new(
             cont.name_span,
-            format!("{what} \"{name}\" is not a valid tool name: it must match ^[a-zA-Z0-9_-]{{1,64}}$"),
+            format!(
+                "{what} \"{name}\" is not a valid tool name: it must match ^[a-zA-Z0-9_-]{{1,64}}$"
+            ),
         ));
     }
 }
@@ -95,11 +115,16 @@ fn check_field(cx: &Ctxt, field: &Field<'_>) {
 /// Constraints on a flattened or skipped field would never reach the schema or
 /// never be checked.
 fn check_constraints_apply(cx: &Ctxt, field: &Field<'_>) {
-    let Some(first) = field.constraints.first() else { return };
+    let Some(first) = field.constraints.first() else {
+        return;
+    };
     if field.flatten {
         cx.syn_error(syn::Error::new(first.key, "constraints cannot be put on a `#[serde(flatten)]` field; put them on the inner type's fields"));
     } else if field.skipped {
-        cx.syn_error(syn::Error::new(first.key, "this field is skipped by serde, so its constraints would never be checked"));
+        cx.syn_error(syn::Error::new(
+            first.key,
+            "this field is skipped by serde, so its constraints would never be checked",
+        ));
     }
 }
 
@@ -107,16 +132,20 @@ fn check_constraints_apply(cx: &Ctxt, field: &Field<'_>) {
 /// produce a valid answer.
 fn check_bounds_order(cx: &Ctxt, constraints: &[Spanned<ConstraintSpec>]) {
     for lower in constraints {
-        let Some((group, false, lo)) = bound(&lower.value) else { continue };
-        let upper = constraints
-            .iter()
-            .find_map(|c| match bound(&c.value) {
-                Some((g, true, hi)) if g == group => Some((c, hi)),
-                _ => None,
-            });
+        let Some((group, false, lo)) = bound(&lower.value) else {
+            continue;
+        };
+        let upper = constraints.iter().find_map(|c| match bound(&c.value) {
+            Some((g, true, hi)) if g == group => Some((c, hi)),
+            _ => None,
+        });
         let Some((upper, hi)) = upper else { continue };
         let exclusive = group == "exclusive bounds";
-        let empty = if exclusive { lo.as_f64() >= hi.as_f64() } else { lo.as_f64() > hi.as_f64() };
+        let empty = if exclusive {
+            lo.as_f64() >= hi.as_f64()
+        } else {
+            lo.as_f64() > hi.as_f64()
+        };
         if empty {
             let message = format!(
                 "{group}: the minimum ({}) is above the maximum ({}), so no value is valid",

@@ -128,7 +128,10 @@ impl<'a> Container<'a> {
                 !serde_ast.attrs.default().is_none(),
             )?,
             ast::Data::Enum(variants) => Data::Enum(
-                variants.iter().map(|v| Variant::from_serde(cx, v)).collect(),
+                variants
+                    .iter()
+                    .map(|v| Variant::from_serde(cx, v))
+                    .collect(),
                 tagging(serde_ast.attrs.tag()),
             ),
         };
@@ -154,7 +157,11 @@ impl<'a> Container<'a> {
 
     /// Whether the type has type parameters (its schema name then includes theirs).
     pub(crate) fn type_params(&self) -> Vec<&Ident> {
-        self.input.generics.type_params().map(|p| &p.ident).collect()
+        self.input
+            .generics
+            .type_params()
+            .map(|p| &p.ident)
+            .collect()
     }
 }
 
@@ -166,7 +173,10 @@ fn struct_data<'a>(
     transparent: bool,
     container_default: bool,
 ) -> Option<Data<'a>> {
-    let mut model: Vec<Field<'a>> = fields.iter().map(|f| Field::from_serde(cx, f, container_default)).collect();
+    let mut model: Vec<Field<'a>> = fields
+        .iter()
+        .map(|f| Field::from_serde(cx, f, container_default))
+        .collect();
     match style {
         ast::Style::Struct if transparent => {
             let index = model.iter().position(|f| !f.skipped)?;
@@ -179,7 +189,10 @@ fn struct_data<'a>(
             None
         }
         ast::Style::Unit => {
-            cx.error_spanned_by(&input.ident, "`Instruct` cannot be derived for a unit struct: it has no data to extract");
+            cx.error_spanned_by(
+                &input.ident,
+                "`Instruct` cannot be derived for a unit struct: it has no data to extract",
+            );
             None
         }
     }
@@ -242,7 +255,11 @@ impl<'a> Variant<'a> {
             wire_name: name.value.clone(),
             wire_span: name.span,
             style,
-            fields: variant.fields.iter().map(|f| Field::from_serde(cx, f, false)).collect(),
+            fields: variant
+                .fields
+                .iter()
+                .map(|f| Field::from_serde(cx, f, false))
+                .collect(),
             description: attrs.description,
             skipped: variant.attrs.skip_deserializing(),
             untagged: variant.attrs.untagged(),

@@ -1,6 +1,13 @@
 //! The keys `#[instruct(...)]` accepts, per position, and did-you-mean suggestions.
 
-pub(crate) const CONTAINER_KEYS: &[&str] = &["name", "description", "strict", "validate", "partial", "crate"];
+pub(crate) const CONTAINER_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "strict",
+    "validate",
+    "partial",
+    "crate",
+];
 pub(crate) const PARTIAL_KEYS: &[&str] = &["name", "derive"];
 pub(crate) const FIELD_KEYS: &[&str] = &[
     "pattern",
@@ -36,7 +43,11 @@ pub(crate) fn did_you_mean<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a s
 
 /// "unknown `x` attribute; expected one of ..., did you mean `y`?"
 pub(crate) fn unknown_key_message(position: &str, unknown: &str, known: &[&str]) -> String {
-    let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    let list = known
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     match did_you_mean(unknown, known) {
         Some(suggestion) => format!(
             "unknown {position} attribute `{unknown}`; did you mean `{suggestion}`? (expected one of {list})"

@@ -24,12 +24,38 @@ pub enum DialectError {
 }
 
 const OPENAI_STRICT_KEYWORDS: &[&str] = &[
-    "type", "properties", "required", "additionalProperties", "items", "anyOf", "enum",
-    "const", "$ref", "$defs", "description", "title", "pattern", "format", "multipleOf",
-    "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "minItems", "maxItems",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "anyOf",
+    "enum",
+    "const",
+    "$ref",
+    "$defs",
+    "description",
+    "title",
+    "pattern",
+    "format",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "minItems",
+    "maxItems",
 ];
 const OPENAI_STRICT_FORMATS: &[&str] = &[
-    "date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid",
+    "date-time",
+    "time",
+    "date",
+    "duration",
+    "email",
+    "hostname",
+    "ipv4",
+    "ipv6",
+    "uuid",
 ];
 
 /// OpenAI strict mode (`strict: true` tools and `json_schema` response formats):
@@ -52,7 +78,10 @@ pub fn openai_strict(schema: &Schema) -> Result<Schema, DialectError> {
             return Err(unsupported(dialect, "a tuple (prefixItems)", path));
         }
         if is_object_type(node) {
-            if matches!(node.get("additionalProperties"), Some(Value::Object(_)) | Some(Value::Bool(true))) {
+            if matches!(
+                node.get("additionalProperties"),
+                Some(Value::Object(_)) | Some(Value::Bool(true))
+            ) {
                 return Err(unsupported(dialect, "a map with arbitrary keys", path));
             }
             close_object(node);
@@ -76,9 +105,25 @@ pub fn openai_strict(schema: &Schema) -> Result<Schema, DialectError> {
 }
 
 const GEMINI_KEYWORDS: &[&str] = &[
-    "type", "format", "title", "description", "nullable", "enum", "properties", "required",
-    "items", "minItems", "maxItems", "minLength", "maxLength", "pattern", "minimum", "maximum",
-    "anyOf", "additionalProperties", "propertyOrdering",
+    "type",
+    "format",
+    "title",
+    "description",
+    "nullable",
+    "enum",
+    "properties",
+    "required",
+    "items",
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "anyOf",
+    "additionalProperties",
+    "propertyOrdering",
 ];
 
 /// Gemini's `Schema` (function `parameters` and `responseSchema`): `$ref`s inlined
@@ -124,11 +169,33 @@ pub fn gemini(schema: &Schema) -> Result<Schema, DialectError> {
 }
 
 const ANTHROPIC_STRUCTURED_KEYWORDS: &[&str] = &[
-    "type", "properties", "required", "additionalProperties", "items", "anyOf", "allOf", "enum",
-    "const", "$ref", "$defs", "title", "description", "format", "minItems",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "anyOf",
+    "allOf",
+    "enum",
+    "const",
+    "$ref",
+    "$defs",
+    "title",
+    "description",
+    "format",
+    "minItems",
 ];
 const ANTHROPIC_FORMATS: &[&str] = &[
-    "date-time", "time", "date", "duration", "email", "hostname", "uri", "ipv4", "ipv6", "uuid",
+    "date-time",
+    "time",
+    "date",
+    "duration",
+    "email",
+    "hostname",
+    "uri",
+    "ipv4",
+    "ipv6",
+    "uuid",
 ];
 
 /// Anthropic tool `input_schema`: full JSON Schema is accepted, so the schema is
@@ -144,7 +211,9 @@ pub fn anthropic_structured(schema: &Schema) -> Result<Schema, DialectError> {
     let mut root = schema.as_map().clone();
     transform(&mut root, "#", &mut |node, _path| {
         rename_key(node, "oneOf", "anyOf");
-        if is_object_type(node) && !matches!(node.get("additionalProperties"), Some(Value::Object(_))) {
+        if is_object_type(node)
+            && !matches!(node.get("additionalProperties"), Some(Value::Object(_)))
+        {
             close_object(node);
         }
         if let Some(Value::String(f)) = node.get("format") {
@@ -152,7 +221,11 @@ pub fn anthropic_structured(schema: &Schema) -> Result<Schema, DialectError> {
                 move_to_description(node, &["format"]);
             }
         }
-        if node.get("minItems").and_then(Value::as_u64).is_some_and(|n| n > 1) {
+        if node
+            .get("minItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|n| n > 1)
+        {
             move_to_description(node, &["minItems"]);
         }
         let extra: Vec<String> = node
@@ -170,7 +243,11 @@ pub fn anthropic_structured(schema: &Schema) -> Result<Schema, DialectError> {
 type Visit<'a> = dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), DialectError> + 'a;
 
 /// Applies `visit` to `node` and then to every subschema below it.
-fn transform(node: &mut Map<String, Value>, path: &str, visit: &mut Visit<'_>) -> Result<(), DialectError> {
+fn transform(
+    node: &mut Map<String, Value>,
+    path: &str,
+    visit: &mut Visit<'_>,
+) -> Result<(), DialectError> {
     visit(node, path)?;
     for (key, value) in node.iter_mut() {
         let child_path = format!("{path}/{key}");
@@ -243,7 +320,11 @@ fn require_all_nullable_optional(node: &mut Map<String, Value>) {
         if !required.iter().any(|r| r == name) {
             if let Value::Object(map) = prop {
                 let schema = Schema(std::mem::take(map));
-                let schema = if schema.is_nullable() { schema } else { schema.into_nullable() };
+                let schema = if schema.is_nullable() {
+                    schema
+                } else {
+                    schema.into_nullable()
+                };
                 *map = schema.0;
             }
         }
@@ -257,7 +338,11 @@ fn inline_ref_with_siblings(node: &mut Map<String, Value>, defs: Option<&Value>)
     if node.len() < 2 {
         return;
     }
-    let Some(target) = node.get("$ref").and_then(Value::as_str).and_then(|r| resolve(r, defs)) else {
+    let Some(target) = node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| resolve(r, defs))
+    else {
         return;
     };
     node.shift_remove("$ref");

@@ -205,13 +205,19 @@ impl Constraint {
             Self::MinLength(min) => {
                 let len = char_count(text);
                 ensure(len >= *min, || {
-                    format!("must be at least {min} character{} long (got {len})", plural(*min))
+                    format!(
+                        "must be at least {min} character{} long (got {len})",
+                        plural(*min)
+                    )
                 })
             }
             Self::MaxLength(max) => {
                 let len = char_count(text);
                 ensure(len <= *max, || {
-                    format!("must be at most {max} character{} long (got {len})", plural(*max))
+                    format!(
+                        "must be at most {max} character{} long (got {len})",
+                        plural(*max)
+                    )
                 })
             }
             Self::Format(format) => ensure(format.is_valid(text), || {
@@ -226,12 +232,14 @@ impl Constraint {
     pub fn check_number(&self, n: Number) -> Result<(), String> {
         let cmp = |bound: &Number| n.compare(*bound);
         match self {
-            Self::Minimum(b) => ensure(matches!(cmp(b), Some(Ordering::Greater | Ordering::Equal)), || {
-                format!("must be greater than or equal to {b} (got {n})")
-            }),
-            Self::Maximum(b) => ensure(matches!(cmp(b), Some(Ordering::Less | Ordering::Equal)), || {
-                format!("must be less than or equal to {b} (got {n})")
-            }),
+            Self::Minimum(b) => ensure(
+                matches!(cmp(b), Some(Ordering::Greater | Ordering::Equal)),
+                || format!("must be greater than or equal to {b} (got {n})"),
+            ),
+            Self::Maximum(b) => ensure(
+                matches!(cmp(b), Some(Ordering::Less | Ordering::Equal)),
+                || format!("must be less than or equal to {b} (got {n})"),
+            ),
             Self::ExclusiveMinimum(b) => ensure(cmp(b) == Some(Ordering::Greater), || {
                 format!("must be greater than {b} (got {n})")
             }),
@@ -281,9 +289,9 @@ impl Constraint {
             }),
             (_, Value::String(s)) => self.check_text(s),
             (_, Value::Number(n)) => self.check_number(Number::from_json(n)),
-            (_, Value::Array(items)) => self.check_items(items.len(), || {
-                first_duplicate_by(items, json_equal)
-            }),
+            (_, Value::Array(items)) => {
+                self.check_items(items.len(), || first_duplicate_by(items, json_equal))
+            }
             _ => Ok(()),
         }
     }
@@ -301,8 +309,7 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
         }
         _ => a == b,
@@ -310,7 +317,10 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
 }
 
 /// The first pair of indexes whose items are equal under `eq`.
-pub(crate) fn first_duplicate_by<T>(items: &[T], eq: impl Fn(&T, &T) -> bool) -> Option<(usize, usize)> {
+pub(crate) fn first_duplicate_by<T>(
+    items: &[T],
+    eq: impl Fn(&T, &T) -> bool,
+) -> Option<(usize, usize)> {
     items.iter().enumerate().find_map(|(i, a)| {
         items[i + 1..]
             .iter()

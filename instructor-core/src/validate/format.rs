@@ -139,8 +139,11 @@ fn is_date(text: &str) -> bool {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let (Some(y), Some(m), Some(d)) = (digits(&text[0..4]), digits(&text[5..7]), digits(&text[8..10]))
-    else {
+    let (Some(y), Some(m), Some(d)) = (
+        digits(&text[0..4]),
+        digits(&text[5..7]),
+        digits(&text[8..10]),
+    ) else {
         return false;
     };
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -171,7 +174,9 @@ fn is_time(text: &str) -> bool {
         Some((hms, frac)) => (hms, Some(frac)),
         None => (clock, None),
     };
-    if frac.is_some_and(|f| digits(f).is_none() && !f.bytes().all(|b| b.is_ascii_digit()) || f.is_empty()) {
+    if frac.is_some_and(|f| {
+        digits(f).is_none() && !f.bytes().all(|b| b.is_ascii_digit()) || f.is_empty()
+    }) {
         return false;
     }
     let parts: Vec<&str> = hms.split(':').collect();

@@ -152,4 +152,8 @@ macro_rules! through_wrappers {
 through_wrappers!(TextConstraint, constraint_text, Option<&str>);
 through_wrappers!(NumberConstraint, constraint_number, Option<Number>);
 through_wrappers!(ItemsConstraint, constraint_len, Option<usize>);
-through_wrappers!(UniqueItemsConstraint, constraint_duplicate, Option<(usize, usize)>);
+through_wrappers!(
+    UniqueItemsConstraint,
+    constraint_duplicate,
+    Option<(usize, usize)>
+);

@@ -4,7 +4,10 @@
 use proc_macro2::Span;
 use syn::{ExprPath, Ident, LitStr, Path};
 
-use super::{Doc, SeenKeys, Spanned, doc_comment, for_each_instruct_meta, key_name, key_span, parse_lit_str, unknown_key};
+use super::{
+    Doc, SeenKeys, Spanned, doc_comment, for_each_instruct_meta, key_name, key_span, parse_lit_str,
+    unknown_key,
+};
 use crate::ctxt::Ctxt;
 use crate::symbol::{CONTAINER_KEYS, PARTIAL_KEYS};
 

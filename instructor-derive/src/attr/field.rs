@@ -51,7 +51,9 @@ pub(crate) enum Target {
 impl ConstraintSpec {
     pub(crate) fn target(&self) -> Target {
         match self {
-            Self::Pattern(_) | Self::MinLength(_) | Self::MaxLength(_) | Self::Format(_) => Target::Text,
+            Self::Pattern(_) | Self::MinLength(_) | Self::MaxLength(_) | Self::Format(_) => {
+                Target::Text
+            }
             Self::Minimum(_)
             | Self::Maximum(_)
             | Self::ExclusiveMinimum(_)
@@ -86,7 +88,8 @@ impl FieldAttrs {
             let key = key_name(meta);
             out.first_key.get_or_insert_with(|| key_span(meta));
             let repeatable = matches!(key.as_str(), "validate" | "example");
-            if !repeatable && FIELD_KEYS.contains(&key.as_str()) && !seen.first_use(cx, meta, &key) {
+            if !repeatable && FIELD_KEYS.contains(&key.as_str()) && !seen.first_use(cx, meta, &key)
+            {
                 super::skip_value(meta);
                 return Ok(());
             }
@@ -95,7 +98,12 @@ impl FieldAttrs {
         out
     }
 
-    fn push(&mut self, meta: &syn::meta::ParseNestedMeta<'_>, value_tokens: proc_macro2::TokenStream, spec: ConstraintSpec) {
+    fn push(
+        &mut self,
+        meta: &syn::meta::ParseNestedMeta<'_>,
+        value_tokens: proc_macro2::TokenStream,
+        spec: ConstraintSpec,
+    ) {
         self.constraints.push(Spanned {
             value: spec,
             key: key_span(meta),
@@ -103,20 +111,42 @@ impl FieldAttrs {
         });
     }
 
-    fn parse_key(&mut self, cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
+    fn parse_key(
+        &mut self,
+        cx: &Ctxt,
+        meta: &syn::meta::ParseNestedMeta<'_>,
+        key: &str,
+    ) -> syn::Result<()> {
         match key {
             "pattern" => {
                 let lit = parse_lit_str(meta)?;
                 if let Err(err) = regex::Regex::new(&lit.value()) {
-                    cx.error_spanned_by(&lit, format!("invalid regular expression in `pattern`: {}", one_line(&err.to_string())));
+                    cx.error_spanned_by(
+                        &lit,
+                        format!(
+                            "invalid regular expression in `pattern`: {}",
+                            one_line(&err.to_string())
+                        ),
+                    );
                 }
-                self.push(meta, lit.to_token_stream(), ConstraintSpec::Pattern(lit.value()));
+                self.push(
+                    meta,
+                    lit.to_token_stream(),
+                    ConstraintSpec::Pattern(lit.value()),
+                );
             }
             "min_length" | "max_length" | "min_items" | "max_items" => {
                 let expr = parse_expr(meta)?;
                 let n = match expr_number(&expr)? {
-                    NumLit::Int(i) if i >= 0 => u64::try_from(i).map_err(|_| syn::Error::new_spanned(&expr, "too large"))?,
-                    _ => return Err(syn::Error::new_spanned(&expr, format!("`{key}` must be a non-negative integer"))),
+                    NumLit::Int(i) if i >= 0 => {
+                        u64::try_from(i).map_err(|_| syn::Error::new_spanned(&expr, "too large"))?
+                    }
+                    _ => {
+                        return Err(syn::Error::new_spanned(
+                            &expr,
+                            format!("`{key}` must be a non-negative integer"),
+                        ));
+                    }
                 };
                 let spec = match key {
                     "min_length" => ConstraintSpec::MinLength(n),
@@ -146,20 +176,33 @@ impl FieldAttrs {
                 if meta.input.peek(syn::Token![=]) {
                     return Err(meta.error("`unique_items` takes no value: write `unique_items`"));
                 }
-                self.push(meta, meta.path.to_token_stream(), ConstraintSpec::UniqueItems);
+                self.push(
+                    meta,
+                    meta.path.to_token_stream(),
+                    ConstraintSpec::UniqueItems,
+                );
             }
             "format" => {
                 let lit = parse_lit_str(meta)?;
                 let name = lit.value();
                 if !FORMATS.contains(&name.as_str()) {
-                    let hint = did_you_mean(&name, FORMATS).map(|s| format!("did you mean \"{s}\"? ")).unwrap_or_default();
-                    cx.error_spanned_by(&lit, format!("unknown format \"{name}\"; {hint}expected one of: {}", FORMATS.join(", ")));
+                    let hint = did_you_mean(&name, FORMATS)
+                        .map(|s| format!("did you mean \"{s}\"? "))
+                        .unwrap_or_default();
+                    cx.error_spanned_by(
+                        &lit,
+                        format!(
+                            "unknown format \"{name}\"; {hint}expected one of: {}",
+                            FORMATS.join(", ")
+                        ),
+                    );
                 }
                 self.push(meta, lit.to_token_stream(), ConstraintSpec::Format(name));
             }
             "one_of" => {
                 let tokens = meta.path.to_token_stream();
-                let values: Vec<String> = parse_json_list(meta)?.into_iter().map(|(j, _)| j).collect();
+                let values: Vec<String> =
+                    parse_json_list(meta)?.into_iter().map(|(j, _)| j).collect();
                 if values.is_empty() {
                     return Err(meta.error("`one_of` needs at least one allowed value"));
                 }
@@ -168,7 +211,9 @@ impl FieldAttrs {
             "validate" => self.validators.push(meta.value()?.parse()?),
             "description" => self.description = Some(Doc::Text(parse_lit_str(meta)?.value())),
             "example" => self.examples.push(expr_json(&parse_expr(meta)?)?),
-            "examples" => self.examples.extend(parse_json_list(meta)?.into_iter().map(|(j, _)| j)),
+            "examples" => self
+                .examples
+                .extend(parse_json_list(meta)?.into_iter().map(|(j, _)| j)),
             _ => unknown_key(cx, meta, "field", FIELD_KEYS),
         }
         Ok(())
@@ -203,12 +248,20 @@ impl FieldAttrs {
             Ok(())
         })?;
         if !any {
-            cx.error_spanned_by(&meta.path, "`range` needs `min`, `max` or both: `range(min = 0, max = 10)`");
+            cx.error_spanned_by(
+                &meta.path,
+                "`range` needs `min`, `max` or both: `range(min = 0, max = 10)`",
+            );
         }
         Ok(())
     }
 }
 
 fn one_line(message: &str) -> String {
-    message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -66,14 +66,18 @@ pub(crate) fn key_span(meta: &ParseNestedMeta<'_>) -> Span {
 }
 
 pub(crate) fn key_name(meta: &ParseNestedMeta<'_>) -> String {
-    meta.path
-        .get_ident()
-        .map_or_else(|| meta.path.to_token_stream().to_string(), ToString::to_string)
+    meta.path.get_ident().map_or_else(
+        || meta.path.to_token_stream().to_string(),
+        ToString::to_string,
+    )
 }
 
 /// Reports an unknown key (with a suggestion) and skips its value.
 pub(crate) fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta<'_>, position: &str, known: &[&str]) {
-    cx.error_spanned_by(&meta.path, unknown_key_message(position, &key_name(meta), known));
+    cx.error_spanned_by(
+        &meta.path,
+        unknown_key_message(position, &key_name(meta), known),
+    );
     skip_value(meta);
 }
 
@@ -134,11 +138,17 @@ pub(crate) fn expr_json(expr: &Expr) -> syn::Result<String> {
             Lit::Str(s) => Ok(json_string(&s.value())),
             Lit::Bool(b) => Ok(b.value().to_string()),
             Lit::Int(_) | Lit::Float(_) => expr_number(expr).map(num_json),
-            _ => Err(syn::Error::new_spanned(expr, "expected a string, number or bool literal")),
+            _ => Err(syn::Error::new_spanned(
+                expr,
+                "expected a string, number or bool literal",
+            )),
         },
         Expr::Unary(_) => expr_number(expr).map(num_json),
         Expr::Group(g) => expr_json(&g.expr),
-        _ => Err(syn::Error::new_spanned(expr, "expected a string, number or bool literal")),
+        _ => Err(syn::Error::new_spanned(
+            expr,
+            "expected a string, number or bool literal",
+        )),
     }
 }
 
@@ -147,7 +157,12 @@ pub(crate) fn parse_json_list(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<(St
     let exprs: Vec<Expr> = if meta.input.peek(syn::Token![=]) {
         match meta.value()?.parse::<Expr>()? {
             Expr::Array(array) => array.elems.into_iter().collect(),
-            other => return Err(syn::Error::new_spanned(other, "expected a list such as [\"a\", \"b\"]")),
+            other => {
+                return Err(syn::Error::new_spanned(
+                    other,
+                    "expected a list such as [\"a\", \"b\"]",
+                ));
+            }
         }
     } else {
         let content;
@@ -168,7 +183,9 @@ use syn::parse::Parse;
 fn num_json(n: NumLit) -> String {
     match n {
         NumLit::Int(i) => i.to_string(),
-        NumLit::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.1}"),
+        NumLit::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => {
+            format!("{f:.1}")
+        }
         NumLit::Float(f) => format!("{f}"),
     }
 }
@@ -206,12 +223,21 @@ pub(crate) fn doc_comment(attrs: &[syn::Attribute]) -> Option<Doc> {
     let mut exprs = Vec::new();
     let mut all_literal = true;
     for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
-        let syn::Meta::NameValue(nv) = &attr.meta else { continue };
+        let syn::Meta::NameValue(nv) = &attr.meta else {
+            continue;
+        };
         exprs.push(nv.value.clone());
         match &nv.value {
-            Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) => {
                 let line = s.value();
-                lines.push(line.strip_prefix(' ').unwrap_or(&line).trim_end().to_owned());
+                lines.push(
+                    line.strip_prefix(' ')
+                        .unwrap_or(&line)
+                        .trim_end()
+                        .to_owned(),
+                );
             }
             _ => all_literal = false,
         }

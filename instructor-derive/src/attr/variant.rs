@@ -1,6 +1,8 @@
 //! Variant options: `#[instruct(description = "..")]`.
 
-use super::{Doc, SeenKeys, doc_comment, for_each_instruct_meta, key_name, parse_lit_str, unknown_key};
+use super::{
+    Doc, SeenKeys, doc_comment, for_each_instruct_meta, key_name, parse_lit_str, unknown_key,
+};
 use crate::ctxt::Ctxt;
 use crate::symbol::VARIANT_KEYS;
 

@@ -106,7 +106,9 @@ pub(crate) fn with_instruct_bounds(generics: &Generics, p: &TokenStream) -> Gene
     let params: Vec<Ident> = generics.type_params().map(|t| t.ident.clone()).collect();
     let where_clause = generics.make_where_clause();
     for param in params {
-        where_clause.predicates.push(syn::parse_quote!(#param: #p::Instruct));
+        where_clause
+            .predicates
+            .push(syn::parse_quote!(#param: #p::Instruct));
     }
     generics
 }
@@ -135,7 +137,12 @@ pub(crate) fn constraint_static_ident(variant: usize, field: usize) -> Ident {
 }
 
 /// A `&[Constraint]` expression for a field.
-pub(crate) fn constraints_ref(field: &Field<'_>, variant: usize, index: usize, p: &TokenStream) -> TokenStream {
+pub(crate) fn constraints_ref(
+    field: &Field<'_>,
+    variant: usize,
+    index: usize,
+    p: &TokenStream,
+) -> TokenStream {
     if field.constraints.is_empty() {
         quote!(&[] as &[#p::Constraint])
     } else {
@@ -156,7 +163,11 @@ fn strict_assertions(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
     let fields: Vec<&Field<'_>> = match &cont.data {
         Data::Struct(fields) => fields.iter().filter(|f| !f.skipped).collect(),
         Data::Newtype(field) => vec![field],
-        Data::Enum(variants, _) => variants.iter().filter(|v| !v.skipped).flat_map(|v| v.fields.iter()).collect(),
+        Data::Enum(variants, _) => variants
+            .iter()
+            .filter(|v| !v.skipped)
+            .flat_map(|v| v.fields.iter())
+            .collect(),
     };
     let checks = fields.iter().map(|field| {
         let ty = field.ty;

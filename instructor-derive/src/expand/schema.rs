@@ -23,7 +23,13 @@ pub(crate) fn schema_items(cont: &Container<'_>, p: &TokenStream) -> TokenStream
             quote!(#object.finish(<Self as #p::Instruct>::description()))
         }
         Data::Newtype(field) => {
-            let schema = field_schema(field, 0, 0, p, Some(quote!(<Self as #p::Instruct>::description().as_deref())));
+            let schema = field_schema(
+                field,
+                0,
+                0,
+                p,
+                Some(quote!(<Self as #p::Instruct>::description().as_deref())),
+            );
             quote!(#schema)
         }
         Data::Enum(variants, tagging) => enum_body(variants, tagging, p),
@@ -46,7 +52,13 @@ pub(crate) fn schema_items(cont: &Container<'_>, p: &TokenStream) -> TokenStream
 
 /// `field_schema::<Ty>(..)` for one field, spanned at the type so a missing
 /// `Instruct` impl is reported on the user's field.
-fn field_schema(field: &Field<'_>, variant: usize, index: usize, p: &TokenStream, description: Option<TokenStream>) -> TokenStream {
+fn field_schema(
+    field: &Field<'_>,
+    variant: usize,
+    index: usize,
+    p: &TokenStream,
+    description: Option<TokenStream>,
+) -> TokenStream {
     let ty = field.ty;
     let description = description.unwrap_or_else(|| doc_expr(field.description.as_ref(), p));
     let constraints = constraints_ref(field, variant, index, p);
@@ -91,16 +103,24 @@ fn object_body(
 }
 
 fn enum_body(variants: &[Variant<'_>], tagging: &Tagging, p: &TokenStream) -> TokenStream {
-    let live: Vec<(usize, &Variant<'_>)> = variants.iter().enumerate().filter(|(_, v)| !v.skipped).collect();
+    let live: Vec<(usize, &Variant<'_>)> = variants
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.skipped)
+        .collect();
     let mut branches = Vec::new();
     let plain_units: Vec<&Variant<'_>> = live
         .iter()
         .map(|(_, v)| *v)
-        .filter(|v| v.style == VariantStyle::Unit && !v.untagged && matches!(tagging, Tagging::External))
+        .filter(|v| {
+            v.style == VariantStyle::Unit && !v.untagged && matches!(tagging, Tagging::External)
+        })
         .collect();
     if !plain_units.is_empty() {
         let names = plain_units.iter().map(|v| &v.wire_name);
-        let docs = plain_units.iter().map(|v| doc_expr(v.description.as_ref(), p));
+        let docs = plain_units
+            .iter()
+            .map(|v| doc_expr(v.description.as_ref(), p));
         branches.push(quote!(#p::string_enum(&[#(#names),*], &[#(#docs),*])));
     }
     for (vi, variant) in &live {
@@ -114,13 +134,28 @@ fn enum_body(variants: &[Variant<'_>], tagging: &Tagging, p: &TokenStream) -> To
     }
 }
 
-fn variant_schema(vi: usize, variant: &Variant<'_>, tagging: &Tagging, p: &TokenStream) -> TokenStream {
+fn variant_schema(
+    vi: usize,
+    variant: &Variant<'_>,
+    tagging: &Tagging,
+    p: &TokenStream,
+) -> TokenStream {
     let name = &variant.wire_name;
     let description = doc_expr(variant.description.as_ref(), p);
-    let tagging = if variant.untagged { &Tagging::Untagged } else { tagging };
+    let tagging = if variant.untagged {
+        &Tagging::Untagged
+    } else {
+        tagging
+    };
     match (tagging, variant.style) {
         (Tagging::Internal { tag }, VariantStyle::Unit | VariantStyle::Struct) => {
-            let body = object_body(&variant.fields, vi, variant.deny_unknown_fields, Some((tag, name)), p);
+            let body = object_body(
+                &variant.fields,
+                vi,
+                variant.deny_unknown_fields,
+                Some((tag, name)),
+                p,
+            );
             quote!(#body.finish(#description.map(#p::Cow::Borrowed)))
         }
         (Tagging::Internal { tag }, _) => {
@@ -157,7 +192,11 @@ fn payload(vi: usize, variant: &Variant<'_>, p: &TokenStream) -> TokenStream {
             None => quote!(#p::Schema::any()),
         },
         VariantStyle::Tuple => {
-            let items = variant.fields.iter().enumerate().map(|(i, f)| field_schema(f, vi, i, p, None));
+            let items = variant
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| field_schema(f, vi, i, p, None));
             quote!(#p::tuple_schema(#p::vec![#(#items),*]))
         }
         VariantStyle::Struct | VariantStyle::Unit => {

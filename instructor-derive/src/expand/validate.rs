@@ -13,9 +13,16 @@ use crate::model::{Container, Data, Field, Tagging, VariantStyle};
 pub(crate) fn constraint_statics(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     let mut emit = |variant: usize, fields: &[Field<'_>]| {
-        for (i, field) in fields.iter().enumerate().filter(|(_, f)| !f.constraints.is_empty()) {
+        for (i, field) in fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !f.constraints.is_empty())
+        {
             let ident = constraint_static_ident(variant, i);
-            let items = field.constraints.iter().map(|c| constraint_tokens(&c.value, p));
+            let items = field
+                .constraints
+                .iter()
+                .map(|c| constraint_tokens(&c.value, p));
             out.extend(quote! {
                 static #ident: #p::LazyLock<#p::Vec<#p::Constraint>> =
                     #p::LazyLock::new(|| #p::vec![#(#items),*]);
@@ -52,15 +59,42 @@ fn constraint_tokens(spec: &ConstraintSpec, p: &TokenStream) -> TokenStream {
     let count = |n: &u64| Literal::u64_unsuffixed(*n);
     match spec {
         ConstraintSpec::Pattern(s) => quote!(#c::pattern(#s)),
-        ConstraintSpec::MinLength(n) => { let n = count(n); quote!(#c::MinLength(#n)) }
-        ConstraintSpec::MaxLength(n) => { let n = count(n); quote!(#c::MaxLength(#n)) }
-        ConstraintSpec::MinItems(n) => { let n = count(n); quote!(#c::MinItems(#n)) }
-        ConstraintSpec::MaxItems(n) => { let n = count(n); quote!(#c::MaxItems(#n)) }
-        ConstraintSpec::Minimum(n) => { let n = number_tokens(*n, p); quote!(#c::Minimum(#n)) }
-        ConstraintSpec::Maximum(n) => { let n = number_tokens(*n, p); quote!(#c::Maximum(#n)) }
-        ConstraintSpec::ExclusiveMinimum(n) => { let n = number_tokens(*n, p); quote!(#c::ExclusiveMinimum(#n)) }
-        ConstraintSpec::ExclusiveMaximum(n) => { let n = number_tokens(*n, p); quote!(#c::ExclusiveMaximum(#n)) }
-        ConstraintSpec::MultipleOf(n) => { let n = number_tokens(*n, p); quote!(#c::MultipleOf(#n)) }
+        ConstraintSpec::MinLength(n) => {
+            let n = count(n);
+            quote!(#c::MinLength(#n))
+        }
+        ConstraintSpec::MaxLength(n) => {
+            let n = count(n);
+            quote!(#c::MaxLength(#n))
+        }
+        ConstraintSpec::MinItems(n) => {
+            let n = count(n);
+            quote!(#c::MinItems(#n))
+        }
+        ConstraintSpec::MaxItems(n) => {
+            let n = count(n);
+            quote!(#c::MaxItems(#n))
+        }
+        ConstraintSpec::Minimum(n) => {
+            let n = number_tokens(*n, p);
+            quote!(#c::Minimum(#n))
+        }
+        ConstraintSpec::Maximum(n) => {
+            let n = number_tokens(*n, p);
+            quote!(#c::Maximum(#n))
+        }
+        ConstraintSpec::ExclusiveMinimum(n) => {
+            let n = number_tokens(*n, p);
+            quote!(#c::ExclusiveMinimum(#n))
+        }
+        ConstraintSpec::ExclusiveMaximum(n) => {
+            let n = number_tokens(*n, p);
+            quote!(#c::ExclusiveMaximum(#n))
+        }
+        ConstraintSpec::MultipleOf(n) => {
+            let n = number_tokens(*n, p);
+            quote!(#c::MultipleOf(#n))
+        }
         ConstraintSpec::UniqueItems => quote!(#c::UniqueItems),
         ConstraintSpec::Format(name) => {
             let variant = match name.as_str() {
@@ -81,7 +115,13 @@ fn constraint_tokens(spec: &ConstraintSpec, p: &TokenStream) -> TokenStream {
 /// The checks for one field value (`access` is an expression of type `&FieldTy`):
 /// the type's own validation, each built-in constraint through the trait that says
 /// which types it fits (spanned at its key), then custom validators.
-fn field_checks(field: &Field<'_>, variant: usize, index: usize, access: &TokenStream, p: &TokenStream) -> TokenStream {
+fn field_checks(
+    field: &Field<'_>,
+    variant: usize,
+    index: usize,
+    access: &TokenStream,
+    p: &TokenStream,
+) -> TokenStream {
     let ty = field.ty;
     let constraints = constraints_ref(field, variant, index, p);
     let checks = field.constraints.iter().enumerate().map(|(i, c)| {
@@ -105,7 +145,13 @@ fn field_checks(field: &Field<'_>, variant: usize, index: usize, access: &TokenS
 }
 
 /// A field's checks at its place in the JSON path.
-fn field_at(field: &Field<'_>, variant: usize, index: usize, access: &TokenStream, p: &TokenStream) -> TokenStream {
+fn field_at(
+    field: &Field<'_>,
+    variant: usize,
+    index: usize,
+    access: &TokenStream,
+    p: &TokenStream,
+) -> TokenStream {
     let checks = field_checks(field, variant, index, access, p);
     if field.flatten {
         return checks;
@@ -117,10 +163,14 @@ fn field_at(field: &Field<'_>, variant: usize, index: usize, access: &TokenStrea
 pub(crate) fn validate_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
     let body = match &cont.data {
         Data::Struct(fields) => {
-            let checks = fields.iter().enumerate().filter(|(_, f)| !f.skipped).map(|(i, f)| {
-                let member = &f.member;
-                field_at(f, 0, i, &quote!(&self.#member), p)
-            });
+            let checks = fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| !f.skipped)
+                .map(|(i, f)| {
+                    let member = &f.member;
+                    field_at(f, 0, i, &quote!(&self.#member), p)
+                });
             quote!(#(#checks)*)
         }
         Data::Newtype(field) => {
@@ -128,45 +178,56 @@ pub(crate) fn validate_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream 
             field_checks(field, 0, 0, &quote!(&self.#member), p)
         }
         Data::Enum(variants, tagging) => {
-            let arms = variants.iter().enumerate().map(|(vi, v)| {
-                let ident = &v.ident;
-                let vi = vi + 1;
-                let bindings: Vec<_> = (0..v.fields.len()).map(|i| format_ident!("__instruct_f{}", i)).collect();
-                let pattern = match v.style {
-                    VariantStyle::Unit => quote!(Self::#ident),
-                    VariantStyle::Newtype | VariantStyle::Tuple => quote!(Self::#ident(#(#bindings),*)),
-                    VariantStyle::Struct => {
-                        let members = v.fields.iter().map(|f| &f.member);
-                        quote!(Self::#ident { #(#members: #bindings),* })
-                    }
-                };
-                let checks = v.fields.iter().enumerate().filter(|(_, f)| !f.skipped).map(|(i, f)| {
-                    let binding = &bindings[i];
-                    let access = quote!(#binding);
-                    match v.style {
-                        VariantStyle::Struct => field_at(f, vi, i, &access, p),
-                        VariantStyle::Tuple => {
-                            let checks = field_checks(f, vi, i, &access, p);
-                            quote!(__instruct_v.at_index(#i, |__instruct_v| { #checks });)
+            let arms =
+                variants.iter().enumerate().map(|(vi, v)| {
+                    let ident = &v.ident;
+                    let vi = vi + 1;
+                    let bindings: Vec<_> = (0..v.fields.len())
+                        .map(|i| format_ident!("__instruct_f{}", i))
+                        .collect();
+                    let pattern = match v.style {
+                        VariantStyle::Unit => quote!(Self::#ident),
+                        VariantStyle::Newtype | VariantStyle::Tuple => {
+                            quote!(Self::#ident(#(#bindings),*))
                         }
-                        _ => field_checks(f, vi, i, &access, p),
-                    }
+                        VariantStyle::Struct => {
+                            let members = v.fields.iter().map(|f| &f.member);
+                            quote!(Self::#ident { #(#members: #bindings),* })
+                        }
+                    };
+                    let checks = v.fields.iter().enumerate().filter(|(_, f)| !f.skipped).map(
+                        |(i, f)| {
+                            let binding = &bindings[i];
+                            let access = quote!(#binding);
+                            match v.style {
+                                VariantStyle::Struct => field_at(f, vi, i, &access, p),
+                                VariantStyle::Tuple => {
+                                    let checks = field_checks(f, vi, i, &access, p);
+                                    quote!(__instruct_v.at_index(#i, |__instruct_v| { #checks });)
+                                }
+                                _ => field_checks(f, vi, i, &access, p),
+                            }
+                        },
+                    );
+                    let checks = quote!(#(#checks)*);
+                    let tagging = if v.untagged {
+                        &Tagging::Untagged
+                    } else {
+                        tagging
+                    };
+                    let scoped = match (tagging, v.style) {
+                        (_, VariantStyle::Unit) => checks,
+                        (Tagging::External, _) => {
+                            let name = &v.wire_name;
+                            quote!(__instruct_v.at_field(#name, |__instruct_v| { #checks });)
+                        }
+                        (Tagging::Adjacent { content, .. }, _) => {
+                            quote!(__instruct_v.at_field(#content, |__instruct_v| { #checks });)
+                        }
+                        _ => checks,
+                    };
+                    quote!(#pattern => { #scoped })
                 });
-                let checks = quote!(#(#checks)*);
-                let tagging = if v.untagged { &Tagging::Untagged } else { tagging };
-                let scoped = match (tagging, v.style) {
-                    (_, VariantStyle::Unit) => checks,
-                    (Tagging::External, _) => {
-                        let name = &v.wire_name;
-                        quote!(__instruct_v.at_field(#name, |__instruct_v| { #checks });)
-                    }
-                    (Tagging::Adjacent { content, .. }, _) => {
-                        quote!(__instruct_v.at_field(#content, |__instruct_v| { #checks });)
-                    }
-                    _ => checks,
-                };
-                quote!(#pattern => { #scoped })
-            });
             quote! {
                 #[allow(unused_variables)]
                 match self {
