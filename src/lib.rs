@@ -36,8 +36,11 @@
 //! - `chrono`, `uuid`, `url`: `Instruct` for those crates' types.
 
 pub use instructor_core::{
-    Instruct, MapKey, Maybe, PartialMaybe, PartialValue, Schema, SchemaGenerator, ToolDefinition,
-    ValidationContext, ValidationError, ValidationErrors, Validator,
+    AttemptError, CallCompletion, Client, Completion, Error, Extract, FailedAttempt, FinishReason,
+    HookEvent, HookHandle, HookPayload, HttpError, Instruct, MapKey, Maybe, Message, Mode, Part,
+    PartialMaybe, PartialValue, Request, Result, RetriesExhausted, Role, Schema, SchemaGenerator,
+    ToolCall, ToolDefinition, Usage, ValidationContext, ValidationError, ValidationErrors,
+    Validator,
 };
 pub use instructor_derive::Instruct;
 
@@ -56,9 +59,45 @@ pub mod response {
     pub use instructor_core::response::*;
 }
 
+/// The provider trait and neutral request/stream types, for writing providers.
+pub mod provider {
+    pub use instructor_core::provider::*;
+}
+
+/// Provider clients: OpenAI and OpenAI-compatible services, transport settings.
+pub mod providers {
+    pub use instructor_providers::http::{ApiKey, RetryPolicy};
+    #[cfg(feature = "openai")]
+    pub use instructor_providers::openai::{AzureOpenAI, OpenAI};
+}
+
+/// A client over an OpenAI-compatible provider (`OpenAI`, `AzureOpenAI`, presets).
+#[cfg(feature = "openai")]
+pub fn from_openai(client: impl Into<instructor_providers::openai::OpenAI>) -> Client {
+    Client::new(client.into())
+}
+
+/// A client from `"<provider>/<model>"`, reading that provider's environment
+/// variables: `openai/gpt-4o-mini`, `azure/<deployment>`, `openrouter/<vendor>/<model>`,
+/// `workflowai/<agent>/<model>`, `ollama/llama3`, `groq/…`, `together/…`,
+/// `fireworks/…`, `deepseek/…`, `mistral/…`, `cerebras/…`, `xai/…`, `lmstudio/…`,
+/// `llamacpp/…`, `vllm/…`.
+#[cfg(feature = "openai")]
+pub fn from_provider(spec: &str) -> Result<Client> {
+    let (prefix, model) = spec
+        .split_once('/')
+        .filter(|(p, m)| !p.is_empty() && !m.is_empty())
+        .ok_or_else(|| Error::Config(format!("expected \"<provider>/<model>\", got \"{spec}\"")))?;
+    let provider = instructor_providers::openai::OpenAI::preset(prefix)?;
+    Ok(Client::new(provider).with_model(model))
+}
+
 /// The names most programs need: `use instructor::prelude::*;`.
 pub mod prelude {
-    pub use instructor_core::{Instruct, Maybe, ValidationContext, ValidationErrors};
+    pub use instructor_core::{
+        Client, Error, Extract, HookEvent, Instruct, Maybe, Message, Mode, Request,
+        ValidationContext, ValidationErrors,
+    };
     pub use instructor_derive::Instruct;
 }
 

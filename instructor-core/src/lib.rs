@@ -14,18 +14,36 @@
 //! assert!(vec!["a".to_string()].validate(&ValidationContext::empty()).is_ok());
 //! ```
 
+mod client;
+mod completion;
+mod error;
+mod hooks;
 mod impls;
 mod instruct;
 mod maybe;
+mod message;
+mod mode;
+pub mod provider;
+pub mod reply;
+mod request;
 pub mod response;
 pub mod schema;
+pub mod shaping;
+pub mod template;
 pub mod validate;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use client::{Client, Extract, response_spec};
+pub use completion::{CallCompletion, Completion, FinishReason, Usage};
+pub use error::{AttemptError, Error, FailedAttempt, HttpError, Result, RetriesExhausted};
+pub use hooks::{HookEvent, HookHandle, HookPayload};
 pub use impls::MapKey;
 pub use instruct::{Instruct, PartialValue};
 pub use maybe::{Maybe, PartialMaybe};
+pub use message::{Message, Part, Role, ToolCall};
+pub use mode::Mode;
+pub use request::{DEFAULT_MAX_RETRIES, Request};
 pub use schema::{Schema, SchemaGenerator, ToolDefinition};
 pub use validate::{ValidationContext, ValidationError, ValidationErrors, Validator};

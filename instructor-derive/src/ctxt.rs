@@ -29,11 +29,6 @@ impl Ctxt {
         self.errors.borrow_mut().push(err);
     }
 
-    /// How many errors were reported so far.
-    pub(crate) fn error_count(&self) -> usize {
-        self.errors.borrow().len()
-    }
-
     /// Ends collection: all errors combined into one, or `Ok`.
     pub(crate) fn check(self) -> syn::Result<()> {
         let mut errors = self.errors.into_inner().into_iter();

@@ -66,8 +66,6 @@ pub(crate) struct Field<'a> {
     pub(crate) constraints: Vec<Spanned<ConstraintSpec>>,
     pub(crate) validators: Vec<ExprPath>,
     pub(crate) examples: Vec<String>,
-    pub(crate) first_key: Option<Span>,
-    pub(crate) original: &'a syn::Field,
 }
 
 /// A variant's payload shape.
@@ -234,8 +232,6 @@ impl<'a> Field<'a> {
             constraints: attrs.constraints,
             validators: attrs.validators,
             examples: attrs.examples,
-            first_key: attrs.first_key,
-            original: field.original,
         }
     }
 }

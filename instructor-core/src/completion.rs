@@ -1,0 +1,138 @@
+//! What a provider returned, in provider-neutral form, and token usage.
+
+use std::ops::AddAssign;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::message::ToolCall;
+
+/// Token usage; summed over every attempt of a call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Usage {
+    /// Tokens in the prompt(s).
+    pub prompt_tokens: u64,
+    /// Tokens generated.
+    pub completion_tokens: u64,
+    /// Their sum as reported.
+    pub total_tokens: u64,
+    /// Prompt tokens served from cache, when reported.
+    pub cached_tokens: u64,
+    /// Reasoning tokens, when reported.
+    pub reasoning_tokens: u64,
+}
+
+impl Usage {
+    /// Usage with the three basic counts.
+    pub fn new(prompt_tokens: u64, completion_tokens: u64, total_tokens: u64) -> Self {
+        Self {
+            prompt_tokens,
+            completion_tokens,
+            total_tokens,
+            ..Self::default()
+        }
+    }
+}
+
+impl AddAssign for Usage {
+    fn add_assign(&mut self, other: Self) {
+        self.prompt_tokens += other.prompt_tokens;
+        self.completion_tokens += other.completion_tokens;
+        self.total_tokens += other.total_tokens;
+        self.cached_tokens += other.cached_tokens;
+        self.reasoning_tokens += other.reasoning_tokens;
+    }
+}
+
+/// Why the model stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum FinishReason {
+    /// A natural stop.
+    Stop,
+    /// It called tools.
+    ToolCalls,
+    /// The output hit the token limit.
+    Length,
+    /// Content was filtered.
+    ContentFilter,
+    /// Anything else, as the provider named it.
+    Other(String),
+}
+
+impl FinishReason {
+    /// Maps a provider's finish/stop reason string.
+    pub fn from_wire(reason: &str) -> Self {
+        match reason {
+            "stop" | "end_turn" | "STOP" | "stop_sequence" | "completed" => Self::Stop,
+            "tool_calls" | "function_call" | "tool_use" => Self::ToolCalls,
+            "length" | "max_tokens" | "MAX_TOKENS" | "max_output_tokens" => Self::Length,
+            "content_filter" | "SAFETY" | "RECITATION" | "refusal" | "PROHIBITED_CONTENT" => {
+                Self::ContentFilter
+            }
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+/// One provider response, provider-neutral, with the raw JSON kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Completion {
+    /// The response id, when given.
+    pub id: Option<String>,
+    /// The model that answered.
+    pub model: Option<String>,
+    /// The text content (joined text parts), if any.
+    pub text: Option<String>,
+    /// The tool calls, in order.
+    pub tool_calls: Vec<ToolCall>,
+    /// A refusal message, if the model refused.
+    pub refusal: Option<String>,
+    /// Why generation stopped.
+    pub finish_reason: Option<FinishReason>,
+    /// Token usage of this response.
+    pub usage: Usage,
+    /// The provider's raw JSON response.
+    pub raw: Value,
+}
+
+impl Completion {
+    /// An empty completion around a raw response (providers fill the rest).
+    pub fn from_raw(raw: Value) -> Self {
+        Self {
+            id: None,
+            model: None,
+            text: None,
+            tool_calls: Vec::new(),
+            refusal: None,
+            finish_reason: None,
+            usage: Usage::default(),
+            raw,
+        }
+    }
+}
+
+/// The completion of a successful call: the last provider response, plus usage
+/// summed over every attempt (including failed ones).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallCompletion {
+    /// The response that produced the value.
+    pub last: Completion,
+    /// Usage summed over all attempts.
+    pub total_usage: Usage,
+    /// How many attempts were made (1 = no reask).
+    pub attempts: u32,
+}
+
+impl CallCompletion {
+    /// Usage summed over all attempts.
+    pub fn usage(&self) -> Usage {
+        self.total_usage
+    }
+
+    /// The provider's raw JSON of the successful response.
+    pub fn raw(&self) -> &Value {
+        &self.last.raw
+    }
+}

@@ -1,0 +1,142 @@
+//! Provider-neutral chat messages. Each provider converts them to its wire format.
+
+use serde::{Deserialize, Serialize};
+
+/// Who a message is from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Role {
+    /// Instructions for the model.
+    System,
+    /// Instructions for reasoning models (OpenAI's replacement for `system`).
+    Developer,
+    /// The user.
+    User,
+    /// The model.
+    Assistant,
+    /// A tool result.
+    Tool,
+}
+
+/// One part of a multi-part message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Part {
+    /// Text.
+    Text(String),
+    /// An image by URL (`https://…` or a `data:` URL).
+    ImageUrl {
+        /// The image's URL.
+        url: String,
+        /// `low`, `high` or `auto`.
+        detail: Option<String>,
+    },
+}
+
+/// A tool call made by the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// The provider's id for the call (used to answer it).
+    pub id: String,
+    /// The tool's name.
+    pub name: String,
+    /// The arguments as JSON text.
+    pub arguments: String,
+}
+
+/// A chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Who it is from.
+    pub role: Role,
+    /// Its content parts (usually one text part).
+    pub parts: Vec<Part>,
+    /// Tool calls made in an assistant message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// For a tool message: the call it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// For a tool message: the tool's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// For a tool message: whether it reports an error.
+    #[serde(default)]
+    pub is_error: bool,
+}
+
+impl Message {
+    /// A message with one text part.
+    pub fn text(role: Role, text: impl Into<String>) -> Self {
+        Self {
+            role,
+            parts: vec![Part::Text(text.into())],
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            name: None,
+            is_error: false,
+        }
+    }
+
+    /// A system message.
+    pub fn system(text: impl Into<String>) -> Self {
+        Self::text(Role::System, text)
+    }
+
+    /// A developer message.
+    pub fn developer(text: impl Into<String>) -> Self {
+        Self::text(Role::Developer, text)
+    }
+
+    /// A user message.
+    pub fn user(text: impl Into<String>) -> Self {
+        Self::text(Role::User, text)
+    }
+
+    /// An assistant message.
+    pub fn assistant(text: impl Into<String>) -> Self {
+        Self::text(Role::Assistant, text)
+    }
+
+    /// A user message with text and an image.
+    pub fn user_with_image(text: impl Into<String>, image_url: impl Into<String>) -> Self {
+        let mut m = Self::user(text);
+        m.parts.push(Part::ImageUrl {
+            url: image_url.into(),
+            detail: None,
+        });
+        m
+    }
+
+    /// The assistant turn that made `tool_calls` (with its text, if any).
+    pub fn assistant_tool_calls(text: Option<String>, tool_calls: Vec<ToolCall>) -> Self {
+        let mut m = Self::text(Role::Assistant, text.unwrap_or_default());
+        if m.text_content().is_empty() {
+            m.parts.clear();
+        }
+        m.tool_calls = tool_calls;
+        m
+    }
+
+    /// The answer to a tool call.
+    pub fn tool_result(call: &ToolCall, content: impl Into<String>, is_error: bool) -> Self {
+        let mut m = Self::text(Role::Tool, content);
+        m.tool_call_id = Some(call.id.clone());
+        m.name = Some(call.name.clone());
+        m.is_error = is_error;
+        m
+    }
+
+    /// All text parts joined.
+    pub fn text_content(&self) -> String {
+        self.parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Text(t) => Some(t.as_str()),
+                Part::ImageUrl { .. } => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

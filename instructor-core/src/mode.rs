@@ -1,0 +1,90 @@
+//! How the response model is requested from the provider.
+
+use serde::{Deserialize, Serialize};
+
+/// The strategy used to get structured output; each produces the request shape
+/// Python instructor sends for the same mode (see the crate docs for deliberate
+/// differences).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[non_exhaustive]
+pub enum Mode {
+    /// A forced function tool call (default).
+    #[default]
+    Tools,
+    /// A forced tool call with `strict: true` and the OpenAI strict schema dialect.
+    ToolsStrict,
+    /// Several tool calls with `tool_choice: "auto"`; the result is a list.
+    ParallelTools,
+    /// `response_format: {"type": "json_object"}` plus the schema in the system prompt.
+    Json,
+    /// `response_format: {"type": "json_schema", ...}`: the provider enforces the schema.
+    JsonSchema,
+    /// The schema in the prompt and the answer in a ```json fenced block.
+    MdJson,
+    /// The legacy `functions` / `function_call` API.
+    Functions,
+    /// Reasoning models without system messages: the schema in a user message.
+    JsonO1,
+    /// OpenRouter's strict `json_schema` response format.
+    OpenRouterStructuredOutputs,
+    /// A forced function tool through the OpenAI Responses API.
+    ResponsesTools,
+    /// Anthropic: a forced `tool_use`.
+    AnthropicTools,
+    /// Anthropic: the schema in the system prompt, JSON in the text.
+    AnthropicJson,
+    /// Gemini: a forced function call.
+    GeminiTools,
+    /// Gemini: `responseMimeType: application/json` with the schema.
+    GeminiJson,
+}
+
+impl Mode {
+    /// Whether the answer arrives as tool (function) call arguments.
+    pub fn uses_tools(self) -> bool {
+        matches!(
+            self,
+            Self::Tools
+                | Self::ToolsStrict
+                | Self::ParallelTools
+                | Self::Functions
+                | Self::ResponsesTools
+                | Self::AnthropicTools
+                | Self::GeminiTools
+        )
+    }
+
+    /// Whether the schema is injected into the prompt as text.
+    pub fn injects_schema_prompt(self) -> bool {
+        matches!(
+            self,
+            Self::Json | Self::MdJson | Self::JsonO1 | Self::AnthropicJson | Self::GeminiJson
+        )
+    }
+
+    /// The mode's name as in Python instructor (`tool_call`, `json_mode`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tools => "tools",
+            Self::ToolsStrict => "tools_strict",
+            Self::ParallelTools => "parallel_tools",
+            Self::Json => "json_mode",
+            Self::JsonSchema => "json_schema_mode",
+            Self::MdJson => "markdown_json_mode",
+            Self::Functions => "function_call",
+            Self::JsonO1 => "json_o1",
+            Self::OpenRouterStructuredOutputs => "openrouter_structured_outputs",
+            Self::ResponsesTools => "responses_tools",
+            Self::AnthropicTools => "anthropic_tools",
+            Self::AnthropicJson => "anthropic_json",
+            Self::GeminiTools => "gemini_tools",
+            Self::GeminiJson => "gemini_json",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

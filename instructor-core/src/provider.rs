@@ -1,0 +1,118 @@
+//! The provider trait: how the client talks to a service. A provider shapes the
+//! wire request for each mode, sends it (with its own transport retries), and turns
+//! the answer into a provider-neutral [`Completion`]; streaming providers also
+//! decode their event streams into neutral [`StreamEvent`]s.
+
+use std::fmt;
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures_core::Stream;
+use serde_json::{Map, Value};
+
+use crate::completion::{Completion, FinishReason, Usage};
+use crate::error::Error;
+use crate::message::Message;
+use crate::mode::Mode;
+use crate::schema::Schema;
+
+/// The response model as the provider must request it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseSpec {
+    /// Tool / response-format name.
+    pub name: String,
+    /// Tool description.
+    pub description: String,
+    /// The JSON Schema (always an object; not yet in the provider's dialect).
+    pub schema: Schema,
+}
+
+/// A provider-neutral request: everything a provider needs to build its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderRequest {
+    /// The model (or deployment).
+    pub model: String,
+    /// The mode.
+    pub mode: Mode,
+    /// The conversation, templated and with any injected schema prompt.
+    pub messages: Vec<Message>,
+    /// The response model.
+    pub response: ResponseSpec,
+    /// Sampling temperature.
+    pub temperature: Option<f64>,
+    /// Output token limit.
+    pub max_tokens: Option<u32>,
+    /// Fields merged verbatim into the body.
+    pub extra_body: Map<String, Value>,
+    /// Extra HTTP headers.
+    pub headers: Vec<(String, String)>,
+    /// Per-request timeout.
+    pub timeout: Option<Duration>,
+    /// Whether to stream.
+    pub stream: bool,
+}
+
+/// One decoded event of a streamed response.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum StreamEvent {
+    /// A piece of text content.
+    TextDelta(String),
+    /// A piece of a tool call's arguments (`index` tells parallel calls apart).
+    ToolCallDelta {
+        /// Which call.
+        index: usize,
+        /// The call id, when this delta carries it.
+        id: Option<String>,
+        /// The tool name, when this delta carries it.
+        name: Option<String>,
+        /// Argument text.
+        arguments: String,
+    },
+    /// A piece of a refusal.
+    RefusalDelta(String),
+    /// Usage (usually in the last chunk).
+    Usage(Usage),
+    /// Why generation stopped.
+    Finish(FinishReason),
+    /// The raw chunk, for hooks.
+    Raw(Value),
+}
+
+/// A stream of decoded events.
+pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, Error>> + Send>>;
+
+/// A service that can answer structured-output requests.
+#[async_trait::async_trait]
+pub trait Provider: Send + Sync + fmt::Debug {
+    /// A short name (`openai`, `anthropic`, `gemini`, or a preset's name).
+    fn name(&self) -> &str;
+
+    /// Whether this provider can serve `mode`.
+    fn supports_mode(&self, mode: Mode) -> bool;
+
+    /// The mode used when the client sets none.
+    fn default_mode(&self) -> Mode {
+        Mode::Tools
+    }
+
+    /// Builds the exact JSON body that will be sent (shown to `CompletionKwargs` hooks).
+    fn build_body(&self, request: &ProviderRequest) -> Result<Value, Error>;
+
+    /// Sends a body built by [`Provider::build_body`], with transport retries, and
+    /// parses the answer.
+    async fn send(&self, request: &ProviderRequest, body: &Value) -> Result<Completion, Error>;
+
+    /// Sends a streaming request and decodes its events.
+    async fn send_stream(
+        &self,
+        request: &ProviderRequest,
+        body: &Value,
+    ) -> Result<EventStream, Error> {
+        let _ = (request, body);
+        Err(Error::Config(format!(
+            "{} does not support streaming",
+            self.name()
+        )))
+    }
+}

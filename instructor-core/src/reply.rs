@@ -1,0 +1,162 @@
+//! Reading the answer out of a completion per mode, and the reask messages that tell
+//! the model what was wrong.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::Instruct;
+use crate::completion::Completion;
+use crate::error::AttemptError;
+use crate::message::{Message, ToolCall};
+use crate::mode::Mode;
+use crate::response::from_response_value;
+use crate::validate::ValidationContext;
+
+/// The text appended to a tool result in a reask (Python instructor's wording).
+pub const TOOL_REASK_SUFFIX: &str = "Recall the function correctly, fix the errors";
+/// The user message of a reask in JSON modes.
+pub const JSON_REASK_PREFIX: &str =
+    "Correct your JSON ONLY RESPONSE, based on the following errors:";
+
+/// The JSON text of the answer: the single call to `name` in tool modes, the content
+/// in JSON modes (fences and surrounding prose stripped).
+pub fn answer_json(
+    mode: Mode,
+    completion: &Completion,
+    name: &str,
+) -> Result<String, AttemptError> {
+    if !mode.uses_tools() {
+        let text = completion.text.as_deref().unwrap_or_default();
+        return extract_json_text(text).map(str::to_owned).ok_or_else(|| {
+            AttemptError::Parse(
+                "the answer contains no JSON object; reply with a JSON object only".to_owned(),
+            )
+        });
+    }
+    let calls: Vec<&ToolCall> = completion.tool_calls.iter().collect();
+    match calls.as_slice() {
+        [call] if call.name == name => Ok(call.arguments.clone()),
+        [call] => Err(AttemptError::ToolCall(format!(
+            "called tool `{}`, but the only tool available is `{name}`; call `{name}`",
+            call.name
+        ))),
+        [] => {
+            // Some OpenAI-compatible servers ignore a forced tool choice and answer in text.
+            let text = completion.text.as_deref().unwrap_or_default();
+            extract_json_text(text).map(str::to_owned).ok_or_else(|| {
+                AttemptError::ToolCall(format!(
+                    "no tool was called; call `{name}` with the extracted data"
+                ))
+            })
+        }
+        many => Err(AttemptError::ToolCall(format!(
+            "{} tool calls were made; call `{name}` exactly once",
+            many.len()
+        ))),
+    }
+}
+
+/// Parses and validates `T` from JSON text (unwrapping `{"content": ..}` for simple types).
+pub fn parse_value<T: Instruct + DeserializeOwned>(
+    json: &str,
+    context: &ValidationContext<'_>,
+) -> Result<T, AttemptError> {
+    let value: Value = serde_json::from_str(json)
+        .map_err(|e| AttemptError::Parse(format!("invalid JSON: {e}")))?;
+    let parsed: T = from_response_value(value)
+        .map_err(|e| AttemptError::Parse(format!("the JSON does not match the schema: {e}")))?;
+    parsed.validate(context).map_err(AttemptError::Validation)?;
+    Ok(parsed)
+}
+
+/// Parses and validates every call to `name` (ParallelTools), in order.
+pub fn parse_parallel<T: Instruct + DeserializeOwned>(
+    completion: &Completion,
+    name: &str,
+    context: &ValidationContext<'_>,
+) -> Result<Vec<T>, AttemptError> {
+    let mut items = Vec::new();
+    for call in &completion.tool_calls {
+        if call.name != name {
+            return Err(AttemptError::ToolCall(format!(
+                "called unknown tool `{}`; the only tool is `{name}`",
+                call.name
+            )));
+        }
+        items.push(parse_value::<T>(&call.arguments, context)?);
+    }
+    Ok(items)
+}
+
+/// The messages appended for a reask: the model's own answer, then the error in the
+/// shape the mode needs (a `tool` result per call, or a user message).
+pub fn reask_messages(mode: Mode, completion: &Completion, error: &AttemptError) -> Vec<Message> {
+    if mode.uses_tools() && !completion.tool_calls.is_empty() {
+        let mut out = vec![Message::assistant_tool_calls(
+            completion.text.clone(),
+            completion.tool_calls.clone(),
+        )];
+        out.extend(completion.tool_calls.iter().map(|call| {
+            Message::tool_result(
+                call,
+                format!("Validation Error found:\n{error}\n{TOOL_REASK_SUFFIX}"),
+                true,
+            )
+        }));
+        return out;
+    }
+    let answer = completion.text.clone().unwrap_or_default();
+    let instruction = if mode.uses_tools() {
+        format!("Validation Error found:\n{error}\n{TOOL_REASK_SUFFIX}")
+    } else {
+        format!("{JSON_REASK_PREFIX}\n{error}")
+    };
+    vec![Message::assistant(answer), Message::user(instruction)]
+}
+
+/// Finds the JSON object in a reply: a ```json fenced block, else the text from the
+/// first `{` (or `[`) to its last matching closer.
+pub fn extract_json_text(text: &str) -> Option<&str> {
+    if let Some(start) = text.find("```") {
+        let after = &text[start + 3..];
+        let body_start = after.find('\n').map_or(0, |i| i + 1);
+        let body = &after[body_start..];
+        if let Some(end) = body.find("```") {
+            let inner = body[..end].trim();
+            if !inner.is_empty() {
+                return Some(inner);
+            }
+        }
+    }
+    let first = text.find(['{', '['])?;
+    let closer = if text[first..].starts_with('{') {
+        '}'
+    } else {
+        ']'
+    };
+    let last = text.rfind(closer)?;
+    (last > first).then(|| &text[first..=last])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extract_json_text;
+
+    #[test]
+    fn json_is_found_in_fences_and_prose() {
+        assert_eq!(
+            extract_json_text("```json\n{\"a\":1}\n```"),
+            Some("{\"a\":1}")
+        );
+        assert_eq!(
+            extract_json_text("Sure! ```\n{\"a\":1}```"),
+            Some("{\"a\":1}")
+        );
+        assert_eq!(
+            extract_json_text("Here: {\"a\": {\"b\": 2}} done"),
+            Some("{\"a\": {\"b\": 2}}")
+        );
+        assert_eq!(extract_json_text("{\"a\":1}"), Some("{\"a\":1}"));
+        assert_eq!(extract_json_text("no json"), None);
+    }
+}

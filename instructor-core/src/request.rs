@@ -1,0 +1,129 @@
+//! [`Request`]: what to ask, built with consuming setters. The caller's request is
+//! never mutated by retries.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::message::{Message, Role};
+
+/// The default number of reasks after the first attempt.
+pub const DEFAULT_MAX_RETRIES: u32 = 3;
+
+/// A structured-output request.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use]
+pub struct Request {
+    /// The model (for Azure OpenAI: the deployment name). Empty: the client's default.
+    pub model: String,
+    /// The conversation.
+    pub messages: Vec<Message>,
+    /// Reasks after the first attempt (`max_retries(2)` = at most 3 attempts).
+    pub max_retries: Option<u32>,
+    /// Template variables (rendered into messages with Jinja syntax) and validator context.
+    pub context: Option<Value>,
+    /// Sampling temperature.
+    pub temperature: Option<f64>,
+    /// Output token limit.
+    pub max_tokens: Option<u32>,
+    /// Fields merged verbatim into the provider's JSON body.
+    pub extra_body: Map<String, Value>,
+    /// Extra HTTP headers.
+    pub headers: Vec<(String, String)>,
+    /// A timeout for each HTTP request of this call.
+    pub timeout: Option<Duration>,
+    /// Stop reasking once this many tokens were used in total.
+    pub token_budget: Option<u64>,
+}
+
+impl Request {
+    /// A request for `model` with no messages yet.
+    pub fn new(model: impl Into<String>) -> Self {
+        Self {
+            model: model.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Appends a message.
+    pub fn message(mut self, message: Message) -> Self {
+        self.messages.push(message);
+        self
+    }
+
+    /// Appends several messages.
+    pub fn messages(mut self, messages: impl IntoIterator<Item = Message>) -> Self {
+        self.messages.extend(messages);
+        self
+    }
+
+    /// Appends a system message.
+    pub fn system(self, text: impl Into<String>) -> Self {
+        self.message(Message::system(text))
+    }
+
+    /// Appends a developer message.
+    pub fn developer(self, text: impl Into<String>) -> Self {
+        self.message(Message::developer(text))
+    }
+
+    /// Appends a user message.
+    pub fn user(self, text: impl Into<String>) -> Self {
+        self.message(Message::user(text))
+    }
+
+    /// Appends an assistant message.
+    pub fn assistant(self, text: impl Into<String>) -> Self {
+        self.message(Message::text(Role::Assistant, text))
+    }
+
+    /// Sets the number of reasks after the first attempt.
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = Some(n);
+        self
+    }
+
+    /// Sets the template/validation context (any serializable value, usually an object).
+    pub fn context(mut self, context: impl serde::Serialize) -> Self {
+        self.context = Some(serde_json::to_value(context).unwrap_or(Value::Null));
+        self
+    }
+
+    /// Sets the temperature.
+    pub fn temperature(mut self, t: f64) -> Self {
+        self.temperature = Some(t);
+        self
+    }
+
+    /// Sets the output token limit.
+    pub fn max_tokens(mut self, n: u32) -> Self {
+        self.max_tokens = Some(n);
+        self
+    }
+
+    /// Merges `body` (a JSON object) into the provider request body.
+    pub fn extra_body(mut self, body: Value) -> Self {
+        if let Value::Object(map) = body {
+            self.extra_body.extend(map);
+        }
+        self
+    }
+
+    /// Adds an HTTP header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets a timeout for each HTTP request of this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets a token budget for the whole call (all attempts).
+    pub fn token_budget(mut self, tokens: u64) -> Self {
+        self.token_budget = Some(tokens);
+        self
+    }
+}

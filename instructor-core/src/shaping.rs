@@ -1,0 +1,62 @@
+//! The provider-independent part of request shaping per mode: the schema prompt that
+//! JSON modes inject into the conversation. (Tools, response formats and dialects are
+//! shaped by each provider.)
+
+use crate::message::{Message, Part, Role};
+use crate::mode::Mode;
+use crate::schema::Schema;
+
+/// The instruction put before the schema (neutral wording, as Python instructor 1.15+).
+pub const JSON_SCHEMA_PROMPT: &str =
+    "Parse the content and return a JSON object matching this schema:";
+/// The instruction put after the schema.
+pub const JSON_SCHEMA_PROMPT_END: &str = "Return a valid JSON instance, not the schema definition.";
+/// The extra user message of `MdJson`.
+pub const MD_JSON_PROMPT: &str =
+    "Return the correct JSON response within a ```json codeblock. not the JSON_SCHEMA";
+
+/// The schema instruction text for `schema`.
+pub fn schema_instruction(schema: &Schema) -> String {
+    let pretty = serde_json::to_string_pretty(schema).unwrap_or_default();
+    format!("{JSON_SCHEMA_PROMPT}\n\n{pretty}\n\n{JSON_SCHEMA_PROMPT_END}")
+}
+
+/// Adds the mode's schema prompt to `messages` (a copy of the caller's).
+///
+/// - `Json`, `AnthropicJson`, `GeminiJson`: the instruction goes into the first
+///   system message (after a blank line) or a new system message at the start.
+/// - `MdJson`: the same, plus a user message asking for a fenced block.
+/// - `JsonO1`: reasoning models take no system messages, so they become user
+///   messages, and the instruction is appended as a user message.
+pub fn inject_schema_prompt(mode: Mode, messages: &mut Vec<Message>, schema: &Schema) {
+    if !mode.injects_schema_prompt() {
+        return;
+    }
+    let instruction = schema_instruction(schema);
+    if mode == Mode::JsonO1 {
+        for m in messages
+            .iter_mut()
+            .filter(|m| matches!(m.role, Role::System | Role::Developer))
+        {
+            m.role = Role::User;
+        }
+        messages.push(Message::user(instruction));
+        return;
+    }
+    match messages.iter_mut().find(|m| m.role == Role::System) {
+        Some(system) => match system.parts.iter_mut().find_map(|p| match p {
+            Part::Text(t) => Some(t),
+            Part::ImageUrl { .. } => None,
+        }) {
+            Some(text) => {
+                text.push_str("\n\n");
+                text.push_str(&instruction);
+            }
+            None => system.parts.insert(0, Part::Text(instruction)),
+        },
+        None => messages.insert(0, Message::system(instruction)),
+    }
+    if mode == Mode::MdJson {
+        messages.push(Message::user(MD_JSON_PROMPT));
+    }
+}

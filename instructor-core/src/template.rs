@@ -1,0 +1,27 @@
+//! Message templating: `{{ var }}` rendered from the request's `context` with Jinja
+//! syntax. Only done when a context is given, so server-side templates pass through
+//! untouched; an undefined variable is an error, never silently empty.
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::message::{Message, Part};
+
+/// Renders every text part of `messages` with `context`.
+pub fn render_messages(messages: &mut [Message], context: &Value) -> Result<(), Error> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    for (i, message) in messages.iter_mut().enumerate() {
+        for part in &mut message.parts {
+            if let Part::Text(text) = part {
+                if text.contains("{{") || text.contains("{%") {
+                    *text = env
+                        .render_str(text, context)
+                        .map_err(|e| Error::Template(format!("message {i}: {e}")))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

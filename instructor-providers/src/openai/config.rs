@@ -1,0 +1,397 @@
+//! The OpenAI-compatible client's configuration and the presets for compatible
+//! services: base URLs, auth headers, environment variables, supported modes.
+
+use std::env;
+
+use instructor_core::{Error, Mode};
+
+use crate::http::{ApiKey, RetryPolicy, Transport};
+
+/// How the API key is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Auth {
+    /// `Authorization: Bearer <key>`.
+    Bearer,
+    /// `api-key: <key>` (Azure OpenAI).
+    ApiKeyHeader,
+}
+
+/// Where the chat endpoint is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// `{base}/chat/completions`.
+    Standard,
+    /// Azure: `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version=..`.
+    AzureDeployment { api_version: String },
+}
+
+const ALL_OPENAI_MODES: &[Mode] = &[
+    Mode::Tools,
+    Mode::ToolsStrict,
+    Mode::ParallelTools,
+    Mode::Json,
+    Mode::JsonSchema,
+    Mode::MdJson,
+    Mode::Functions,
+    Mode::JsonO1,
+    Mode::OpenRouterStructuredOutputs,
+    Mode::ResponsesTools,
+];
+const COMPATIBLE_MODES: &[Mode] = &[
+    Mode::Tools,
+    Mode::ToolsStrict,
+    Mode::ParallelTools,
+    Mode::Json,
+    Mode::JsonSchema,
+    Mode::MdJson,
+    Mode::OpenRouterStructuredOutputs,
+];
+const JSON_ONLY_MODES: &[Mode] = &[
+    Mode::Json,
+    Mode::JsonSchema,
+    Mode::MdJson,
+    Mode::Tools,
+    Mode::ParallelTools,
+];
+
+/// A client for OpenAI's API or any OpenAI-compatible service.
+#[derive(Clone, Debug)]
+pub struct OpenAI {
+    pub(crate) name: String,
+    pub(crate) base_url: String,
+    pub(crate) api_key: Option<ApiKey>,
+    pub(crate) auth: Auth,
+    pub(crate) layout: Layout,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) modes: &'static [Mode],
+    pub(crate) default_mode: Mode,
+    pub(crate) transport: Transport,
+}
+
+impl OpenAI {
+    /// OpenAI at `https://api.openai.com/v1` with `key`.
+    pub fn new(api_key: impl Into<String>) -> Self {
+        Self::compatible(
+            "openai",
+            "https://api.openai.com/v1",
+            Some(api_key.into()),
+            ALL_OPENAI_MODES,
+        )
+    }
+
+    /// From `OPENAI_API_KEY` and optionally `OPENAI_BASE_URL`.
+    pub fn from_env() -> Result<Self, Error> {
+        let mut client = Self::new(require_env("OPENAI_API_KEY")?);
+        if let Some(url) = optional_env("OPENAI_BASE_URL") {
+            client.base_url = trim_url(&url);
+        }
+        if let Some(org) = optional_env("OPENAI_ORG_ID") {
+            client.headers.push(("OpenAI-Organization".into(), org));
+        }
+        if let Some(project) = optional_env("OPENAI_PROJECT_ID") {
+            client.headers.push(("OpenAI-Project".into(), project));
+        }
+        Ok(client)
+    }
+
+    /// Any OpenAI-compatible server at `base_url` (e.g. `http://localhost:8000/v1`).
+    pub fn with_base_url(base_url: impl Into<String>, api_key: Option<String>) -> Self {
+        Self::compatible(
+            "openai-compatible",
+            &base_url.into(),
+            api_key,
+            COMPATIBLE_MODES,
+        )
+    }
+
+    fn compatible(
+        name: &str,
+        base_url: &str,
+        api_key: Option<String>,
+        modes: &'static [Mode],
+    ) -> Self {
+        Self {
+            name: name.to_owned(),
+            base_url: trim_url(base_url),
+            api_key: api_key.filter(|k| !k.is_empty()).map(ApiKey::new),
+            auth: Auth::Bearer,
+            layout: Layout::Standard,
+            headers: Vec::new(),
+            modes,
+            default_mode: Mode::Tools,
+            transport: Transport::new(),
+        }
+    }
+
+    /// Replaces the base URL (e.g. to point at a local server).
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = trim_url(&url.into());
+        self
+    }
+
+    /// Adds a header sent with every request.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the transport retry policy.
+    #[must_use]
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.transport.retry = policy;
+        self
+    }
+
+    /// Sets the default timeout of each HTTP request.
+    #[must_use]
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.transport.timeout = timeout;
+        self
+    }
+
+    /// The service name (`openai`, `openrouter`, `azure`, ...).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The base URL requests go to.
+    pub fn url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A preset by its `from_provider` prefix, reading that service's environment
+    /// variables (`groq` -> `GROQ_API_KEY`, optional `GROQ_BASE_URL`).
+    pub fn preset(prefix: &str) -> Result<Self, Error> {
+        let (url, key_var, modes, needs_key): (&str, &str, &'static [Mode], bool) = match prefix {
+            "openai" => return Self::from_env(),
+            "azure" => return AzureOpenAI::from_env().map(Into::into),
+            "openrouter" => (
+                "https://openrouter.ai/api/v1",
+                "OPENROUTER_API_KEY",
+                COMPATIBLE_MODES,
+                true,
+            ),
+            "workflowai" => (
+                "https://run.workflowai.com/v1",
+                "WORKFLOWAI_API_KEY",
+                COMPATIBLE_MODES,
+                true,
+            ),
+            "ollama" => (
+                "http://localhost:11434/v1",
+                "OLLAMA_API_KEY",
+                JSON_ONLY_MODES,
+                false,
+            ),
+            "lmstudio" => (
+                "http://localhost:1234/v1",
+                "LMSTUDIO_API_KEY",
+                JSON_ONLY_MODES,
+                false,
+            ),
+            "llamacpp" => (
+                "http://localhost:8080/v1",
+                "LLAMACPP_API_KEY",
+                JSON_ONLY_MODES,
+                false,
+            ),
+            "vllm" => (
+                "http://localhost:8000/v1",
+                "VLLM_API_KEY",
+                COMPATIBLE_MODES,
+                false,
+            ),
+            "groq" => (
+                "https://api.groq.com/openai/v1",
+                "GROQ_API_KEY",
+                COMPATIBLE_MODES,
+                true,
+            ),
+            "together" => (
+                "https://api.together.xyz/v1",
+                "TOGETHER_API_KEY",
+                COMPATIBLE_MODES,
+                true,
+            ),
+            "fireworks" => (
+                "https://api.fireworks.ai/inference/v1",
+                "FIREWORKS_API_KEY",
+                COMPATIBLE_MODES,
+                true,
+            ),
+            "deepseek" => (
+                "https://api.deepseek.com/v1",
+                "DEEPSEEK_API_KEY",
+                COMPATIBLE_MODES,
+                true,
+            ),
+            "cerebras" => (
+                "https://api.cerebras.ai/v1",
+                "CEREBRAS_API_KEY",
+                COMPATIBLE_MODES,
+                true,
+            ),
+            "mistral" => (
+                "https://api.mistral.ai/v1",
+                "MISTRAL_API_KEY",
+                COMPATIBLE_MODES,
+                true,
+            ),
+            "xai" => ("https://api.x.ai/v1", "XAI_API_KEY", COMPATIBLE_MODES, true),
+            other => {
+                return Err(Error::Config(format!(
+                    "unknown OpenAI-compatible provider `{other}`"
+                )));
+            }
+        };
+        let key = if needs_key {
+            Some(require_env(key_var)?)
+        } else {
+            optional_env(key_var)
+        };
+        let base_var = key_var.replace("_API_KEY", "_BASE_URL");
+        let base = optional_env(&base_var).unwrap_or_else(|| url.to_owned());
+        let mut client = Self::compatible(prefix, &base, key, modes);
+        if prefix == "openrouter" {
+            if let Some(referer) = optional_env("OPENROUTER_SITE_URL") {
+                client.headers.push(("HTTP-Referer".into(), referer));
+            }
+            if let Some(title) = optional_env("OPENROUTER_APP_NAME") {
+                client.headers.push(("X-Title".into(), title));
+            }
+        }
+        if prefix == "workflowai" {
+            client.default_mode = Mode::OpenRouterStructuredOutputs;
+        }
+        Ok(client)
+    }
+
+    /// OpenRouter (`OPENROUTER_API_KEY`); optional `HTTP-Referer`/`X-Title` from
+    /// `OPENROUTER_SITE_URL`/`OPENROUTER_APP_NAME`.
+    pub fn openrouter() -> Result<Self, Error> {
+        Self::preset("openrouter")
+    }
+
+    /// WorkflowAI (`WORKFLOWAI_API_KEY`, optional `WORKFLOWAI_BASE_URL`); models are
+    /// `<agent>/<model>` or deployments `<agent>/#<schema>/<env>`.
+    pub fn workflowai() -> Result<Self, Error> {
+        Self::preset("workflowai")
+    }
+
+    /// Ollama's OpenAI-compatible endpoint (`OLLAMA_BASE_URL`, default localhost).
+    pub fn ollama() -> Result<Self, Error> {
+        Self::preset("ollama")
+    }
+
+    pub(crate) fn chat_url(&self, model: &str) -> String {
+        match &self.layout {
+            Layout::Standard => format!("{}/chat/completions", self.base_url),
+            Layout::AzureDeployment { api_version } => format!(
+                "{}/openai/deployments/{model}/chat/completions?api-version={api_version}",
+                self.base_url
+            ),
+        }
+    }
+
+    pub(crate) fn responses_url(&self) -> String {
+        match &self.layout {
+            Layout::Standard => format!("{}/responses", self.base_url),
+            Layout::AzureDeployment { api_version } => {
+                format!(
+                    "{}/openai/responses?api-version={api_version}",
+                    self.base_url
+                )
+            }
+        }
+    }
+
+    pub(crate) fn request_headers(&self, extra: &[(String, String)]) -> Vec<(String, String)> {
+        let mut headers = self.headers.clone();
+        if let Some(key) = &self.api_key {
+            match self.auth {
+                Auth::Bearer => {
+                    headers.push(("Authorization".into(), format!("Bearer {}", key.expose())))
+                }
+                Auth::ApiKeyHeader => headers.push(("api-key".into(), key.expose().to_owned())),
+            }
+        }
+        headers.extend(extra.iter().cloned());
+        headers
+    }
+}
+
+/// Azure OpenAI: deployment URLs, the `api-key` header and `api-version`; the
+/// request's model is the deployment name. With `api_version = "v1"` the
+/// version-less `{endpoint}/openai/v1` API is used instead.
+#[derive(Clone, Debug)]
+pub struct AzureOpenAI {
+    endpoint: String,
+    api_key: ApiKey,
+    api_version: String,
+}
+
+impl AzureOpenAI {
+    /// An Azure resource endpoint (`https://<name>.openai.azure.com`), key and API version.
+    pub fn new(
+        endpoint: impl Into<String>,
+        api_key: impl Into<String>,
+        api_version: impl Into<String>,
+    ) -> Self {
+        Self {
+            endpoint: trim_url(&endpoint.into()),
+            api_key: ApiKey::new(api_key),
+            api_version: api_version.into(),
+        }
+    }
+
+    /// From `AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_ENDPOINT` and `OPENAI_API_VERSION`
+    /// (default `2024-10-21`).
+    pub fn from_env() -> Result<Self, Error> {
+        Ok(Self::new(
+            require_env("AZURE_OPENAI_ENDPOINT")?,
+            require_env("AZURE_OPENAI_API_KEY")?,
+            optional_env("OPENAI_API_VERSION").unwrap_or_else(|| "2024-10-21".to_owned()),
+        ))
+    }
+}
+
+impl From<AzureOpenAI> for OpenAI {
+    fn from(azure: AzureOpenAI) -> Self {
+        let v1 = azure.api_version == "v1";
+        let base = if v1 {
+            format!("{}/openai/v1", azure.endpoint)
+        } else {
+            azure.endpoint
+        };
+        let mut client = OpenAI::compatible(
+            "azure",
+            &base,
+            Some(azure.api_key.expose().to_owned()),
+            ALL_OPENAI_MODES,
+        );
+        client.auth = Auth::ApiKeyHeader;
+        if !v1 {
+            client.layout = Layout::AzureDeployment {
+                api_version: azure.api_version,
+            };
+        }
+        client
+    }
+}
+
+fn trim_url(url: &str) -> String {
+    url.trim_end_matches('/').to_owned()
+}
+
+fn optional_env(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Reads a required variable; an unset or empty variable is a configuration error
+/// (never silently an empty key).
+pub(crate) fn require_env(name: &str) -> Result<String, Error> {
+    optional_env(name)
+        .ok_or_else(|| Error::Config(format!("environment variable {name} is not set")))
+}

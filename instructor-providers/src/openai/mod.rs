@@ -1,0 +1,59 @@
+//! OpenAI Chat Completions and Responses API, and every OpenAI-compatible service
+//! (Azure OpenAI, OpenRouter, WorkflowAI, Ollama, Groq, Together, Fireworks,
+//! DeepSeek, Cerebras, Mistral, xAI, LM Studio, llama.cpp, vLLM).
+
+mod config;
+mod convert;
+mod wire;
+
+pub use config::{AzureOpenAI, OpenAI};
+
+use instructor_core::provider::{Provider, ProviderRequest};
+use instructor_core::{Completion, Error, Mode};
+use serde_json::Value;
+
+use crate::http::HttpRequest;
+
+#[async_trait::async_trait]
+impl Provider for OpenAI {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn supports_mode(&self, mode: Mode) -> bool {
+        self.modes.contains(&mode)
+    }
+
+    fn default_mode(&self) -> Mode {
+        self.default_mode
+    }
+
+    fn build_body(&self, request: &ProviderRequest) -> Result<Value, Error> {
+        if request.mode == Mode::ResponsesTools {
+            wire::responses_body(request)
+        } else {
+            wire::chat_body(request)
+        }
+    }
+
+    async fn send(&self, request: &ProviderRequest, body: &Value) -> Result<Completion, Error> {
+        let responses = request.mode == Mode::ResponsesTools;
+        let url = if responses {
+            self.responses_url()
+        } else {
+            self.chat_url(&request.model)
+        };
+        let http = HttpRequest {
+            url,
+            headers: self.request_headers(&request.headers),
+            body,
+            timeout: request.timeout,
+        };
+        let raw = self.transport.post_json(&http).await?;
+        if responses {
+            convert::responses_completion(raw)
+        } else {
+            convert::chat_completion(raw)
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Request bodies per mode, for Chat Completions and the Responses API.
+
+use instructor_core::provider::ProviderRequest;
+use instructor_core::schema::dialect;
+use instructor_core::{Error, Message, Mode, Part, Role, Schema};
+use serde_json::{Map, Value, json};
+
+/// The Chat Completions body for `request` in its mode.
+pub(crate) fn chat_body(request: &ProviderRequest) -> Result<Value, Error> {
+    let mut body = Map::new();
+    body.insert("model".into(), Value::from(request.model.as_str()));
+    body.insert(
+        "messages".into(),
+        Value::Array(request.messages.iter().map(chat_message).collect()),
+    );
+    let spec = &request.response;
+    let function = |parameters: Value, strict: bool| {
+        let mut f =
+            json!({"name": spec.name, "description": spec.description, "parameters": parameters});
+        if strict {
+            f["strict"] = Value::Bool(true);
+        }
+        f
+    };
+    let plain = || spec.schema.clone().into_value();
+    match request.mode {
+        Mode::Tools => {
+            body.insert(
+                "tools".into(),
+                json!([{"type": "function", "function": function(plain(), false)}]),
+            );
+            body.insert(
+                "tool_choice".into(),
+                json!({"type": "function", "function": {"name": spec.name}}),
+            );
+        }
+        Mode::ToolsStrict => {
+            let strict = dialect::openai_strict(&spec.schema)?.into_value();
+            body.insert(
+                "tools".into(),
+                json!([{"type": "function", "function": function(strict, true)}]),
+            );
+            body.insert(
+                "tool_choice".into(),
+                json!({"type": "function", "function": {"name": spec.name}}),
+            );
+            // Strict tools are documented as incompatible with parallel calls.
+            body.insert("parallel_tool_calls".into(), Value::Bool(false));
+        }
+        Mode::ParallelTools => {
+            body.insert(
+                "tools".into(),
+                json!([{"type": "function", "function": function(plain(), false)}]),
+            );
+            body.insert("tool_choice".into(), Value::from("auto"));
+        }
+        Mode::Functions => {
+            body.insert("functions".into(), json!([function(plain(), false)]));
+            body.insert("function_call".into(), json!({"name": spec.name}));
+        }
+        Mode::Json => {
+            body.insert("response_format".into(), json!({"type": "json_object"}));
+        }
+        Mode::JsonSchema => {
+            body.insert(
+                "response_format".into(),
+                json!({"type": "json_schema", "json_schema": {"name": spec.name, "schema": plain()}}),
+            );
+        }
+        Mode::OpenRouterStructuredOutputs => {
+            let mut schema = spec.schema.clone();
+            schema.insert("additionalProperties", false);
+            body.insert(
+                "response_format".into(),
+                json!({"type": "json_schema", "json_schema": {"name": spec.name, "schema": schema, "strict": true}}),
+            );
+        }
+        Mode::MdJson | Mode::JsonO1 => {}
+        other => {
+            return Err(Error::Config(format!(
+                "mode `{other}` is not an OpenAI chat mode"
+            )));
+        }
+    }
+    if let Some(t) = request.temperature {
+        body.insert("temperature".into(), Value::from(t));
+    }
+    if let Some(n) = request.max_tokens {
+        let key = if request.mode == Mode::JsonO1 {
+            "max_completion_tokens"
+        } else {
+            "max_tokens"
+        };
+        body.insert(key.into(), Value::from(n));
+    }
+    if request.stream {
+        body.insert("stream".into(), Value::Bool(true));
+        body.insert("stream_options".into(), json!({"include_usage": true}));
+    }
+    merge_extra(&mut body, &request.extra_body);
+    Ok(Value::Object(body))
+}
+
+/// The Responses API body (`Mode::ResponsesTools`).
+pub(crate) fn responses_body(request: &ProviderRequest) -> Result<Value, Error> {
+    let spec = &request.response;
+    let parameters = strict_without_flag(&spec.schema)?;
+    let mut body = Map::new();
+    body.insert("model".into(), Value::from(request.model.as_str()));
+    body.insert(
+        "input".into(),
+        Value::Array(request.messages.iter().flat_map(response_items).collect()),
+    );
+    body.insert(
+        "tools".into(),
+        json!([{"type": "function", "name": spec.name, "description": spec.description, "parameters": parameters, "strict": true}]),
+    );
+    body.insert(
+        "tool_choice".into(),
+        json!({"type": "function", "name": spec.name}),
+    );
+    if let Some(t) = request.temperature {
+        body.insert("temperature".into(), Value::from(t));
+    }
+    if let Some(n) = request.max_tokens {
+        body.insert("max_output_tokens".into(), Value::from(n.max(16)));
+    }
+    if request.stream {
+        body.insert("stream".into(), Value::Bool(true));
+    }
+    merge_extra(&mut body, &request.extra_body);
+    Ok(Value::Object(body))
+}
+
+fn strict_without_flag(schema: &Schema) -> Result<Value, Error> {
+    Ok(dialect::openai_strict(schema)?.into_value())
+}
+
+fn merge_extra(body: &mut Map<String, Value>, extra: &Map<String, Value>) {
+    for (k, v) in extra {
+        body.insert(k.clone(), v.clone());
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::System => "system",
+        Role::Developer => "developer",
+        Role::User => "user",
+        Role::Assistant => "assistant",
+        Role::Tool => "tool",
+        _ => "user",
+    }
+}
+
+/// Message content: a plain string for text-only messages, else a list of parts.
+fn chat_content(message: &Message) -> Value {
+    match message.parts.as_slice() {
+        [] => Value::Null,
+        [Part::Text(t)] => Value::from(t.as_str()),
+        parts => Value::Array(
+            parts
+                .iter()
+                .map(|p| match p {
+                    Part::Text(t) => json!({"type": "text", "text": t}),
+                    Part::ImageUrl { url, detail } => {
+                        let mut image = json!({"url": url});
+                        if let Some(d) = detail {
+                            image["detail"] = Value::from(d.as_str());
+                        }
+                        json!({"type": "image_url", "image_url": image})
+                    }
+                    _ => Value::Null,
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn chat_message(message: &Message) -> Value {
+    let mut m = json!({"role": role_name(message.role), "content": chat_content(message)});
+    if message.role == Role::Assistant && !message.tool_calls.is_empty() {
+        if m["content"].is_null() {
+            m["content"] = Value::from("");
+        }
+        m["tool_calls"] = Value::Array(
+            message
+                .tool_calls
+                .iter()
+                .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
+                .collect(),
+        );
+    }
+    if message.role == Role::Tool {
+        m["tool_call_id"] = Value::from(message.tool_call_id.clone().unwrap_or_default());
+        if let Some(name) = &message.name {
+            m["name"] = Value::from(name.as_str());
+        }
+    }
+    m
+}
+
+/// Responses API input items: messages, `function_call` and `function_call_output`.
+fn response_items(message: &Message) -> Vec<Value> {
+    match message.role {
+        Role::Tool => vec![json!({
+            "type": "function_call_output",
+            "call_id": message.tool_call_id.clone().unwrap_or_default(),
+            "output": message.text_content(),
+        })],
+        Role::Assistant if !message.tool_calls.is_empty() => {
+            let mut items = Vec::new();
+            let text = message.text_content();
+            if !text.is_empty() {
+                items.push(json!({"role": "assistant", "content": text}));
+            }
+            items.extend(message.tool_calls.iter().map(|c| {
+                json!({"type": "function_call", "call_id": c.id, "name": c.name, "arguments": c.arguments})
+            }));
+            items
+        }
+        role => {
+            let content = match message.parts.as_slice() {
+                [Part::Text(t)] => Value::from(t.as_str()),
+                parts => Value::Array(
+                    parts
+                        .iter()
+                        .map(|p| match p {
+                            Part::Text(t) => json!({"type": "input_text", "text": t}),
+                            Part::ImageUrl { url, .. } => {
+                                json!({"type": "input_image", "image_url": url})
+                            }
+                            _ => Value::Null,
+                        })
+                        .collect(),
+                ),
+            };
+            vec![json!({"role": role_name(role), "content": content})]
+        }
+    }
+}
