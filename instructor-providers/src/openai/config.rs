@@ -164,96 +164,19 @@ impl OpenAI {
     /// A preset by its `from_provider` prefix, reading that service's environment
     /// variables (`groq` -> `GROQ_API_KEY`, optional `GROQ_BASE_URL`).
     pub fn preset(prefix: &str) -> Result<Self, Error> {
-        let (url, key_var, modes, needs_key): (&str, &str, &'static [Mode], bool) = match prefix {
+        match prefix {
             "openai" => return Self::from_env(),
             "azure" => return AzureOpenAI::from_env().map(Into::into),
-            "openrouter" => (
-                "https://openrouter.ai/api/v1",
-                "OPENROUTER_API_KEY",
-                COMPATIBLE_MODES,
-                true,
-            ),
-            "workflowai" => (
-                "https://run.workflowai.com/v1",
-                "WORKFLOWAI_API_KEY",
-                COMPATIBLE_MODES,
-                true,
-            ),
-            "ollama" => (
-                "http://localhost:11434/v1",
-                "OLLAMA_API_KEY",
-                JSON_ONLY_MODES,
-                false,
-            ),
-            "lmstudio" => (
-                "http://localhost:1234/v1",
-                "LMSTUDIO_API_KEY",
-                JSON_ONLY_MODES,
-                false,
-            ),
-            "llamacpp" => (
-                "http://localhost:8080/v1",
-                "LLAMACPP_API_KEY",
-                JSON_ONLY_MODES,
-                false,
-            ),
-            "vllm" => (
-                "http://localhost:8000/v1",
-                "VLLM_API_KEY",
-                COMPATIBLE_MODES,
-                false,
-            ),
-            "groq" => (
-                "https://api.groq.com/openai/v1",
-                "GROQ_API_KEY",
-                COMPATIBLE_MODES,
-                true,
-            ),
-            "together" => (
-                "https://api.together.xyz/v1",
-                "TOGETHER_API_KEY",
-                COMPATIBLE_MODES,
-                true,
-            ),
-            "fireworks" => (
-                "https://api.fireworks.ai/inference/v1",
-                "FIREWORKS_API_KEY",
-                COMPATIBLE_MODES,
-                true,
-            ),
-            "deepseek" => (
-                "https://api.deepseek.com/v1",
-                "DEEPSEEK_API_KEY",
-                COMPATIBLE_MODES,
-                true,
-            ),
-            "cerebras" => (
-                "https://api.cerebras.ai/v1",
-                "CEREBRAS_API_KEY",
-                COMPATIBLE_MODES,
-                true,
-            ),
-            "mistral" => (
-                "https://api.mistral.ai/v1",
-                "MISTRAL_API_KEY",
-                COMPATIBLE_MODES,
-                true,
-            ),
-            "xai" => ("https://api.x.ai/v1", "XAI_API_KEY", COMPATIBLE_MODES, true),
-            other => {
-                return Err(Error::Config(format!(
-                    "unknown OpenAI-compatible provider `{other}`"
-                )));
-            }
-        };
-        let key = if needs_key {
-            Some(require_env(key_var)?)
+            _ => {}
+        }
+        let service = service(prefix)?;
+        let key = if service.needs_key {
+            Some(require_env(service.key_var)?)
         } else {
-            optional_env(key_var)
+            optional_env(service.key_var)
         };
-        let base_var = key_var.replace("_API_KEY", "_BASE_URL");
-        let base = optional_env(&base_var).unwrap_or_else(|| url.to_owned());
-        let mut client = Self::compatible(prefix, &base, key, modes);
+        let base_var = service.key_var.replace("_API_KEY", "_BASE_URL");
+        let mut client = Self::for_service(prefix, key, optional_env(&base_var))?;
         if prefix == "openrouter" {
             if let Some(referer) = optional_env("OPENROUTER_SITE_URL") {
                 client.headers.push(("HTTP-Referer".into(), referer));
@@ -262,8 +185,24 @@ impl OpenAI {
                 client.headers.push(("X-Title".into(), title));
             }
         }
+        Ok(client)
+    }
+
+    /// A preset configured explicitly (no environment): the service's URL (or
+    /// `base_url`), modes and quirks, with `api_key`.
+    pub fn for_service(
+        prefix: &str,
+        api_key: Option<String>,
+        base_url: Option<String>,
+    ) -> Result<Self, Error> {
+        let service = service(prefix)?;
+        let base = base_url.unwrap_or_else(|| service.url.to_owned());
+        let mut client = Self::compatible(prefix, &base, api_key, service.modes);
         if prefix == "workflowai" {
             client.default_mode = Mode::OpenRouterStructuredOutputs;
+        }
+        if prefix == "openai" {
+            client.modes = ALL_OPENAI_MODES;
         }
         Ok(client)
     }
@@ -379,6 +318,109 @@ impl From<AzureOpenAI> for OpenAI {
         }
         client
     }
+}
+
+/// A compatible service's defaults.
+struct Service {
+    url: &'static str,
+    key_var: &'static str,
+    modes: &'static [Mode],
+    needs_key: bool,
+}
+
+fn service(prefix: &str) -> Result<Service, Error> {
+    let (url, key_var, modes, needs_key) = match prefix {
+        "openai" => (
+            "https://api.openai.com/v1",
+            "OPENAI_API_KEY",
+            ALL_OPENAI_MODES,
+            true,
+        ),
+        "openrouter" => (
+            "https://openrouter.ai/api/v1",
+            "OPENROUTER_API_KEY",
+            COMPATIBLE_MODES,
+            true,
+        ),
+        "workflowai" => (
+            "https://run.workflowai.com/v1",
+            "WORKFLOWAI_API_KEY",
+            COMPATIBLE_MODES,
+            true,
+        ),
+        "ollama" => (
+            "http://localhost:11434/v1",
+            "OLLAMA_API_KEY",
+            JSON_ONLY_MODES,
+            false,
+        ),
+        "lmstudio" => (
+            "http://localhost:1234/v1",
+            "LMSTUDIO_API_KEY",
+            JSON_ONLY_MODES,
+            false,
+        ),
+        "llamacpp" => (
+            "http://localhost:8080/v1",
+            "LLAMACPP_API_KEY",
+            JSON_ONLY_MODES,
+            false,
+        ),
+        "vllm" => (
+            "http://localhost:8000/v1",
+            "VLLM_API_KEY",
+            COMPATIBLE_MODES,
+            false,
+        ),
+        "groq" => (
+            "https://api.groq.com/openai/v1",
+            "GROQ_API_KEY",
+            COMPATIBLE_MODES,
+            true,
+        ),
+        "together" => (
+            "https://api.together.xyz/v1",
+            "TOGETHER_API_KEY",
+            COMPATIBLE_MODES,
+            true,
+        ),
+        "fireworks" => (
+            "https://api.fireworks.ai/inference/v1",
+            "FIREWORKS_API_KEY",
+            COMPATIBLE_MODES,
+            true,
+        ),
+        "deepseek" => (
+            "https://api.deepseek.com/v1",
+            "DEEPSEEK_API_KEY",
+            COMPATIBLE_MODES,
+            true,
+        ),
+        "cerebras" => (
+            "https://api.cerebras.ai/v1",
+            "CEREBRAS_API_KEY",
+            COMPATIBLE_MODES,
+            true,
+        ),
+        "mistral" => (
+            "https://api.mistral.ai/v1",
+            "MISTRAL_API_KEY",
+            COMPATIBLE_MODES,
+            true,
+        ),
+        "xai" => ("https://api.x.ai/v1", "XAI_API_KEY", COMPATIBLE_MODES, true),
+        other => {
+            return Err(Error::Config(format!(
+                "unknown OpenAI-compatible provider `{other}`"
+            )));
+        }
+    };
+    Ok(Service {
+        url,
+        key_var,
+        modes,
+        needs_key,
+    })
 }
 
 fn trim_url(url: &str) -> String {
