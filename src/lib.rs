@@ -35,6 +35,9 @@
 //! - `anthropic`, `gemini`: the Anthropic and Gemini providers.
 //! - `chrono`, `uuid`, `url`: `Instruct` for those crates' types.
 
+#[doc = include_str!("../docs/differences-from-python.md")]
+pub mod differences_from_python {}
+
 pub use instructor_core::{
     AttemptError, CallCompletion, Client, Completion, Error, Extract, FailedAttempt, FinishReason,
     HookEvent, HookHandle, HookPayload, HttpError, Instruct, MapKey, Maybe, Message, Mode, Part,

@@ -44,21 +44,37 @@ async fn a_429_with_retry_after_is_honoured_then_succeeds() {
         ],
     )
     .await;
-    let provider = OpenAI::new("sk-x").base_url(format!("{}/v1", server.uri())).retry_policy(RetryPolicy {
-        max_retries: 2,
-        initial_delay: Duration::from_millis(1),
-        max_delay: Duration::from_secs(2),
-    });
+    let provider = OpenAI::new("sk-x")
+        .base_url(format!("{}/v1", server.uri()))
+        .retry_policy(RetryPolicy {
+            max_retries: 2,
+            initial_delay: Duration::from_millis(1),
+            max_delay: Duration::from_secs(2),
+        });
     let started = Instant::now();
-    let user: User = instructor::from_openai(provider).create(request()).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(150), "waited {:?}", started.elapsed());
+    let user: User = instructor::from_openai(provider)
+        .create(request())
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "waited {:?}",
+        started.elapsed()
+    );
     assert_eq!(user.name, "Jason");
     assert_eq!(bodies(&server).await.len(), 2);
 }
 
 #[tokio::test]
 async fn a_500_then_success() {
-    let server = serve("/v1/chat/completions", vec![ResponseTemplate::new(500), ok(tool_answer("User", GOOD, (5, 5)))]).await;
+    let server = serve(
+        "/v1/chat/completions",
+        vec![
+            ResponseTemplate::new(500),
+            ok(tool_answer("User", GOOD, (5, 5))),
+        ],
+    )
+    .await;
     let user: User = client(&server).create(request()).await.unwrap();
     assert_eq!(user.age, 25);
     assert_eq!(bodies(&server).await.len(), 2);
@@ -67,28 +83,60 @@ async fn a_500_then_success() {
 #[tokio::test]
 async fn client_errors_are_not_retried_and_carry_the_providers_message() {
     for (status, message, code) in [
-        (400, "Invalid schema for function 'User'", "invalid_request_error"),
-        (401, "Incorrect API key provided: sk-x***", "invalid_api_key"),
+        (
+            400,
+            "Invalid schema for function 'User'",
+            "invalid_request_error",
+        ),
+        (
+            401,
+            "Incorrect API key provided: sk-x***",
+            "invalid_api_key",
+        ),
         (429, "You exceeded your current quota", "insufficient_quota"),
     ] {
-        let body = json!({"error": {"message": message, "type": code, "param": null, "code": code}});
-        let server = serve("/v1/chat/completions", vec![ResponseTemplate::new(status).set_body_json(body), ok(tool_answer("User", GOOD, (1, 1)))]).await;
+        let body =
+            json!({"error": {"message": message, "type": code, "param": null, "code": code}});
+        let server = serve(
+            "/v1/chat/completions",
+            vec![
+                ResponseTemplate::new(status).set_body_json(body),
+                ok(tool_answer("User", GOOD, (1, 1))),
+            ],
+        )
+        .await;
         let error = client(&server).create::<User>(request()).await.unwrap_err();
-        let Error::Http(http) = &error else { panic!("{error:?}") };
+        let Error::Http(http) = &error else {
+            panic!("{error:?}")
+        };
         assert_eq!(http.status, status);
         assert_eq!(http.message, message);
         assert_eq!(http.code.as_deref(), Some(code));
         assert!(error.to_string().contains(message));
-        assert_eq!(bodies(&server).await.len(), 1, "{status} must not be retried");
+        assert_eq!(
+            bodies(&server).await.len(),
+            1,
+            "{status} must not be retried"
+        );
     }
 }
 
 #[tokio::test]
 async fn a_hung_server_hits_the_timeout() {
-    let server = serve("/v1/chat/completions", vec![ok(tool_answer("User", GOOD, (1, 1))).set_delay(Duration::from_secs(5))]).await;
+    let server = serve(
+        "/v1/chat/completions",
+        vec![ok(tool_answer("User", GOOD, (1, 1))).set_delay(Duration::from_secs(5))],
+    )
+    .await;
     let started = Instant::now();
-    let error = client(&server).create::<User>(request().timeout(Duration::from_millis(200))).await.unwrap_err();
-    assert!(matches!(error, Error::Timeout(d) if d == Duration::from_millis(200)), "{error:?}");
+    let error = client(&server)
+        .create::<User>(request().timeout(Duration::from_millis(200)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout(d) if d == Duration::from_millis(200)),
+        "{error:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
@@ -113,7 +161,10 @@ async fn refusal_truncation_and_filtering_are_typed_errors() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(client.create::<User>(request()).await, Err(Error::ContentFiltered { .. })));
+    assert!(matches!(
+        client.create::<User>(request()).await,
+        Err(Error::ContentFiltered { .. })
+    ));
     assert_eq!(bodies(&server).await.len(), 3, "none of these is reasked");
 }
 
@@ -126,12 +177,26 @@ async fn zero_several_and_misnamed_tool_calls_are_reasked() {
         tool_answer("User", GOOD, (1, 1)),
     ])
     .await;
-    let user: User = client(&server).create(request().max_retries(3)).await.unwrap();
+    let user: User = client(&server)
+        .create(request().max_retries(3))
+        .await
+        .unwrap();
     assert_eq!(user.name, "Jason");
     let bodies = bodies(&server).await;
-    let texts: Vec<String> = bodies[1..].iter().map(|b| b["messages"].to_string()).collect();
-    assert!(texts[0].contains("no tool was called; call `User`"), "{}", texts[0]);
-    assert!(texts[1].contains("2 tool calls were made; call `User` exactly once"), "{}", texts[1]);
+    let texts: Vec<String> = bodies[1..]
+        .iter()
+        .map(|b| b["messages"].to_string())
+        .collect();
+    assert!(
+        texts[0].contains("no tool was called; call `User`"),
+        "{}",
+        texts[0]
+    );
+    assert!(
+        texts[1].contains("2 tool calls were made; call `User` exactly once"),
+        "{}",
+        texts[1]
+    );
     assert!(texts[2].contains("called tool `Person`"), "{}", texts[2]);
 }
 
@@ -144,7 +209,11 @@ async fn a_server_that_ignores_tool_choice_and_answers_in_text_still_works() {
 
 #[tokio::test]
 async fn hooks_see_every_stage_and_a_panicking_hook_breaks_nothing() {
-    let server = serve_chat(vec![tool_answer("User", r#"{"name":"Jason"}"#, (10, 2)), tool_answer("User", GOOD, (11, 3))]).await;
+    let server = serve_chat(vec![
+        tool_answer("User", r#"{"name":"Jason"}"#, (10, 2)),
+        tool_answer("User", GOOD, (11, 3)),
+    ])
+    .await;
     let client = client(&server);
     let seen = Arc::new(Mutex::new(Vec::<String>::new()));
     for event in [
@@ -158,9 +227,15 @@ async fn hooks_see_every_stage_and_a_panicking_hook_breaks_nothing() {
         let seen = Arc::clone(&seen);
         client.on(event, move |payload| {
             let label = match payload {
-                HookPayload::CompletionKwargs { body, attempt } => format!("kwargs#{attempt}:{}", body["model"]),
+                HookPayload::CompletionKwargs { body, attempt } => {
+                    format!("kwargs#{attempt}:{}", body["model"])
+                }
                 HookPayload::CompletionResponse { attempt, .. } => format!("response#{attempt}"),
-                HookPayload::ParseError { attempt, will_retry, .. } => format!("parse_error#{attempt}:{will_retry}"),
+                HookPayload::ParseError {
+                    attempt,
+                    will_retry,
+                    ..
+                } => format!("parse_error#{attempt}:{will_retry}"),
                 HookPayload::Usage { total, .. } => format!("usage:{}", total.total_tokens),
                 other => format!("{:?}", other.event()),
             };
@@ -199,7 +274,10 @@ async fn the_exact_body_reaches_the_kwargs_hook() {
         }
     });
     let _: User = client.create(request()).await.unwrap();
-    assert_eq!(captured.lock().unwrap().clone().unwrap(), bodies(&server).await[0]);
+    assert_eq!(
+        captured.lock().unwrap().clone().unwrap(),
+        bodies(&server).await[0]
+    );
 }
 
 #[tokio::test]
@@ -211,14 +289,19 @@ async fn templates_render_from_context_and_reach_validators() {
         .context(json!({"source": "chat", "text": "Jason is 25"}));
     let _: User = client(&server).create(request).await.unwrap();
     let body = &bodies(&server).await[0];
-    assert_eq!(body["messages"][0]["content"], "Extract users from chat text.");
+    assert_eq!(
+        body["messages"][0]["content"],
+        "Extract users from chat text."
+    );
     assert_eq!(body["messages"][1]["content"], "Jason is 25");
 }
 
 #[tokio::test]
 async fn an_undefined_template_variable_is_an_error_not_silence() {
     let server = serve_chat(vec![tool_answer("User", GOOD, (1, 1))]).await;
-    let request = request().user("Hello {{ missing }}").context(json!({"other": 1}));
+    let request = request()
+        .user("Hello {{ missing }}")
+        .context(json!({"other": 1}));
     let error = client(&server).create::<User>(request).await.unwrap_err();
     assert!(matches!(error, Error::Template(_)), "{error:?}");
     assert!(bodies(&server).await.is_empty(), "nothing is sent");
@@ -241,19 +324,35 @@ async fn server_side_templates_pass_through_without_context() {
 #[tokio::test]
 async fn a_deployment_may_be_called_with_no_messages() {
     let server = serve_chat(vec![text_answer(GOOD, (1, 1))]).await;
-    let request = Request::new("email-classifier-agent/#1/production").extra_body(json!({"input": {"email_address": "a@b.c"}}));
-    let _: User = client(&server).with_mode(Mode::OpenRouterStructuredOutputs).create(request).await.unwrap();
+    let request = Request::new("email-classifier-agent/#1/production")
+        .extra_body(json!({"input": {"email_address": "a@b.c"}}));
+    let _: User = client(&server)
+        .with_mode(Mode::OpenRouterStructuredOutputs)
+        .create(request)
+        .await
+        .unwrap();
     assert_eq!(bodies(&server).await[0]["messages"], json!([]));
 }
 
 #[tokio::test]
 async fn extract_uses_the_default_model() {
     let server = serve_chat(vec![tool_answer("User", GOOD, (1, 1))]).await;
-    let user = User::extract(&client(&server), "Jason is 25").await.unwrap();
-    assert_eq!(user, User { name: "Jason".into(), age: 25 });
+    let user = User::extract(&client(&server), "Jason is 25")
+        .await
+        .unwrap();
+    assert_eq!(
+        user,
+        User {
+            name: "Jason".into(),
+            age: 25
+        }
+    );
     let body = &bodies(&server).await[0];
     assert_eq!(body["model"], "gpt-4o-mini");
-    assert_eq!(body["messages"], json!([{"role": "user", "content": "Jason is 25"}]));
+    assert_eq!(
+        body["messages"],
+        json!([{"role": "user", "content": "Jason is 25"}])
+    );
 }
 
 #[tokio::test]
@@ -265,7 +364,11 @@ async fn simple_types_are_wrapped_on_the_wire_and_unwrapped() {
     }
     let server = serve_chat(vec![
         tool_answer("Label", r#"{"content":"Spam"}"#, (1, 1)),
-        tool_answer("Response", r#"{"content":[{"name":"A","age":1},{"name":"B","age":2}]}"#, (1, 1)),
+        tool_answer(
+            "Response",
+            r#"{"content":[{"name":"A","age":1},{"name":"B","age":2}]}"#,
+            (1, 1),
+        ),
     ])
     .await;
     let client = client(&server);
@@ -274,7 +377,10 @@ async fn simple_types_are_wrapped_on_the_wire_and_unwrapped() {
     let users: Vec<User> = client.create(request()).await.unwrap();
     assert_eq!(users.len(), 2);
     let bodies = bodies(&server).await;
-    assert_eq!(bodies[0]["tools"][0]["function"]["parameters"]["required"], json!(["content"]));
+    assert_eq!(
+        bodies[0]["tools"][0]["function"]["parameters"]["required"],
+        json!(["content"])
+    );
     assert_eq!(bodies[1]["tool_choice"]["function"]["name"], "Response");
 }
 
@@ -283,8 +389,15 @@ async fn a_mode_the_provider_cannot_serve_fails_before_any_request() {
     let server = serve_chat(vec![]).await;
     let client = client(&server);
     assert!(client.clone().try_with_mode(Mode::AnthropicTools).is_err());
-    let error = client.with_mode(Mode::GeminiJson).create::<User>(request()).await.unwrap_err();
-    assert!(matches!(&error, Error::Config(m) if m.contains("not supported")), "{error:?}");
+    let error = client
+        .with_mode(Mode::GeminiJson)
+        .create::<User>(request())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Config(m) if m.contains("not supported")),
+        "{error:?}"
+    );
     assert!(bodies(&server).await.is_empty());
 }
 
@@ -313,15 +426,26 @@ async fn bearer_auth_and_extra_headers_are_sent() {
         .respond_with(ok(tool_answer("User", GOOD, (1, 1))))
         .mount(&server)
         .await;
-    let _: User = client(&server).create(request().header("x-trace", "abc")).await.unwrap();
+    let _: User = client(&server)
+        .create(request().header("x-trace", "abc"))
+        .await
+        .unwrap();
 }
 
 #[test]
 fn secrets_never_print() {
     let provider = OpenAI::new("sk-very-secret");
-    let azure = AzureOpenAI::new("https://x.openai.azure.com", "azure-very-secret", "2024-10-21");
+    let azure = AzureOpenAI::new(
+        "https://x.openai.azure.com",
+        "azure-very-secret",
+        "2024-10-21",
+    );
     let client = instructor::from_openai(provider.clone());
-    for text in [format!("{provider:?}"), format!("{azure:?}"), format!("{client:?}")] {
+    for text in [
+        format!("{provider:?}"),
+        format!("{azure:?}"),
+        format!("{client:?}"),
+    ] {
         assert!(!text.contains("very-secret"), "{text}");
         assert!(text.contains("redacted"), "{text}");
     }
@@ -332,7 +456,10 @@ fn from_provider_knows_every_prefix_and_its_key_variable() {
     let err = instructor::from_provider("groq/llama-3.1-8b").err();
     // Unset key: a clear configuration error naming the variable.
     if std::env::var("GROQ_API_KEY").is_err() {
-        assert!(matches!(err, Some(Error::Config(ref m)) if m.contains("GROQ_API_KEY")), "{err:?}");
+        assert!(
+            matches!(err, Some(Error::Config(ref m)) if m.contains("GROQ_API_KEY")),
+            "{err:?}"
+        );
     }
     let ollama = instructor::from_provider("ollama/llama3.2").unwrap();
     assert_eq!(ollama.model(), Some("llama3.2"));
@@ -344,4 +471,45 @@ fn from_provider_knows_every_prefix_and_its_key_variable() {
     assert!(instructor::from_provider("nope/x").is_err());
     assert!(instructor::from_provider("openai").is_err());
     let _ = Usage::default();
+}
+
+#[tokio::test]
+async fn the_token_budget_stops_reasking() {
+    let bad = r#"{"name":"Jason"}"#;
+    let server = serve_chat(vec![
+        tool_answer("User", bad, (60, 50)),
+        tool_answer("User", GOOD, (60, 50)),
+    ])
+    .await;
+    let error = client(&server)
+        .create::<User>(request().max_retries(3).token_budget(100))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::TokenBudgetExceeded {
+                budget: 100,
+                used: 110
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(bodies(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn parallel_tools_return_every_call() {
+    let server = serve_chat(vec![tool_answer_many(
+        &[("User", GOOD), ("User", r#"{"name":"Ivan","age":28}"#)],
+        (1, 1),
+    )])
+    .await;
+    let users: Vec<User> = client(&server).create_parallel(request()).await.unwrap();
+    assert_eq!(
+        users.iter().map(|u| u.age).collect::<Vec<_>>(),
+        vec![25, 28]
+    );
+    let body = &bodies(&server).await[0];
+    assert_eq!(body["tool_choice"], "auto");
 }
