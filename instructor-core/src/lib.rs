@@ -23,6 +23,7 @@ mod instruct;
 mod maybe;
 mod message;
 mod mode;
+pub mod partial;
 pub mod provider;
 pub mod reply;
 mod request;

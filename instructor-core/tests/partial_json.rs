@@ -1,0 +1,312 @@
+//! The incremental partial-JSON parser: split points, policies, limits, and
+//! properties over random documents and random chunkings.
+
+use instructor_core::partial::{Limits, PartialJson, PartialJsonError};
+use instructor_core::validate::PathSegment;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+fn snapshots(chunks: &[&[u8]]) -> Vec<Option<Value>> {
+    let mut p = PartialJson::new();
+    chunks
+        .iter()
+        .map(|c| {
+            p.push(c).unwrap();
+            p.snapshot()
+        })
+        .collect()
+}
+
+fn parse_in_pieces(text: &[u8], size: usize) -> Result<Value, PartialJsonError> {
+    let mut p = PartialJson::new();
+    for chunk in text.chunks(size.max(1)) {
+        p.push(chunk)?;
+    }
+    p.finish()
+}
+
+#[test]
+fn unfinished_strings_are_shown() {
+    let s = snapshots(&[br#"{"name": "Ja"#, br#"son", "a"#, br#"ge": 2"#, b"5}"]);
+    assert_eq!(s[0], Some(json!({"name": "Ja"})));
+    assert_eq!(
+        s[1],
+        Some(json!({"name": "Jason"})),
+        "an unfinished key is not shown"
+    );
+    assert_eq!(
+        s[2],
+        Some(json!({"name": "Jason"})),
+        "an unfinished number is not shown"
+    );
+    assert_eq!(s[3], Some(json!({"name": "Jason", "age": 25})));
+}
+
+#[test]
+fn split_inside_escapes() {
+    let doc = br#"{"s": "a\"b\\c\u00e9\ud83d\ude00\n"}"#;
+    let expected: Value = serde_json::from_slice(doc).unwrap();
+    for size in 1..doc.len() {
+        assert_eq!(
+            parse_in_pieces(doc, size).unwrap(),
+            expected,
+            "chunk size {size}"
+        );
+    }
+    // A truncated \u escape is held back, never shown as garbage.
+    let s = snapshots(&[br#"{"s": "x\u00"#, br#"e9y"#]);
+    assert_eq!(s[0], Some(json!({"s": "x"})));
+    assert_eq!(s[1], Some(json!({"s": "xéy"})));
+    // A surrogate pair split between its halves.
+    let s = snapshots(&[br#"["\ud83d"#, br#"\ude00"]"#]);
+    assert_eq!(s[1], Some(json!(["😀"])));
+}
+
+#[test]
+fn split_inside_numbers_and_literals() {
+    for (chunks, shown) in [
+        (vec![&b"[-"[..], b"1]"], json!([])),
+        (vec![&b"[1."[..], b"5]"], json!([])),
+        (vec![&b"[1e"[..], b"3]"], json!([])),
+        (vec![&b"[tr"[..], b"ue]"], json!([])),
+        (vec![&b"[nu"[..], b"ll]"], json!([])),
+        (vec![&b"[12"[..], b"3]"], json!([])),
+    ] {
+        let s = snapshots(&chunks);
+        assert_eq!(s[0], Some(shown), "{chunks:?}");
+        let whole: Vec<u8> = chunks.concat();
+        assert_eq!(s[1], Some(serde_json::from_slice::<Value>(&whole).unwrap()));
+    }
+    // A literal is shown as soon as it is complete.
+    assert_eq!(snapshots(&[b"[true"])[0], Some(json!([true])));
+}
+
+#[test]
+fn split_inside_multibyte_characters() {
+    let doc = "{\"city\": \"Zürich 東京 😀\"}".as_bytes();
+    let expected: Value = serde_json::from_slice(doc).unwrap();
+    for size in 1..8 {
+        assert_eq!(parse_in_pieces(doc, size).unwrap(), expected);
+    }
+    // Half a character is held back.
+    let cut = "{\"c\": \"é".as_bytes();
+    let s = snapshots(&[&cut[..cut.len() - 1]]);
+    assert_eq!(s[0], Some(json!({"c": ""})));
+}
+
+#[test]
+fn open_path_tells_what_is_still_being_written() {
+    let mut p = PartialJson::new();
+    p.push_str(r#"{"users": [{"name": "A"}, {"name": "B"#)
+        .unwrap();
+    assert_eq!(
+        p.open_path(),
+        vec![
+            PathSegment::Field("users".into()),
+            PathSegment::Index(1),
+            PathSegment::Field("name".into())
+        ]
+    );
+    p.push_str(r#""}]}"#).unwrap();
+    assert!(p.is_complete());
+    assert!(p.open_path().is_empty());
+}
+
+#[test]
+fn items_are_handed_out_as_they_complete() {
+    let mut p = PartialJson::new().with_item_path(&["tasks"]);
+    p.push_str(r#"{"tasks": [{"a": 1}, {"a""#).unwrap();
+    assert_eq!(p.take_items(), vec![json!({"a": 1})]);
+    p.push_str(r#": 2}, {"a": 3}]}"#).unwrap();
+    assert_eq!(p.take_items(), vec![json!({"a": 2}), json!({"a": 3})]);
+    assert_eq!(
+        p.finish().unwrap(),
+        json!({"tasks": []}),
+        "handed-out items are not kept"
+    );
+}
+
+#[test]
+fn lenient_mode_skips_prose_and_fences() {
+    let mut p = PartialJson::lenient();
+    p.push_str("Sure! Here it is:\n```json\n{\"a\": [1, 2]}\n```\nAnything else?")
+        .unwrap();
+    assert_eq!(p.finish().unwrap(), json!({"a": [1, 2]}));
+}
+
+#[test]
+fn errors_are_typed() {
+    let err = |text: &str| parse_in_pieces(text.as_bytes(), 3).unwrap_err();
+    assert!(matches!(
+        err("{\"a\" 1}"),
+        PartialJsonError::Unexpected { .. }
+    ));
+    assert!(matches!(
+        err("[01]"),
+        PartialJsonError::InvalidNumber { .. }
+    ));
+    assert!(matches!(
+        err("[1.]"),
+        PartialJsonError::InvalidNumber { .. }
+    ));
+    assert!(matches!(err("[tru]"), PartialJsonError::Unexpected { .. }));
+    assert!(matches!(err("{\"a\": 1"), PartialJsonError::Incomplete));
+    assert!(matches!(err("   "), PartialJsonError::Empty));
+    assert!(matches!(err("[1] x"), PartialJsonError::Unexpected { .. }));
+    assert!(matches!(
+        err("[\"a\tb\"]"),
+        PartialJsonError::Unexpected { .. }
+    ));
+    assert!(matches!(
+        parse_in_pieces(b"[\"\xff\"]", 1).unwrap_err(),
+        PartialJsonError::InvalidUtf8 { .. }
+    ));
+    let deep = "[".repeat(1000);
+    let mut p = PartialJson::with_limits(
+        Limits {
+            max_depth: 64,
+            max_bytes: 1 << 20,
+        },
+        false,
+    );
+    assert_eq!(
+        p.push_str(&deep).unwrap_err(),
+        PartialJsonError::DepthLimit { limit: 64 }
+    );
+    let mut p = PartialJson::with_limits(
+        Limits {
+            max_depth: 64,
+            max_bytes: 10,
+        },
+        false,
+    );
+    assert_eq!(
+        p.push_str("[1,2,3,4,5,6]").unwrap_err(),
+        PartialJsonError::SizeLimit { limit: 10 }
+    );
+    // An error is sticky: nothing after it is accepted.
+    assert!(p.push_str("]").is_err());
+}
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (-1e12f64..1e12).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        "\\PC{0,12}".prop_map(Value::String),
+        "[\"\\\\/\\n\\t\\u{0}-\\u{1f}é😀a-z]{0,8}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec(("\\PC{0,6}", inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+fn arb_doc() -> impl Strategy<Value = (Value, Vec<u8>)> {
+    (arb_json(), any::<bool>()).prop_map(|(v, pretty)| {
+        let text = if pretty {
+            serde_json::to_vec_pretty(&v)
+        } else {
+            serde_json::to_vec(&v)
+        };
+        (v, text.unwrap_or_default())
+    })
+}
+
+fn arb_cuts(len: usize) -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(0..=len, 0..12).prop_map(|mut cuts| {
+        cuts.sort_unstable();
+        cuts
+    })
+}
+
+fn chunked(text: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for &c in cuts.iter().chain(std::iter::once(&text.len())) {
+        let c = c.min(text.len());
+        if c >= start {
+            out.push(text[start..c].to_vec());
+            start = c;
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Chunking never changes the final value, which equals serde_json's.
+    #[test]
+    fn chunking_never_changes_the_result((doc, cuts) in arb_doc().prop_flat_map(|(v, t)| { let n = t.len(); (Just((v, t)), arb_cuts(n)) })) {
+        let ((value, text), cuts) = (doc, cuts);
+        let mut p = PartialJson::new();
+        for chunk in chunked(&text, &cuts) {
+            p.push(&chunk).unwrap();
+        }
+        let parsed = p.finish().unwrap();
+        prop_assert_eq!(&parsed, &serde_json::from_slice::<Value>(&text).unwrap());
+        prop_assert_eq!(parsed, value);
+    }
+
+    /// Every prefix of valid JSON parses as a partial without error, and whatever a
+    /// snapshot shows outside the open path never changes afterwards.
+    #[test]
+    fn every_prefix_is_a_valid_partial((_value, text) in arb_doc()) {
+        let mut p = PartialJson::new();
+        let mut earlier: Vec<(Value, Vec<PathSegment>)> = Vec::new();
+        for (i, byte) in text.iter().enumerate() {
+            p.push(std::slice::from_ref(byte)).unwrap();
+            if i % 7 == 0 {
+                if let Some(s) = p.snapshot() {
+                    earlier.push((s, p.open_path()));
+                }
+            }
+        }
+        let last = p.finish().unwrap();
+        for (snapshot, open) in earlier {
+            assert_final_parts_equal(&snapshot, &last, &open, 0);
+        }
+    }
+}
+
+/// Everything in `snapshot` off the `open` path equals the final value.
+fn assert_final_parts_equal(snapshot: &Value, last: &Value, open: &[PathSegment], depth: usize) {
+    match (snapshot, last) {
+        (Value::Object(s), Value::Object(l)) => {
+            for (k, v) in s {
+                let on_path = matches!(open.get(depth), Some(PathSegment::Field(f)) if f == k);
+                let Some(final_v) = l.get(k) else {
+                    panic!("key {k} vanished")
+                };
+                if on_path {
+                    assert_final_parts_equal(v, final_v, open, depth + 1);
+                } else {
+                    assert_eq!(v, final_v, "a complete field changed");
+                }
+            }
+        }
+        (Value::Array(s), Value::Array(l)) => {
+            for (i, v) in s.iter().enumerate() {
+                let on_path = matches!(open.get(depth), Some(PathSegment::Index(j)) if *j == i);
+                if on_path {
+                    assert_final_parts_equal(v, &l[i], open, depth + 1);
+                } else {
+                    assert_eq!(v, &l[i], "a complete item changed");
+                }
+            }
+        }
+        (Value::String(s), Value::String(l)) => {
+            assert!(l.starts_with(s.as_str()), "a string prefix changed")
+        }
+        (s, l) => assert_eq!(s, l),
+    }
+}
