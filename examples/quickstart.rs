@@ -38,12 +38,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             r#"{"name": "Jason", "age": 25, "phone_number": "555-123-4567"}"#,
         ])
         .await;
-        println!("No OPENAI_API_KEY: using a local replay server at {}.", replay.base_url());
+        println!(
+            "No OPENAI_API_KEY: using a local replay server at {}.",
+            replay.base_url()
+        );
         let provider = OpenAI::new("offline").base_url(replay.base_url());
         _replay = replay;
         provider
     };
-    let client = instructor::from_openai(provider).with_mode(Mode::Tools).with_model("gpt-4o-mini");
+    let client = instructor::from_openai(provider)
+        .with_mode(Mode::Tools)
+        .with_model("gpt-4o-mini");
 
     client.on(HookEvent::ParseError, |payload| {
         if let instructor::HookPayload::ParseError { error, attempt, .. } = payload {

@@ -22,9 +22,12 @@ impl Replay {
         let next = Arc::new(AtomicUsize::new(0));
         Mock::given(wiremock::matchers::method("POST"))
             .respond_with(move |request: &Request| {
-                let i = next.fetch_add(1, Ordering::SeqCst).min(answers.len().saturating_sub(1));
+                let i = next
+                    .fetch_add(1, Ordering::SeqCst)
+                    .min(answers.len().saturating_sub(1));
                 let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-                ResponseTemplate::new(200).set_body_json(shape(&body, answers.get(i).copied().unwrap_or("{}")))
+                ResponseTemplate::new(200)
+                    .set_body_json(shape(&body, answers.get(i).copied().unwrap_or("{}")))
             })
             .mount(&server)
             .await;
