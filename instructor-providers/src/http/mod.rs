@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod retry;
+pub mod sse;
 
 use std::fmt;
 use std::time::Duration;
