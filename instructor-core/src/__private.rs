@@ -15,7 +15,7 @@ pub use std::result::Result::{self, Err, Ok};
 pub use std::string::String;
 pub use std::sync::LazyLock;
 pub use std::vec::Vec;
-pub use std::{concat, format, vec};
+pub use std::{concat, format, panic, vec};
 
 pub use serde;
 pub use serde_json;

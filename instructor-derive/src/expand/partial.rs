@@ -3,8 +3,9 @@
 //! value does not fit yet reads as absent instead of failing the whole twin).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::Generics;
+use syn::spanned::Spanned;
 
 use crate::model::{Container, Data, Field};
 
@@ -29,17 +30,20 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         let ty = f.ty;
         let member = &f.member;
         let field_vis = f.vis;
+        // Spanned at the field's type: a missing `Instruct` impl is reported there.
+        let partial_ty = quote_spanned!(ty.span()=> <#ty as #p::Instruct>::Partial);
+        let partial_field_ty = quote_spanned!(ty.span()=> <#ty as #p::Instruct>::PartialField);
         if f.flatten {
             return quote! {
                 #[serde(flatten)]
-                #field_vis #member: <#ty as #p::Instruct>::Partial,
+                #field_vis #member: #partial_ty,
             };
         }
         let name = &f.wire_name;
         let aliases = &f.aliases;
         quote! {
             #[serde(rename = #name, #(alias = #aliases,)* default, skip_serializing_if = #none_check, deserialize_with = #lenient)]
-            #field_vis #member: #p::Option<<#ty as #p::Instruct>::PartialField>,
+            #field_vis #member: #p::Option<#partial_field_ty>,
         }
     });
     let members: Vec<_> = fields.iter().map(|f| &f.member).collect();

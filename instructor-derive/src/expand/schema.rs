@@ -82,18 +82,23 @@ fn object_body(
         quote!(#p::ObjectSchema::new())
     };
     let tag = tag.map(|(tag, name)| quote!(__instruct_obj.tag(#tag, #name);));
-    let properties = fields.iter().enumerate().filter(|(_, f)| !f.skipped).map(|(i, field)| {
-        let ty = field.ty;
-        if field.flatten {
-            return quote_spanned! {ty.span()=> __instruct_obj.flatten::<#ty>(__instruct_gen); };
-        }
-        let name = &field.wire_name;
-        let schema = field_schema(field, variant, i, p, None);
-        let has_default = field.has_default;
-        quote! {
-            __instruct_obj.property(#name, #schema, !#has_default && !<#ty as #p::Instruct>::IS_OPTION);
-        }
-    });
+    let properties = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.skipped)
+        .map(|(i, field)| {
+            let ty = field.ty;
+            if field.flatten {
+                return quote_spanned! {ty.span()=> __instruct_obj.flatten::<#ty>(__instruct_gen); };
+            }
+            let name = &field.wire_name;
+            let schema = field_schema(field, variant, i, p, None);
+            let has_default = field.has_default;
+            let optional = quote_spanned!(ty.span()=> <#ty as #p::Instruct>::IS_OPTION);
+            quote! {
+                __instruct_obj.property(#name, #schema, !#has_default && !#optional);
+            }
+        });
     quote! {{
         let mut __instruct_obj = #new;
         #tag

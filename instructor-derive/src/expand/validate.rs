@@ -137,8 +137,9 @@ fn field_checks(
     let validators = field.validators.iter().map(|path| {
         quote_spanned! {syn::spanned::Spanned::span(path)=> #p::run_validator(#path, #access, __instruct_v); }
     });
+    let nested = quote_spanned!(syn::spanned::Spanned::span(ty)=> <#ty as #p::Instruct>::validate_into(#access, __instruct_v););
     quote! {
-        <#ty as #p::Instruct>::validate_into(#access, __instruct_v);
+        #nested
         #(#checks)*
         #(#validators)*
     }
