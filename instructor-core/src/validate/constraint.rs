@@ -57,14 +57,44 @@ impl Number {
         }
     }
 
+    /// Exact where possible: integers as integers, decimals by scaling both numbers
+    /// to integers of their shortest decimal form; a float fallback only when that
+    /// overflows (and then only an exact integral quotient passes).
     fn is_multiple_of(self, divisor: Self) -> bool {
-        match (self, divisor) {
-            (Self::Int(_), Self::Int(0)) => false,
-            (Self::Int(a), Self::Int(b)) => a % b == 0,
-            (a, b) => {
-                let q = a.as_f64() / b.as_f64();
-                q.is_finite() && (q - q.round()).abs() <= 1e-9 * q.abs().max(1.0)
+        match (self.decimal(), divisor.decimal()) {
+            (Some((_, _)), Some((0, _))) => false,
+            (Some((a, sa)), Some((b, sb))) => {
+                let scale = sa.max(sb);
+                let lift =
+                    |m: i128, s: u32| 10i128.checked_pow(scale - s).and_then(|f| m.checked_mul(f));
+                match (lift(a, sa), lift(b, sb)) {
+                    (Some(a), Some(b)) => a % b == 0,
+                    _ => self.float_multiple(divisor),
+                }
             }
+            _ => self.float_multiple(divisor),
+        }
+    }
+
+    fn float_multiple(self, divisor: Self) -> bool {
+        let q = self.as_f64() / divisor.as_f64();
+        q.is_finite() && q.fract() == 0.0
+    }
+
+    /// The number as `mantissa / 10^scale`, from its shortest decimal form.
+    fn decimal(self) -> Option<(i128, u32)> {
+        match self {
+            Self::Int(i) => Some((i, 0)),
+            Self::Float(f) if f.is_finite() => {
+                let text = format!("{f}");
+                let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+                let digits = format!("{int}{frac}");
+                if digits.trim_start_matches('-').len() > 36 {
+                    return None;
+                }
+                Some((digits.parse().ok()?, u32::try_from(frac.len()).ok()?))
+            }
+            Self::Float(_) => None,
         }
     }
 }
@@ -87,11 +117,12 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    /// Compiles the pattern (search semantics, as JSON Schema's `pattern`).
+    /// Compiles the pattern (search semantics, as JSON Schema's `pattern`), with
+    /// ECMA-262's ASCII meaning of `\d` and `\w` and its set for `\s`.
     pub fn new(source: &str) -> Self {
         Self {
             source: source.to_owned(),
-            regex: Regex::new(source).map_err(|e| e.to_string()),
+            regex: Regex::new(&ecma_classes(source)).map_err(|e| e.to_string()),
         }
     }
 
@@ -327,6 +358,67 @@ pub(crate) fn first_duplicate_by<T>(
             .position(|b| eq(a, b))
             .map(|j| (i, i + 1 + j))
     })
+}
+
+/// ECMA-262 whitespace (`\s`): not Unicode's White_Space (it has U+FEFF, not U+0085).
+const ECMA_SPACE: &str = r"\t\n\x0B\x0C\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
+
+/// Rewrites `\d`, `\w`, `\s` (and their negations outside classes) to the sets
+/// JSON Schema's ECMA-262 dialect means; the `regex` crate's are Unicode-wide.
+fn ecma_classes(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut chars = source.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                let set = match next {
+                    'd' | 'D' => "0-9".to_owned(),
+                    'w' | 'W' => "A-Za-z0-9_".to_owned(),
+                    's' | 'S' => ECMA_SPACE.to_owned(),
+                    other => {
+                        out.push('\\');
+                        out.push(other);
+                        continue;
+                    }
+                };
+                let negated = next.is_ascii_uppercase();
+                match (in_class, negated) {
+                    (true, false) => out.push_str(&set),
+                    (true, true) => {
+                        // A negated class inside a class keeps its Unicode meaning.
+                        out.push('\\');
+                        out.push(next);
+                    }
+                    (false, false) => out.push_str(&format!("[{set}]")),
+                    (false, true) => out.push_str(&format!("[^{set}]")),
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // A leading `]` or `^]` is literal.
+                let rest = chars.as_str();
+                if let Some(stripped) = rest.strip_prefix("^]") {
+                    out.push_str("^]");
+                    chars = stripped.chars();
+                } else if let Some(stripped) = rest.strip_prefix(']') {
+                    out.push(']');
+                    chars = stripped.chars();
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn tighter(existing: Option<&Value>, new: u64, keep: Ordering) -> u64 {

@@ -80,30 +80,55 @@ impl Format {
     }
 }
 
+/// RFC 5321 mailbox: a dot-atom or quoted local part, and a hostname or an
+/// address literal (`[127.0.0.1]`, `[IPv6:2001:db8::1]`).
 fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.rsplit_once('@') else {
         return false;
     };
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
-    let domain_ok = domain.len() <= 253
-        && domain.split('.').count() >= 1
+    let local_ok = if local.len() >= 2 && local.starts_with('"') && local.ends_with('"') {
+        let inner = &local[1..local.len() - 1];
+        let mut escaped = false;
+        inner.chars().all(|c| {
+            let ok = escaped || (c != '"' && c != '\\') || c == '\\';
+            escaped = !escaped && c == '\\';
+            ok && (c == ' ' || c.is_ascii_graphic())
+        })
+    } else {
+        !local.is_empty()
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+    };
+    let domain_ok = match domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+        Some(literal) => match literal.strip_prefix("IPv6:") {
+            Some(v6) => v6.parse::<Ipv6Addr>().is_ok(),
+            None => literal.parse::<Ipv4Addr>().is_ok(),
+        },
+        None => is_hostname(domain),
+    };
+    local.len() <= 64 && local_ok && domain_ok
+}
+
+/// RFC 1123 hostname labels; `--` in the 3rd and 4th positions is reserved for IDNA
+/// A-labels (`xn--`), which are accepted without decoding their punycode.
+fn is_hostname(domain: &str) -> bool {
+    domain.len() <= 253
         && domain.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
                 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    local_ok && domain_ok
+                && (label.get(2..4) != Some("--") || label.to_ascii_lowercase().starts_with("xn--"))
+        })
 }
 
+/// An absolute RFC 3986 URI: a scheme, then only URI characters (ASCII, no spaces),
+/// with well-formed percent-encodings and balanced IP-literal brackets.
 fn is_uri(text: &str) -> bool {
     let Some((scheme, rest)) = text.split_once(':') else {
         return false;
@@ -111,11 +136,38 @@ fn is_uri(text: &str) -> bool {
     let mut chars = scheme.chars();
     let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-    scheme_ok
-        && !rest.is_empty()
-        && !text
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "<>\"{}|\\^`".contains(c))
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+            if !(hex(i + 1) && hex(i + 2)) {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        let allowed = b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&b);
+        if !allowed {
+            return false;
+        }
+        i += 1;
+    }
+    let brackets_ok = match rest
+        .strip_prefix("//")
+        .map(|r| r.split(['/', '?', '#']).next().unwrap_or(""))
+    {
+        Some(authority) => {
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            match host.find('[') {
+                Some(open) => host[open..].contains(']') && open == 0,
+                None => !host.contains(']'),
+            }
+        }
+        None => true,
+    };
+    scheme_ok && brackets_ok
 }
 
 fn is_uuid(text: &str) -> bool {
@@ -158,45 +210,56 @@ fn is_date(text: &str) -> bool {
 }
 
 fn is_date_time(text: &str) -> bool {
-    let Some(sep) = text.find(['T', 't', ' ']) else {
+    let Some(sep) = text.find(['T', 't']) else {
         return false;
     };
     is_date(&text[..sep]) && is_time(&text[sep + 1..])
 }
 
-/// RFC 3339 full-time: `HH:MM:SS[.frac](Z|+HH:MM|-HH:MM)`.
+/// RFC 3339 full-time: `HH:MM:SS[.frac](Z|+HH:MM|-HH:MM)`; a leap second (`:60`)
+/// only at 23:59 UTC once the offset is applied.
 fn is_time(text: &str) -> bool {
-    let (clock, offset) = match text.find(['Z', 'z', '+', '-']) {
-        Some(i) => text.split_at(i),
-        None => return false,
+    let Some(i) = text.find(['Z', 'z', '+', '-']) else {
+        return false;
     };
+    let (clock, offset) = text.split_at(i);
     let (hms, frac) = match clock.split_once('.') {
         Some((hms, frac)) => (hms, Some(frac)),
         None => (clock, None),
     };
-    if frac.is_some_and(|f| {
-        digits(f).is_none() && !f.bytes().all(|b| b.is_ascii_digit()) || f.is_empty()
-    }) {
+    if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
         return false;
     }
+    let two = |p: &str| if p.len() == 2 { digits(p) } else { None };
     let parts: Vec<&str> = hms.split(':').collect();
-    let clock_ok = parts.len() == 3
-        && parts.iter().all(|p| p.len() == 2)
-        && matches!(
-            (digits(parts[0]), digits(parts[1]), digits(parts[2])),
-            (Some(h), Some(m), Some(s)) if h < 24 && m < 60 && s <= 60
-        );
-    let offset_ok = match offset {
-        "Z" | "z" => true,
+    let [Some(h), Some(m), Some(s)] =
+        [parts.first(), parts.get(1), parts.get(2)].map(|p| p.and_then(|p| two(p)))
+    else {
+        return false;
+    };
+    if parts.len() != 3 || h > 23 || m > 59 || s > 60 {
+        return false;
+    }
+    let offset_minutes: i64 = match offset {
+        "Z" | "z" => 0,
         _ => {
-            let rest = &offset[1..];
-            let hm: Vec<&str> = rest.split(':').collect();
-            hm.len() == 2
-                && hm.iter().all(|p| p.len() == 2)
-                && matches!((digits(hm[0]), digits(hm[1])), (Some(h), Some(m)) if h < 24 && m < 60)
+            let sign = if offset.starts_with('-') { -1 } else { 1 };
+            let hm: Vec<&str> = offset[1..].split(':').collect();
+            match (
+                hm.len(),
+                hm.first().and_then(|p| two(p)),
+                hm.get(1).and_then(|p| two(p)),
+            ) {
+                (2, Some(oh), Some(om)) if oh < 24 && om < 60 => sign * i64::from(oh * 60 + om),
+                _ => return false,
+            }
         }
     };
-    clock_ok && offset_ok
+    if s == 60 {
+        let utc = (i64::from(h * 60 + m) - offset_minutes).rem_euclid(24 * 60);
+        return utc == 23 * 60 + 59;
+    }
+    true
 }
 
 #[cfg(test)]
@@ -221,6 +284,18 @@ mod tests {
             (Format::DateTime, "2024-01-31T09:30:00.123+02:00", true),
             (Format::DateTime, "2024-01-31T25:30:00Z", false),
             (Format::DateTime, "2024-01-31T09:30:00", false),
+            (Format::DateTime, "1998-12-31T23:59:60Z", true),
+            (Format::DateTime, "1998-12-31T15:59:60-08:00", true),
+            (Format::DateTime, "1998-12-31T23:58:60Z", false),
+            (Format::DateTime, "2024-01-31 12:00:00Z", false),
+            (Format::Uri, "urn:", true),
+            (Format::Uri, "http://example.com/%4", false),
+            (Format::Uri, "https://example.com/ü", false),
+            (Format::Uri, "http://[::1", false),
+            (Format::Email, "\"john doe\"@example.com", true),
+            (Format::Email, "joe@[127.0.0.1]", true),
+            (Format::Email, "joe@[IPv6:2001:db8::1]", true),
+            (Format::Email, "joe@ab--cd.com", false),
             (Format::Ipv4, "192.168.0.1", true),
             (Format::Ipv4, "256.1.1.1", false),
             (Format::Ipv6, "2001:db8::1", true),

@@ -83,7 +83,17 @@ macro_rules! number_target {
     )*};
 }
 number_target!(u8 => Int, u16 => Int, u32 => Int, u64 => Int, usize => Int, i8 => Int, i16 => Int,
-    i32 => Int, i64 => Int, isize => Int, i128 => Int, f32 => Float, f64 => Float);
+    i32 => Int, i64 => Int, isize => Int, i128 => Int, f64 => Float);
+
+impl NumberConstraint for f32 {
+    /// Checked as its shortest decimal form (`0.3f32` is `0.3`, as in the JSON text),
+    /// not as the widened `0.30000001192092896`.
+    fn constraint_number(&self) -> Option<Number> {
+        Some(Number::Float(
+            self.to_string().parse().unwrap_or(f64::from(*self)),
+        ))
+    }
+}
 
 impl NumberConstraint for u128 {
     fn constraint_number(&self) -> Option<Number> {
