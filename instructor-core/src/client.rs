@@ -279,6 +279,11 @@ impl Client {
         })))
     }
 
+    pub(crate) fn emit_kwargs(&self, body: &serde_json::Value, attempt: u32) {
+        self.hooks
+            .emit(&HookPayload::CompletionKwargs { body, attempt });
+    }
+
     async fn attempt(&self, call: &ProviderRequest, attempt: u32) -> Result<Completion> {
         let body = self.provider.build_body(call)?;
         self.hooks.emit(&HookPayload::CompletionKwargs {

@@ -107,6 +107,14 @@ pub enum Error {
     /// Every attempt failed parsing or validation.
     #[error("{0}")]
     RetriesExhausted(Box<RetriesExhausted>),
+    /// One item of an iterable stream was invalid (the stream goes on).
+    #[error("item {index} is invalid: {error}")]
+    InvalidItem {
+        /// The item's position in the stream.
+        index: usize,
+        /// What was wrong.
+        error: AttemptError,
+    },
     /// The token budget ran out before a valid answer.
     #[error("token budget of {budget} exceeded ({used} used)")]
     TokenBudgetExceeded {

@@ -30,6 +30,7 @@ mod request;
 pub mod response;
 pub mod schema;
 pub mod shaping;
+pub mod stream;
 pub mod template;
 pub mod validate;
 
@@ -47,4 +48,5 @@ pub use message::{Message, Part, Role, ToolCall};
 pub use mode::Mode;
 pub use request::{DEFAULT_MAX_RETRIES, Request};
 pub use schema::{Schema, SchemaGenerator, ToolDefinition};
+pub use stream::{ItemStream, PartialStream};
 pub use validate::{ValidationContext, ValidationError, ValidationErrors, Validator};

@@ -1,6 +1,8 @@
 //! A local OpenAI-compatible server for tests: real HTTP on loopback, scripted answers.
 #![allow(dead_code, reason = "each test file uses a subset")]
 
+pub mod sse;
+
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -4,11 +4,12 @@
 
 mod config;
 mod convert;
+mod stream;
 mod wire;
 
 pub use config::{AzureOpenAI, OpenAI};
 
-use instructor_core::provider::{Provider, ProviderRequest};
+use instructor_core::provider::{EventStream, Provider, ProviderRequest};
 use instructor_core::{Completion, Error, Mode};
 use serde_json::Value;
 
@@ -55,5 +56,26 @@ impl Provider for OpenAI {
         } else {
             convert::chat_completion(raw)
         }
+    }
+
+    async fn send_stream(
+        &self,
+        request: &ProviderRequest,
+        body: &Value,
+    ) -> Result<EventStream, Error> {
+        let responses = request.mode == Mode::ResponsesTools;
+        let url = if responses {
+            self.responses_url()
+        } else {
+            self.chat_url(&request.model)
+        };
+        let http = HttpRequest {
+            url,
+            headers: self.request_headers(&request.headers),
+            body,
+            timeout: request.timeout,
+        };
+        let response = self.transport.post_stream(&http).await?;
+        Ok(stream::events(response, responses))
     }
 }

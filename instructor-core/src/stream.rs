@@ -1,0 +1,531 @@
+//! Streaming: `create_partial` yields a typed partial snapshot per delta that changed
+//! something; `create_iterable` yields each item, validated, as soon as it closes.
+//! Both parse incrementally (each byte once) with [`PartialJson`].
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::completion::{Completion, FinishReason, Usage};
+use crate::error::{AttemptError, Error, FailedAttempt, Result, RetriesExhausted};
+use crate::message::ToolCall;
+use crate::mode::Mode;
+use crate::partial::PartialJson;
+use crate::provider::{EventStream, ProviderRequest, ResponseSpec, StreamEvent};
+use crate::response::{WRAPPER_FIELD, from_response_value, is_wrapped};
+use crate::schema::Schema;
+use crate::validate::ValidationContext;
+use crate::{Client, Instruct, reply};
+
+/// The array property of the iterable wrapper (as Python instructor's `tasks`).
+pub const ITERABLE_FIELD: &str = "tasks";
+
+/// What one streamed attempt received, kept for reasks and errors.
+#[derive(Debug, Default)]
+struct Received {
+    text: String,
+    calls: Vec<ToolCall>,
+    refusal: String,
+    finish: Option<FinishReason>,
+    usage: Usage,
+}
+
+impl Received {
+    fn apply(&mut self, event: &StreamEvent) {
+        match event {
+            StreamEvent::TextDelta(t) => self.text.push_str(t),
+            StreamEvent::ToolCallDelta {
+                index,
+                id,
+                name,
+                arguments,
+            } => {
+                while self.calls.len() <= *index {
+                    let n = self.calls.len();
+                    self.calls.push(ToolCall {
+                        id: format!("call_{n}"),
+                        name: String::new(),
+                        arguments: String::new(),
+                    });
+                }
+                let call = &mut self.calls[*index];
+                if let Some(id) = id {
+                    call.id.clone_from(id);
+                }
+                if let Some(name) = name {
+                    call.name.push_str(name);
+                }
+                call.arguments.push_str(arguments);
+            }
+            StreamEvent::RefusalDelta(r) => self.refusal.push_str(r),
+            StreamEvent::Usage(u) => self.usage += *u,
+            StreamEvent::Finish(f) => self.finish = Some(f.clone()),
+            _ => {}
+        }
+    }
+
+    fn completion(&self) -> Completion {
+        let mut c = Completion::from_raw(Value::Null);
+        c.text = (!self.text.is_empty()).then(|| self.text.clone());
+        c.tool_calls = self.calls.clone();
+        c.refusal = (!self.refusal.is_empty()).then(|| self.refusal.clone());
+        c.finish_reason = self.finish.clone();
+        c.usage = self.usage;
+        c
+    }
+}
+
+/// One streamed attempt: its events and its parsers.
+struct Attempt {
+    events: EventStream,
+    received: Received,
+    parser: PartialJson,
+    /// ParallelTools: one parser per tool call index.
+    call_parsers: Vec<PartialJson>,
+    yielded_calls: usize,
+}
+
+type BoxStream<I> = Pin<Box<dyn Stream<Item = I> + Send>>;
+
+/// A stream of partial snapshots of `T`, then (via [`PartialStream::into_final`]) the
+/// validated `T`.
+pub struct PartialStream<T: Instruct> {
+    inner: BoxStream<Result<T::Partial>>,
+    last_final: std::sync::Arc<std::sync::Mutex<Option<(T, Usage)>>>,
+}
+
+impl<T: Instruct> std::fmt::Debug for PartialStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PartialStream")
+    }
+}
+
+impl<T: Instruct> Stream for PartialStream<T> {
+    type Item = Result<T::Partial>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl<T: Instruct> PartialStream<T> {
+    /// Drains the stream and returns the final validated value (an error if the last
+    /// attempt failed).
+    pub async fn into_final(mut self) -> Result<T> {
+        while let Some(item) = self.inner.next().await {
+            item?;
+        }
+        self.take_final()
+            .ok_or_else(|| Error::Stream("the stream ended without a final value".to_owned()))
+    }
+
+    /// The final validated value, once the stream has ended successfully.
+    pub fn take_final(&mut self) -> Option<T> {
+        self.last_final.lock().ok()?.take().map(|(v, _)| v)
+    }
+
+    /// Usage summed over every attempt, once the stream has ended successfully.
+    pub fn usage(&self) -> Option<Usage> {
+        self.last_final.lock().ok()?.as_ref().map(|(_, u)| *u)
+    }
+}
+
+/// A stream of validated items; an invalid item is an `Err` and the stream goes on.
+pub struct ItemStream<T> {
+    inner: BoxStream<Result<T>>,
+}
+
+impl<T> std::fmt::Debug for ItemStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ItemStream")
+    }
+}
+
+impl<T> Stream for ItemStream<T> {
+    type Item = Result<T>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// The wrapper `{"tasks": [T, ...]}` requested for iterables.
+fn iterable_spec<T: Instruct>() -> ResponseSpec {
+    let item = T::json_schema().clone();
+    let mut item = item;
+    let defs = item.remove("$defs");
+    let mut tasks = Schema::of_type("array");
+    tasks.insert("items", item.into_value());
+    tasks.insert(
+        "description",
+        format!("Correctly segmented list of `{}` tasks", T::schema_name()),
+    );
+    let mut properties = Map::new();
+    properties.insert(ITERABLE_FIELD.to_owned(), tasks.into_value());
+    let mut schema = Schema::of_type("object");
+    schema.insert("properties", Value::Object(properties));
+    schema.insert("required", vec![ITERABLE_FIELD]);
+    if let Some(defs) = defs {
+        schema.insert("$defs", defs);
+    }
+    let name = crate::schema::tool_name(&format!("Iterable{}", T::schema_name()));
+    ResponseSpec {
+        description: format!("Correct segmentation of `{}` tasks", T::schema_name()),
+        name,
+        schema,
+    }
+}
+
+impl Client {
+    async fn open_attempt(
+        &self,
+        call: &ProviderRequest,
+        attempt: u32,
+        item_path: Option<&[&str]>,
+    ) -> Result<Attempt> {
+        let body = self.provider().build_body(call)?;
+        self.emit_kwargs(&body, attempt);
+        let events = self.provider().send_stream(call, &body).await?;
+        let parser = match item_path {
+            Some(path) => PartialJson::lenient().with_item_path(path),
+            None => PartialJson::lenient(),
+        };
+        Ok(Attempt {
+            events,
+            received: Received::default(),
+            parser,
+            call_parsers: Vec::new(),
+            yielded_calls: 0,
+        })
+    }
+
+    /// A stream of partial snapshots of `T` (one per delta that changed something); at
+    /// the end the answer is validated and, on failure with retries left, reasked (the
+    /// new attempt streams on). Get the validated `T` with [`PartialStream::into_final`].
+    pub async fn create_partial<T: Instruct + DeserializeOwned + Send>(
+        &self,
+        request: crate::Request,
+    ) -> Result<PartialStream<T>> {
+        let spec = crate::client::response_spec::<T>();
+        let name = spec.name.clone();
+        let call = self.prepare_with(&request, spec, true)?;
+        let first = self.open_attempt(&call, 1, None).await?;
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let state = PartialState::<T> {
+            client: self.clone(),
+            call,
+            name,
+            attempt: first,
+            number: 1,
+            max_retries: request.max_retries.unwrap_or(crate::DEFAULT_MAX_RETRIES),
+            context: request.context.clone(),
+            last: None,
+            total: Usage::default(),
+            failed: Vec::new(),
+            shared: shared.clone(),
+            done: false,
+            wrapped: is_wrapped::<T>(),
+        };
+        let inner = futures_util::stream::unfold(state, |mut s| async move {
+            s.next().await.map(|item| (item, s))
+        });
+        Ok(PartialStream {
+            inner: Box::pin(inner),
+            last_final: shared,
+        })
+    }
+
+    /// A stream of validated items of `T`, each yielded as soon as its closing brace
+    /// arrives (Tools/JSON modes: a `{"tasks": [...]}` wrapper; ParallelTools: one
+    /// tool call per item).
+    pub async fn create_iterable<T: Instruct + DeserializeOwned + Send>(
+        &self,
+        request: crate::Request,
+    ) -> Result<ItemStream<T>> {
+        let parallel = self.mode() == Mode::ParallelTools;
+        let spec = if parallel {
+            crate::client::response_spec::<T>()
+        } else {
+            iterable_spec::<T>()
+        };
+        let call = self.prepare_with(&request, spec, true)?;
+        let first = self
+            .open_attempt(&call, 1, (!parallel).then_some(&[ITERABLE_FIELD][..]))
+            .await?;
+        let state = IterState::<T> {
+            attempt: first,
+            parallel,
+            mode: self.mode(),
+            context: request.context.clone(),
+            index: 0,
+            pending: std::collections::VecDeque::new(),
+            done: false,
+            _item: std::marker::PhantomData,
+        };
+        let inner = futures_util::stream::unfold(state, |mut s| async move {
+            s.next().await.map(|item| (item, s))
+        });
+        Ok(ItemStream {
+            inner: Box::pin(inner),
+        })
+    }
+}
+
+struct PartialState<T: Instruct> {
+    client: Client,
+    call: ProviderRequest,
+    name: String,
+    attempt: Attempt,
+    number: u32,
+    max_retries: u32,
+    context: Option<Value>,
+    last: Option<Value>,
+    total: Usage,
+    failed: Vec<FailedAttempt>,
+    shared: std::sync::Arc<std::sync::Mutex<Option<(T, Usage)>>>,
+    done: bool,
+    wrapped: bool,
+}
+
+impl<T: Instruct + DeserializeOwned> PartialState<T> {
+    async fn next(&mut self) -> Option<Result<T::Partial>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            match self.attempt.events.next().await {
+                Some(Ok(event)) => {
+                    self.attempt.received.apply(&event);
+                    let piece = match (&event, self.call.mode.uses_tools()) {
+                        (StreamEvent::TextDelta(t), false) => Some(t.as_str()),
+                        (
+                            StreamEvent::ToolCallDelta {
+                                index: 0,
+                                arguments,
+                                ..
+                            },
+                            true,
+                        ) => Some(arguments.as_str()),
+                        _ => None,
+                    };
+                    let Some(piece) = piece.filter(|p| !p.is_empty()) else {
+                        continue;
+                    };
+                    if let Err(e) = self.attempt.parser.push_str(piece) {
+                        // Malformed JSON: validated (and reasked) at the end of the attempt.
+                        tracing::debug!(error = %e, "partial JSON parse error");
+                        continue;
+                    }
+                    if let Some(partial) = self.snapshot() {
+                        return Some(Ok(partial));
+                    }
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                None => match self.end_of_attempt().await {
+                    Ok(()) => {}
+                    Err(e) => {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
+                },
+            }
+        }
+    }
+
+    /// A new snapshot, if the value changed since the last one.
+    fn snapshot(&mut self) -> Option<T::Partial> {
+        let mut value = self.attempt.parser.snapshot()?;
+        if self.last.as_ref() == Some(&value) {
+            return None;
+        }
+        self.last = Some(value.clone());
+        if self.wrapped {
+            value = value.get(WRAPPER_FIELD).cloned().unwrap_or(Value::Null);
+        }
+        serde_json::from_value(value).ok()
+    }
+
+    /// Validates the finished attempt: stores the final value, reasks, or fails.
+    async fn end_of_attempt(&mut self) -> Result<()> {
+        let completion = self.attempt.received.completion();
+        self.total += completion.usage;
+        if let Some(refusal) = &completion.refusal {
+            return Err(Error::Refusal(refusal.clone()));
+        }
+        if completion.finish_reason == Some(FinishReason::Length) {
+            let partial = completion
+                .tool_calls
+                .first()
+                .map(|c| c.arguments.clone())
+                .or(completion.text.clone())
+                .unwrap_or_default();
+            return Err(Error::Truncated {
+                partial,
+                usage: self.total,
+            });
+        }
+        let context_value = self.context.clone().unwrap_or(Value::Null);
+        let context = if self.context.is_some() {
+            ValidationContext::new(&context_value)
+        } else {
+            ValidationContext::empty()
+        };
+        let parsed = reply::answer_json(self.call.mode, &completion, &self.name)
+            .and_then(|json| reply::parse_value::<T>(&json, &context));
+        match parsed {
+            Ok(value) => {
+                if let Ok(mut slot) = self.shared.lock() {
+                    *slot = Some((value, self.total));
+                }
+                self.done = true;
+                Ok(())
+            }
+            Err(error) if self.number <= self.max_retries => {
+                self.call.messages.extend(reply::reask_messages(
+                    self.call.mode,
+                    &completion,
+                    &error,
+                ));
+                self.failed.push(FailedAttempt {
+                    number: self.number,
+                    completion,
+                    error,
+                });
+                self.number += 1;
+                self.last = None;
+                self.attempt = self
+                    .client
+                    .open_attempt(&self.call, self.number, None)
+                    .await?;
+                Ok(())
+            }
+            Err(error) => {
+                self.failed.push(FailedAttempt {
+                    number: self.number,
+                    completion,
+                    error,
+                });
+                Err(Error::RetriesExhausted(Box::new(RetriesExhausted {
+                    attempts: std::mem::take(&mut self.failed),
+                    usage: self.total,
+                })))
+            }
+        }
+    }
+}
+
+struct IterState<T> {
+    attempt: Attempt,
+    parallel: bool,
+    mode: Mode,
+    context: Option<Value>,
+    index: usize,
+    pending: std::collections::VecDeque<Value>,
+    done: bool,
+    _item: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: Instruct + DeserializeOwned> IterState<T> {
+    async fn next(&mut self) -> Option<Result<T>> {
+        loop {
+            if let Some(value) = self.pending.pop_front() {
+                return Some(self.item(value));
+            }
+            if self.done {
+                return None;
+            }
+            match self.attempt.events.next().await {
+                Some(Ok(event)) => {
+                    self.attempt.received.apply(&event);
+                    if let Err(e) = self.feed(&event) {
+                        self.done = true;
+                        return Some(Err(Error::Stream(format!(
+                            "malformed JSON in the answer: {e}"
+                        ))));
+                    }
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                None => {
+                    self.done = true;
+                    let received = &self.attempt.received;
+                    if !received.refusal.is_empty() {
+                        return Some(Err(Error::Refusal(received.refusal.clone())));
+                    }
+                    if received.finish == Some(FinishReason::Length) {
+                        return Some(Err(Error::Truncated {
+                            partial: received.text.clone(),
+                            usage: received.usage,
+                        }));
+                    }
+                }
+            }
+        }
+    }
+
+    fn feed(&mut self, event: &StreamEvent) -> Result<(), crate::partial::PartialJsonError> {
+        match event {
+            StreamEvent::TextDelta(t) if !self.mode.uses_tools() => {
+                self.attempt.parser.push_str(t)?;
+                self.pending.extend(self.attempt.parser.take_items());
+            }
+            StreamEvent::ToolCallDelta {
+                index, arguments, ..
+            } if self.parallel => {
+                while self.attempt.call_parsers.len() <= *index {
+                    self.attempt.call_parsers.push(PartialJson::lenient());
+                }
+                self.attempt.call_parsers[*index].push_str(arguments)?;
+                while let Some(parser) = self
+                    .attempt
+                    .call_parsers
+                    .get_mut(self.attempt.yielded_calls)
+                {
+                    if !parser.is_complete() {
+                        break;
+                    }
+                    let value = parser.finish()?;
+                    self.pending.push_back(value);
+                    self.attempt.yielded_calls += 1;
+                }
+            }
+            StreamEvent::ToolCallDelta {
+                index: 0,
+                arguments,
+                ..
+            } if self.mode.uses_tools() => {
+                self.attempt.parser.push_str(arguments)?;
+                self.pending.extend(self.attempt.parser.take_items());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn item(&mut self, value: Value) -> Result<T> {
+        let index = self.index;
+        self.index += 1;
+        let context_value = self.context.clone().unwrap_or(Value::Null);
+        let context = if self.context.is_some() {
+            ValidationContext::new(&context_value)
+        } else {
+            ValidationContext::empty()
+        };
+        let item: T = from_response_value(value).map_err(|e| Error::InvalidItem {
+            index,
+            error: AttemptError::Parse(format!("the item does not match the schema: {e}")),
+        })?;
+        item.validate(&context).map_err(|e| Error::InvalidItem {
+            index,
+            error: AttemptError::Validation(e),
+        })?;
+        Ok(item)
+    }
+}

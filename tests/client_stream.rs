@@ -1,0 +1,264 @@
+//! Streaming over loopback SSE: partial snapshots in order, iterable items as they
+//! complete, reask at the end of a stream, typed errors for broken streams.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::sse::*;
+use futures::StreamExt;
+use instructor::prelude::*;
+use instructor::providers::OpenAI;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+/// A user.
+#[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct User {
+    #[instruct(min_length = 2)]
+    name: String,
+    age: u32,
+    bio: String,
+}
+
+const ARGS: &str =
+    r#"{"name": "Zoë \"ZZ\" Çelik", "age": 31, "bio": "likes \\ and \u00e9 and 😀"}"#;
+
+fn client(url: &str, mode: Mode) -> instructor::Client {
+    instructor::from_openai(OpenAI::new("sk-test").base_url(url))
+        .with_mode(mode)
+        .with_model("gpt-4o-mini")
+}
+
+fn expected() -> User {
+    serde_json::from_str(ARGS).unwrap()
+}
+
+async fn collect_partials(
+    mode: Mode,
+    events: Vec<String>,
+) -> (Vec<PartialUser>, User, serde_json::Value) {
+    let (url, mut bodies) = stream_server(vec![Script {
+        events,
+        ..Script::default()
+    }])
+    .await;
+    let mut stream = client(&url, mode)
+        .create_partial::<User>(Request::default().user("Zoë is 31"))
+        .await
+        .unwrap();
+    let mut partials = Vec::new();
+    while let Some(p) = stream.next().await {
+        partials.push(p.unwrap());
+    }
+    let usage = stream.usage().unwrap();
+    assert_eq!(usage.total_tokens, 30);
+    let user = stream.take_final().unwrap();
+    (partials, user, bodies.recv().await.unwrap())
+}
+
+fn assert_partials_grow(partials: &[PartialUser]) {
+    assert!(partials.len() > 5, "{} snapshots", partials.len());
+    for pair in partials.windows(2) {
+        assert_ne!(pair[0], pair[1], "no duplicate snapshots");
+        // A field, once complete, never changes; a growing string only grows.
+        if let (Some(a), Some(b)) = (pair[0].age, pair[1].age) {
+            assert_eq!(a, b);
+        }
+        if let (Some(a), Some(b)) = (&pair[0].name, &pair[1].name) {
+            assert!(b.starts_with(a.as_str()), "{a:?} -> {b:?}");
+        }
+    }
+    assert!(
+        partials
+            .iter()
+            .all(|p| p.age.is_none() || p.age == Some(31)),
+        "numbers never flicker"
+    );
+}
+
+#[tokio::test]
+async fn tools_mode_partials_with_deltas_split_everywhere() {
+    for size in [1, 2, 3, 7] {
+        let (partials, user, body) = collect_partials(
+            Mode::Tools,
+            chat_tool_stream("User", &pieces(ARGS, size), (20, 10)),
+        )
+        .await;
+        assert_partials_grow(&partials);
+        assert_eq!(user, expected());
+        let last = partials.last().unwrap();
+        assert_eq!(last.bio.as_deref(), Some(expected().bio.as_str()));
+        assert_eq!(body["stream"], true);
+        assert_eq!(body["stream_options"]["include_usage"], true);
+    }
+}
+
+#[tokio::test]
+async fn json_and_md_json_modes_stream_content() {
+    let fenced = format!("Sure:\n```json\n{ARGS}\n```");
+    for (mode, text) in [
+        (Mode::Json, ARGS.to_owned()),
+        (Mode::JsonSchema, ARGS.to_owned()),
+        (Mode::MdJson, fenced),
+    ] {
+        let (partials, user, _) =
+            collect_partials(mode, chat_text_stream(&pieces(&text, 4), (20, 10))).await;
+        assert_partials_grow(&partials);
+        assert_eq!(user, expected(), "{mode}");
+    }
+}
+
+#[tokio::test]
+async fn responses_api_streams_function_call_arguments() {
+    let (partials, user, body) = collect_partials(
+        Mode::ResponsesTools,
+        responses_stream("User", &pieces(ARGS, 5), (20, 10)),
+    )
+    .await;
+    assert_partials_grow(&partials);
+    assert_eq!(user, expected());
+    assert_eq!(body["stream"], true);
+}
+
+#[tokio::test]
+async fn invalid_final_value_reasks_and_the_new_attempt_streams_on() {
+    let bad = r#"{"name": "Z", "age": 31, "bio": "x"}"#;
+    let (url, mut bodies) = stream_server(vec![
+        Script {
+            events: chat_tool_stream("User", &pieces(bad, 4), (10, 5)),
+            ..Script::default()
+        },
+        Script {
+            events: chat_tool_stream("User", &pieces(ARGS, 4), (10, 5)),
+            ..Script::default()
+        },
+    ])
+    .await;
+    let stream = client(&url, Mode::Tools)
+        .create_partial::<User>(Request::default().user("Zoë").max_retries(1))
+        .await
+        .unwrap();
+    let user = stream.into_final().await.unwrap();
+    assert_eq!(user, expected());
+    let _first = bodies.recv().await.unwrap();
+    let second = bodies.recv().await.unwrap().to_string();
+    assert!(
+        second.contains("name: must be at least 2 characters long (got 1)"),
+        "{second}"
+    );
+}
+
+#[tokio::test]
+async fn iterable_items_arrive_as_they_complete_before_the_stream_ends() {
+    let args = r#"{"tasks": [{"name": "Ann", "age": 30, "bio": "a"}, {"name": "B", "age": 4, "bio": "b"}, {"name": "Cid", "age": 50, "bio": "c"}]}"#;
+    let events = chat_tool_stream("IterableUser", &pieces(args, 6), (5, 5));
+    // Hold the stream right after the first item's closing brace has been sent.
+    let first_item_end = args.find('}').unwrap() + 1;
+    let mut sent = 0;
+    // Events: keep-alive, the call header, then one event per piece.
+    let completing_piece = pieces(args, 6)
+        .iter()
+        .position(|p| {
+            sent += p.len();
+            sent >= first_item_end
+        })
+        .unwrap();
+    let gate_at = 2 + completing_piece + 1;
+    let gate = Arc::new(Notify::new());
+    let (url, _bodies) = stream_server(vec![Script {
+        events,
+        gate: Some((gate_at, gate.clone())),
+        drop_after: None,
+    }])
+    .await;
+    let mut items = client(&url, Mode::Tools)
+        .create_iterable::<User>(Request::default().user("people"))
+        .await
+        .unwrap();
+    // The server holds the rest of the stream until the gate opens: the first item
+    // must arrive before that.
+    let first = tokio::time::timeout(std::time::Duration::from_secs(3), items.next())
+        .await
+        .expect("the first item did not arrive while the stream was held open")
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.name, "Ann");
+    gate.notify_one();
+    let second = items.next().await.unwrap();
+    assert!(
+        matches!(second, Err(Error::InvalidItem { index: 1, .. })),
+        "{second:?}"
+    );
+    let third = items.next().await.unwrap().unwrap();
+    assert_eq!(third.name, "Cid");
+    assert!(items.next().await.is_none());
+}
+
+#[tokio::test]
+async fn parallel_tools_iterable_yields_one_item_per_call() {
+    let calls = vec![
+        pieces(r#"{"name": "Ann", "age": 30, "bio": "a"}"#, 5),
+        pieces(r#"{"name": "Bob", "age": 40, "bio": "b"}"#, 5),
+    ];
+    let (url, mut bodies) = stream_server(vec![Script {
+        events: chat_parallel_stream("User", &calls, (5, 5)),
+        ..Script::default()
+    }])
+    .await;
+    let items: Vec<User> = client(&url, Mode::ParallelTools)
+        .create_iterable::<User>(Request::default().user("people"))
+        .await
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+    assert_eq!(
+        items.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["Ann", "Bob"]
+    );
+    assert_eq!(bodies.recv().await.unwrap()["tool_choice"], "auto");
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_a_typed_error() {
+    let events = chat_tool_stream("User", &pieces(ARGS, 8), (5, 5));
+    let (url, _) = stream_server(vec![Script {
+        events,
+        drop_after: Some(4),
+        gate: None,
+    }])
+    .await;
+    let mut stream = client(&url, Mode::Tools)
+        .create_partial::<User>(Request::default().user("x"))
+        .await
+        .unwrap();
+    let mut last = None;
+    while let Some(item) = stream.next().await {
+        last = Some(item);
+    }
+    let error = last.unwrap().unwrap_err();
+    assert!(matches!(error, Error::Stream(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn truncation_mid_stream_carries_what_arrived() {
+    let mut events = chat_tool_stream("User", &pieces(&ARGS[..20], 4), (5, 5));
+    let n = events.len();
+    events[n - 3] =
+        "data: {\"choices\": [{\"index\": 0, \"delta\": {}, \"finish_reason\": \"length\"}]}\n\n"
+            .to_owned();
+    let (url, _) = stream_server(vec![Script {
+        events,
+        ..Script::default()
+    }])
+    .await;
+    let stream = client(&url, Mode::Tools)
+        .create_partial::<User>(Request::default().user("x"))
+        .await
+        .unwrap();
+    match stream.into_final().await {
+        Err(Error::Truncated { partial, .. }) => assert_eq!(partial, &ARGS[..20]),
+        other => panic!("{other:?}"),
+    }
+}
