@@ -1,0 +1,234 @@
+//! Client CPU time per `create` call against a local OpenAI-compatible server.
+//!
+//! Not a test and not a criterion bench: it measures this process's user+system CPU
+//! time (all threads, from `/proc/self/stat`) around N sequential `create::<User>` calls
+//! and around M calls kept 256-at-a-time in flight on tokio tasks, and prints CPU µs per
+//! call and wall time. The server is `examples/bench_server.rs`; the Python counterpart
+//! is `benches/python_client_cpu.py`; `benches/run_client_cpu.sh` runs everything.
+//!
+//! ```sh
+//! cargo run --release --example bench_server -- --seconds 300 &
+//! BENCH_URL=http://127.0.0.1:18080/v1 cargo bench --bench client_cpu
+//! ```
+//!
+//! Each phase should burn well over a second of CPU: `/proc/self/stat` counts in clock
+//! ticks (10 ms). The per-thread `schedstat` figure printed alongside is exact to the
+//! nanosecond but misses threads that exited.
+//!
+//! Settings (environment): `BENCH_URL` (default `http://127.0.0.1:18080/v1`),
+//! `BENCH_SEQ` (10000), `BENCH_CONC_TOTAL` (50000), `BENCH_CONCURRENCY` (256),
+//! `BENCH_WARMUP` (200).
+//!
+//! Besides the human-readable lines it prints one machine-readable line per phase:
+//! `RESULT rust <seq|conc> calls=<n> cpu_us_per_call=<x> wall_s=<y> ...`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use instructor::prelude::*;
+use instructor::providers::OpenAI;
+use serde::{Deserialize, Serialize};
+
+/// A person mentioned in the text.
+#[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct User {
+    /// Full name as written in the text.
+    #[instruct(min_length = 1, max_length = 100)]
+    name: String,
+    #[instruct(range(min = 0, max = 150))]
+    age: u32,
+}
+
+const MODEL: &str = "gpt-4o-mini";
+const PROMPT: &str = "Jason is 25 years old.";
+
+fn request() -> Request {
+    Request::new(MODEL).user(PROMPT)
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| fail(&format!("{name}={v:?} is not a number"))),
+        Err(_) => default,
+    }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("client_cpu: {message}");
+    std::process::exit(1)
+}
+
+/// Clock ticks per second for `/proc/self/stat` (`getconf CLK_TCK`, else 100).
+fn clock_ticks() -> u64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .filter(|&t| t > 0)
+        .unwrap_or(100)
+}
+
+/// CPU time of the whole process (every thread, live or exited), user + system, in ticks.
+fn process_cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat")
+        .unwrap_or_else(|e| fail(&format!("/proc/self/stat: {e}")));
+    // Fields after the `(comm)`: state is field 3, utime field 14, stime field 15.
+    let after = stat.rfind(')').map_or("", |i| &stat[i + 1..]);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let field = |n: usize| {
+        fields
+            .get(n - 3)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or_else(|| fail("cannot parse /proc/self/stat"))
+    };
+    field(14) + field(15)
+}
+
+/// On-CPU nanoseconds summed over the live threads (`/proc/self/task/*/schedstat`):
+/// nanosecond precision, a cross-check of the tick-based figure (misses exited threads).
+fn live_threads_cpu_ns() -> Option<u64> {
+    let mut total = 0u64;
+    for entry in std::fs::read_dir("/proc/self/task").ok()?.take(100_000) {
+        let path = entry.ok()?.path().join("schedstat");
+        // A thread can exit between the listing and the read.
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
+
+struct Snapshot {
+    wall: Instant,
+    ticks: u64,
+    live_ns: Option<u64>,
+}
+
+impl Snapshot {
+    fn now() -> Self {
+        Self {
+            wall: Instant::now(),
+            ticks: process_cpu_ticks(),
+            live_ns: live_threads_cpu_ns(),
+        }
+    }
+}
+
+fn report(
+    phase: &str,
+    calls: usize,
+    concurrency: usize,
+    start: &Snapshot,
+    end: &Snapshot,
+    ticks_per_s: u64,
+) {
+    let wall = end.wall.duration_since(start.wall);
+    let cpu_us = (end.ticks - start.ticks) as f64 * 1e6 / ticks_per_s as f64;
+    let per_call = cpu_us / calls as f64;
+    let precise = match (start.live_ns, end.live_ns) {
+        (Some(a), Some(b)) if b >= a => Some((b - a) as f64 / 1e3 / calls as f64),
+        _ => None,
+    };
+    let resolution = 1e6 / ticks_per_s as f64 / calls as f64;
+    println!(
+        "rust {phase:<4} calls={calls:<6} concurrency={concurrency:<3} wall={:>8.3} s  calls/s={:>9.0}  CPU={:>9.1} ms  CPU/call={per_call:>8.2} µs (±{resolution:.2} tick)  [threads' schedstat: {} µs/call]",
+        wall.as_secs_f64(),
+        calls as f64 / wall.as_secs_f64(),
+        cpu_us / 1e3,
+        precise.map_or_else(|| "n/a".to_owned(), |p| format!("{p:.2}")),
+    );
+    println!(
+        "RESULT rust {phase} calls={calls} concurrency={concurrency} cpu_us_per_call={per_call:.3} wall_s={:.4} cpu_s={:.4} schedstat_us_per_call={}",
+        wall.as_secs_f64(),
+        cpu_us / 1e6,
+        precise.map_or_else(|| "nan".to_owned(), |p| format!("{p:.3}")),
+    );
+}
+
+fn check(user: instructor::Result<User>) -> Result<(), String> {
+    match user {
+        Ok(u) if u.name == "Jason" && u.age == 25 => Ok(()),
+        Ok(u) => Err(format!("unexpected answer {u:?}")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `total` calls, `concurrency` at a time, on tokio tasks pulling from a shared counter.
+async fn concurrent(client: &Client, total: usize, concurrency: usize) -> Result<(), String> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let client = client.clone();
+        let next = Arc::clone(&next);
+        workers.push(tokio::spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < total {
+                check(client.create::<User>(request()).await)?;
+            }
+            Ok::<(), String>(())
+        }));
+    }
+    let mut first_error = None;
+    for worker in workers {
+        let outcome = worker.await.map_err(|e| e.to_string()).and_then(|r| r);
+        if let (Err(e), None) = (outcome, &first_error) {
+            first_error = Some(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+fn main() {
+    let url = std::env::var("BENCH_URL").unwrap_or_else(|_| "http://127.0.0.1:18080/v1".to_owned());
+    let seq = env_usize("BENCH_SEQ", 10_000).max(1);
+    let conc_total = env_usize("BENCH_CONC_TOTAL", 50_000).max(1);
+    let concurrency = env_usize("BENCH_CONCURRENCY", 256).max(1);
+    let warmup = env_usize("BENCH_WARMUP", 200);
+    let ticks_per_s = clock_ticks();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| fail(&format!("tokio runtime: {e}")));
+    let client = instructor::from_openai(
+        OpenAI::new("sk-bench")
+            .base_url(url.clone())
+            .timeout(Duration::from_secs(30)),
+    )
+    .with_mode(Mode::Tools)
+    .with_model(MODEL);
+
+    println!(
+        "client_cpu: instructor (Rust) against {url}; {seq} sequential calls, {conc_total} calls at concurrency {concurrency}; CPU = utime+stime from /proc/self/stat ({ticks_per_s} ticks/s)"
+    );
+
+    let outcome: Result<(), String> = runtime.block_on(async {
+        // Warm-up: the first calls, and one connection per concurrent slot.
+        for _ in 0..warmup {
+            check(client.create::<User>(request()).await)?;
+        }
+        concurrent(&client, concurrency.max(warmup), concurrency).await?;
+
+        let start = Snapshot::now();
+        for _ in 0..seq {
+            check(client.create::<User>(request()).await)?;
+        }
+        let end = Snapshot::now();
+        report("seq", seq, 1, &start, &end, ticks_per_s);
+
+        let start = Snapshot::now();
+        concurrent(&client, conc_total, concurrency).await?;
+        let end = Snapshot::now();
+        report("conc", conc_total, concurrency, &start, &end, ticks_per_s);
+        Ok(())
+    });
+    if let Err(e) = outcome {
+        fail(&format!("a call failed: {e}"));
+    }
+}
