@@ -92,13 +92,7 @@ pub fn openai_strict(schema: &Schema) -> Result<Schema, DialectError> {
                 move_to_description(node, &["format"]);
             }
         }
-        let unsupported_keys: Vec<String> = node
-            .keys()
-            .filter(|k| !OPENAI_STRICT_KEYWORDS.contains(&k.as_str()))
-            .cloned()
-            .collect();
-        let keys: Vec<&str> = unsupported_keys.iter().map(String::as_str).collect();
-        move_to_description(node, &keys);
+        move_unlisted_to_description(node, OPENAI_STRICT_KEYWORDS);
         Ok(())
     })?;
     Ok(Schema(root))
@@ -156,13 +150,7 @@ pub fn gemini(schema: &Schema) -> Result<Schema, DialectError> {
         if matches!(node.get("additionalProperties"), Some(Value::Bool(_))) {
             node.shift_remove("additionalProperties");
         }
-        let extra: Vec<String> = node
-            .keys()
-            .filter(|k| !GEMINI_KEYWORDS.contains(&k.as_str()))
-            .cloned()
-            .collect();
-        let keys: Vec<&str> = extra.iter().map(String::as_str).collect();
-        move_to_description(node, &keys);
+        move_unlisted_to_description(node, GEMINI_KEYWORDS);
         Ok(())
     })?;
     Ok(Schema(root))
@@ -228,13 +216,7 @@ pub fn anthropic_structured(schema: &Schema) -> Result<Schema, DialectError> {
         {
             move_to_description(node, &["minItems"]);
         }
-        let extra: Vec<String> = node
-            .keys()
-            .filter(|k| !ANTHROPIC_STRUCTURED_KEYWORDS.contains(&k.as_str()))
-            .cloned()
-            .collect();
-        let keys: Vec<&str> = extra.iter().map(String::as_str).collect();
-        move_to_description(node, &keys);
+        move_unlisted_to_description(node, ANTHROPIC_STRUCTURED_KEYWORDS);
         Ok(())
     })?;
     Ok(Schema(root))
@@ -432,6 +414,17 @@ fn collapse_nullable(node: &mut Map<String, Value>) {
         node.insert("nullable".into(), Value::Bool(true));
         collapse_nullable(node);
     }
+}
+
+/// Moves every keyword not in `allowed` into the description.
+fn move_unlisted_to_description(node: &mut Map<String, Value>, allowed: &[&str]) {
+    let unlisted: Vec<String> = node
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    let keys: Vec<&str> = unlisted.iter().map(String::as_str).collect();
+    move_to_description(node, &keys);
 }
 
 /// Removes `keys` from the node and states them in its description instead, so the

@@ -15,6 +15,29 @@ use serde_json::Value;
 
 use crate::http::HttpRequest;
 
+impl OpenAI {
+    /// The HTTP request for `body`, and whether it goes to the Responses API.
+    fn http_request<'a>(
+        &self,
+        request: &ProviderRequest,
+        body: &'a Value,
+    ) -> (HttpRequest<'a>, bool) {
+        let responses = request.mode == Mode::ResponsesTools;
+        let url = if responses {
+            self.responses_url()
+        } else {
+            self.chat_url(&request.model)
+        };
+        let http = HttpRequest {
+            url,
+            headers: self.request_headers(&request.headers),
+            body,
+            timeout: request.timeout,
+        };
+        (http, responses)
+    }
+}
+
 #[async_trait::async_trait]
 impl Provider for OpenAI {
     fn name(&self) -> &str {
