@@ -21,12 +21,12 @@ pub use serde;
 pub use serde_json;
 pub use serde_json::Value;
 
-pub use crate::Instruct;
 pub use crate::schema::{Schema, SchemaGenerator};
 pub use crate::validate::target::{
     ItemsConstraint, NumberConstraint, TextConstraint, UniqueItemsConstraint,
 };
 pub use crate::validate::{Constraint, Format, Number, ValidationContext, Validator};
+pub use crate::{Instruct, PartialValue};
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Map;

@@ -86,7 +86,7 @@ fn check_partial_only_on_structs(cx: &Ctxt, cont: &Container<'_>) {
 
 fn field_names(field: &Field<'_>) -> Vec<(String, Span)> {
     let mut names = vec![(field.wire_name.clone(), field.wire_span)];
-    names.extend(field.aliases.iter().map(|a| (a.clone(), field.wire_span)));
+    names.extend(field.aliases.iter().cloned());
     names
 }
 
@@ -99,7 +99,7 @@ fn check_unique_wire_names(cx: &Ctxt, names: impl Iterator<Item = (String, Span)
         if seen.contains_key(&name) {
             cx.syn_error(syn::Error::new(
                 span,
-                format!("duplicate {what} name \"{name}\" on the wire (after serde renames); each {what} needs its own name"),
+                format!("duplicate {what} name \"{name}\" on the wire (after serde renames and aliases): another {what} already reads \"{name}\"; each {what} needs its own name"),
             ));
         } else {
             seen.insert(name, span);
@@ -139,7 +139,7 @@ fn check_bounds_order(cx: &Ctxt, constraints: &[Spanned<ConstraintSpec>]) {
             Some((g, true, hi)) if g == group => Some((c, hi)),
             _ => None,
         });
-        let Some((upper, hi)) = upper else { continue };
+        let Some((_, hi)) = upper else { continue };
         let exclusive = group == "exclusive bounds";
         let empty = if exclusive {
             lo.as_f64() >= hi.as_f64()
@@ -147,13 +147,17 @@ fn check_bounds_order(cx: &Ctxt, constraints: &[Spanned<ConstraintSpec>]) {
             lo.as_f64() > hi.as_f64()
         };
         if empty {
+            let relation = if exclusive {
+                "is not below"
+            } else {
+                "is above"
+            };
             let message = format!(
-                "{group}: the minimum ({}) is above the maximum ({}), so no value is valid",
+                "{group}: the minimum ({}) {relation} the maximum ({}), so no value is valid",
                 show(lo),
                 show(hi)
             );
-            cx.error_spanned_by(&lower.value_tokens, &message);
-            cx.error_spanned_by(&upper.value_tokens, message);
+            cx.error_spanned_by(&lower.value_tokens, message);
         }
     }
 }
@@ -177,6 +181,6 @@ fn bound(c: &ConstraintSpec) -> Option<(&'static str, bool, NumLit)> {
 fn show(n: NumLit) -> String {
     match n {
         NumLit::Int(i) => i.to_string(),
-        NumLit::Float(f) => f.to_string(),
+        NumLit::Float(f) => format!("{f:?}"),
     }
 }

@@ -7,6 +7,10 @@ use quote::quote;
 use crate::expand::with_instruct_bounds;
 
 pub(crate) fn placeholder(input: &syn::DeriveInput) -> TokenStream {
+    // `Instruct: 'static`: a placeholder for a borrowing type would only add errors.
+    if input.generics.lifetimes().next().is_some() {
+        return TokenStream::new();
+    }
     let p = crate_path(input);
     let ident = &input.ident;
     let name = ident.to_string();
@@ -36,7 +40,14 @@ fn crate_path(input: &syn::DeriveInput) -> TokenStream {
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
                 if let Ok(value) = meta.value() {
-                    if let Ok(p) = value.parse::<syn::Path>() {
+                    let parsed = if value.peek(syn::LitStr) {
+                        value
+                            .parse::<syn::LitStr>()
+                            .and_then(|l| l.parse::<syn::Path>())
+                    } else {
+                        value.parse::<syn::Path>()
+                    };
+                    if let Ok(p) = parsed {
                         path = p;
                     }
                 }

@@ -58,7 +58,7 @@ pub(crate) struct Field<'a> {
     pub(crate) vis: &'a syn::Visibility,
     pub(crate) wire_name: String,
     pub(crate) wire_span: Span,
-    pub(crate) aliases: Vec<String>,
+    pub(crate) aliases: Vec<(String, Span)>,
     pub(crate) skipped: bool,
     pub(crate) has_default: bool,
     pub(crate) flatten: bool,
@@ -99,15 +99,10 @@ impl<'a> Container<'a> {
         let serde_cx = SerdeCtxt::new();
         let private = Ident::new("__private", Span::call_site());
         let serde_ast = ast::Container::from_ast(&serde_cx, input, Derive::Deserialize, &private);
-        // serde's own derive reports serde attribute mistakes.
         let serde_ok = serde_cx.check().is_ok();
         let serde_ast = serde_ast.filter(|_| serde_ok);
-        let Some(serde_ast) = serde_ast else {
-            if !serde_ok {
-                cx.error_spanned_by(&input.ident, "instruct could not read this type's `#[serde(...)]` attributes; fix the serde errors first");
-            }
-            return None;
-        };
+        // serde's own derive reports why it cannot read the type; we stay silent.
+        let serde_ast = serde_ast?;
         let crate_path = attrs
             .crate_path
             .as_ref()
@@ -222,8 +217,8 @@ impl<'a> Field<'a> {
                 .attrs
                 .aliases()
                 .iter()
-                .map(|a| a.value.clone())
-                .filter(|a| *a != name.value)
+                .filter(|a| a.value != name.value)
+                .map(|a| (a.value.clone(), a.span))
                 .collect(),
             skipped: field.attrs.skip_deserializing(),
             has_default: container_default || !field.attrs.default().is_none(),

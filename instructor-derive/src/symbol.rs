@@ -33,12 +33,17 @@ pub(crate) const FORMATS: &[&str] = &["email", "uri", "uuid", "date", "date-time
 
 /// The closest known key to `unknown`, if one is close enough to be a typo.
 pub(crate) fn did_you_mean<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
+    let close = |k: &str| {
+        strsim::jaro_winkler(unknown, k) > 0.8
+            || (unknown.len() <= 4 && strsim::levenshtein(unknown, k) <= 1)
+    };
     known
         .iter()
-        .map(|k| (strsim::jaro_winkler(unknown, k), *k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
+        .filter(|k| close(k))
+        .max_by(|a, b| {
+            strsim::jaro_winkler(unknown, a).total_cmp(&strsim::jaro_winkler(unknown, b))
+        })
+        .copied()
 }
 
 /// "unknown `x` attribute; expected one of ..., did you mean `y`?"

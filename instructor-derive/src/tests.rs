@@ -37,7 +37,7 @@ fn errors_accumulate_and_come_with_placeholder_impls() {
         }
     };
     let out = expand(input);
-    assert_eq!(out.matches("compile_error").count(), 6, "{out}");
+    assert_eq!(out.matches("compile_error").count(), 5, "{out}");
     assert!(out.contains("did you mean `description`?"), "{out}");
     assert!(out.contains("did you mean `min_length`?"), "{out}");
     assert!(

@@ -78,10 +78,12 @@ impl ContainerAttrs {
                         match inner_key.as_str() {
                             "name" => {
                                 let value = inner.value()?;
+                                let usage = "`partial(name = ..)` expects a type name: `partial(name = UserDraft)`";
                                 out.partial_name = Some(if value.peek(LitStr) {
-                                    value.parse::<LitStr>()?.parse::<Ident>()?
+                                    let lit = value.parse::<LitStr>()?;
+                                    lit.parse::<Ident>().map_err(|_| syn::Error::new(lit.span(), usage))?
                                 } else {
-                                    value.parse::<Ident>()?
+                                    value.parse::<Ident>().map_err(|e| syn::Error::new(e.span(), usage))?
                                 });
                             }
                             "derive" => inner.parse_nested_meta(|d| {

@@ -15,7 +15,7 @@ use syn::ExprPath;
 
 use super::{
     Doc, NumLit, SeenKeys, Spanned, doc_comment, expr_json, expr_number, for_each_instruct_meta,
-    key_name, key_span, parse_expr, parse_json_list, parse_lit_str, unknown_key,
+    key_name, key_span, parse_expr, parse_json_list, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use crate::symbol::{FIELD_KEYS, FORMATS, RANGE_KEYS, did_you_mean};
@@ -119,7 +119,10 @@ impl FieldAttrs {
     ) -> syn::Result<()> {
         match key {
             "pattern" => {
-                let lit = parse_lit_str(meta)?;
+                let lit = expect_str(
+                    meta,
+                    r#"`pattern` expects a string literal: `pattern = r"^\d+$"`"#,
+                )?;
                 if let Err(err) = regex::Regex::new(&lit.value()) {
                     cx.error_spanned_by(
                         &lit,
@@ -137,16 +140,14 @@ impl FieldAttrs {
             }
             "min_length" | "max_length" | "min_items" | "max_items" => {
                 let expr = parse_expr(meta)?;
-                let n = match expr_number(&expr)? {
+                let usage = format!("`{key}` expects a non-negative integer: `{key} = 2`");
+                let number =
+                    expr_number(&expr).map_err(|_| syn::Error::new_spanned(&expr, &usage))?;
+                let n = match number {
                     NumLit::Int(i) if i >= 0 => {
                         u64::try_from(i).map_err(|_| syn::Error::new_spanned(&expr, "too large"))?
                     }
-                    _ => {
-                        return Err(syn::Error::new_spanned(
-                            &expr,
-                            format!("`{key}` must be a non-negative integer"),
-                        ));
-                    }
+                    _ => return Err(syn::Error::new_spanned(&expr, usage)),
                 };
                 let spec = match key {
                     "min_length" => ConstraintSpec::MinLength(n),
@@ -183,7 +184,10 @@ impl FieldAttrs {
                 );
             }
             "format" => {
-                let lit = parse_lit_str(meta)?;
+                let lit = expect_str(
+                    meta,
+                    r#"`format` expects a string literal: `format = "email"`"#,
+                )?;
                 let name = lit.value();
                 if !FORMATS.contains(&name.as_str()) {
                     let hint = did_you_mean(&name, FORMATS)
@@ -209,7 +213,13 @@ impl FieldAttrs {
                 self.push(meta, tokens, ConstraintSpec::OneOf(values));
             }
             "validate" => self.validators.push(meta.value()?.parse()?),
-            "description" => self.description = Some(Doc::Text(parse_lit_str(meta)?.value())),
+            "description" => {
+                let lit = expect_str(
+                    meta,
+                    r#"`description` expects a string literal: `description = "..."`"#,
+                )?;
+                self.description = Some(Doc::Text(lit.value()));
+            }
             "example" => self.examples.push(expr_json(&parse_expr(meta)?)?),
             "examples" => self
                 .examples
@@ -221,6 +231,24 @@ impl FieldAttrs {
 
     /// `range(min = X, max = Y)`, either bound optional.
     fn parse_range(&mut self, cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+        const USAGE: &str = "`range` needs `min`, `max` or both: `range(min = 0, max = 10)`";
+        if !meta.input.peek(syn::token::Paren) {
+            return Err(meta.error(USAGE));
+        }
+        if meta
+            .input
+            .fork()
+            .step(
+                |cursor| match cursor.group(proc_macro2::Delimiter::Parenthesis) {
+                    Some((inside, _, rest)) if inside.eof() => Ok(((), rest)),
+                    _ => Err(cursor.error("not empty")),
+                },
+            )
+            .is_ok()
+        {
+            let _ = meta.input.parse::<proc_macro2::TokenTree>();
+            return Err(meta.error(USAGE));
+        }
         let mut seen = SeenKeys::default();
         let mut any = false;
         meta.parse_nested_meta(|inner| {
@@ -257,11 +285,25 @@ impl FieldAttrs {
     }
 }
 
+/// `key = "text"`, or an error with `usage` at the value.
+fn expect_str(meta: &syn::meta::ParseNestedMeta<'_>, usage: &str) -> syn::Result<syn::LitStr> {
+    let expr = parse_expr(meta)?;
+    match &expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Ok(s.clone()),
+        _ => Err(syn::Error::new_spanned(expr, usage)),
+    }
+}
+
+/// The regex crate's diagnosis without its source echo and caret line.
 fn one_line(message: &str) -> String {
     message
         .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map_or_else(
+            || message.lines().map(str::trim).collect::<Vec<_>>().join(" "),
+            str::to_owned,
+        )
 }

@@ -42,7 +42,15 @@ pub(crate) fn private_path(cont: &Container<'_>) -> TokenStream {
 fn generate(cont: &Container<'_>) -> TokenStream {
     let p = private_path(cont);
     let ident = &cont.ident;
-    let generics = with_instruct_bounds(&cont.input.generics, &p);
+    let mut generics = with_instruct_bounds(&cont.input.generics, &p);
+    if matches!(cont.data, Data::Enum(..)) && !cont.type_params().is_empty() {
+        // An enum is its own partial value: a generic one needs its parameters to allow it.
+        let (_, ty_generics, _) = cont.input.generics.split_for_impl();
+        generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(#ident #ty_generics: #p::PartialValue));
+    }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
 
     let statics = validate::constraint_statics(cont, &p);

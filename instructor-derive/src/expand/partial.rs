@@ -40,7 +40,7 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
             };
         }
         let name = &f.wire_name;
-        let aliases = &f.aliases;
+        let aliases: Vec<&String> = f.aliases.iter().map(|(a, _)| a).collect();
         quote! {
             #[serde(rename = #name, #(alias = #aliases,)* default, skip_serializing_if = #none_check, deserialize_with = #lenient)]
             #field_vis #member: #p::Option<#partial_field_ty>,

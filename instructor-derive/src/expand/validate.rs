@@ -132,10 +132,14 @@ fn field_checks(
             Target::UniqueItems => quote!(check_unique),
             Target::AnyValue => quote!(check_one_of),
         };
-        quote_spanned! {c.key=> #p::#check(#access, &(#constraints)[#i], __instruct_v); }
+        // The value is respanned at the key, so a type mismatch is reported there.
+        let value = respan(access, c.key);
+        quote_spanned! {c.key=> #p::#check(#value, &(#constraints)[#i], __instruct_v); }
     });
     let validators = field.validators.iter().map(|path| {
-        quote_spanned! {syn::spanned::Spanned::span(path)=> #p::run_validator(#path, #access, __instruct_v); }
+        let span = syn::spanned::Spanned::span(path);
+        let value = respan(access, span);
+        quote_spanned! {span=> #p::run_validator(#path, #value, __instruct_v); }
     });
     let nested = quote_spanned!(syn::spanned::Spanned::span(ty)=> <#ty as #p::Instruct>::validate_into(#access, __instruct_v););
     quote! {
@@ -143,6 +147,25 @@ fn field_checks(
         #(#checks)*
         #(#validators)*
     }
+}
+
+/// The same tokens, every one at `span` (for where rustc reports type errors).
+fn respan(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut respanned =
+                    proc_macro2::Group::new(group.delimiter(), respan(&group.stream(), span));
+                respanned.set_span(span);
+                tree = proc_macro2::TokenTree::Group(respanned);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 /// A field's checks at its place in the JSON path.

@@ -1,0 +1,6 @@
+use instructor::Instruct;
+
+#[derive(Instruct, serde::Deserialize, serde::Serialize, Debug, Clone, PartialEq)]
+struct Pair(String, u32);
+
+fn main() {}
