@@ -198,12 +198,7 @@ impl Client {
     ) -> Result<(V, CallCompletion)> {
         let mut call = self.prepare_with(&request, response, false)?;
         let max_retries = request.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
-        let context_value = request.context.clone().unwrap_or(serde_json::Value::Null);
-        let context = if request.context.is_some() {
-            ValidationContext::new(&context_value)
-        } else {
-            ValidationContext::empty()
-        };
+        let context = ValidationContext::from_option(request.context.as_ref());
         let span = tracing::info_span!(
             "instructor.create",
             gen_ai.operation.name = "chat",
@@ -310,7 +305,7 @@ impl Client {
 }
 
 /// Stops at once on a truncated, filtered or refused answer: a reask would not help.
-fn check_finish(completion: &Completion, usage: Usage) -> Result<()> {
+pub(crate) fn check_finish(completion: &Completion, usage: Usage) -> Result<()> {
     if let Some(refusal) = &completion.refusal {
         return Err(Error::Refusal(refusal.clone()));
     }

@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::client::check_finish;
 use crate::completion::{Completion, FinishReason, Usage};
 use crate::error::{AttemptError, Error, FailedAttempt, Result, RetriesExhausted};
 use crate::message::ToolCall;
@@ -354,27 +355,8 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
     async fn end_of_attempt(&mut self) -> Result<()> {
         let completion = self.attempt.received.completion();
         self.total += completion.usage;
-        if let Some(refusal) = &completion.refusal {
-            return Err(Error::Refusal(refusal.clone()));
-        }
-        if completion.finish_reason == Some(FinishReason::Length) {
-            let partial = completion
-                .tool_calls
-                .first()
-                .map(|c| c.arguments.clone())
-                .or(completion.text.clone())
-                .unwrap_or_default();
-            return Err(Error::Truncated {
-                partial,
-                usage: self.total,
-            });
-        }
-        let context_value = self.context.clone().unwrap_or(Value::Null);
-        let context = if self.context.is_some() {
-            ValidationContext::new(&context_value)
-        } else {
-            ValidationContext::empty()
-        };
+        check_finish(&completion, self.total)?;
+        let context = ValidationContext::from_option(self.context.as_ref());
         let parsed = reply::answer_json(self.call.mode, &completion, &self.name)
             .and_then(|json| reply::parse_value::<T>(&json, &context));
         match parsed {
@@ -456,14 +438,8 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
                 None => {
                     self.done = true;
                     let received = &self.attempt.received;
-                    if !received.refusal.is_empty() {
-                        return Some(Err(Error::Refusal(received.refusal.clone())));
-                    }
-                    if received.finish == Some(FinishReason::Length) {
-                        return Some(Err(Error::Truncated {
-                            partial: received.text.clone(),
-                            usage: received.usage,
-                        }));
+                    if let Err(e) = check_finish(&received.completion(), received.usage) {
+                        return Some(Err(e));
                     }
                 }
             }
@@ -512,12 +488,7 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
     fn item(&mut self, value: Value) -> Result<T> {
         let index = self.index;
         self.index += 1;
-        let context_value = self.context.clone().unwrap_or(Value::Null);
-        let context = if self.context.is_some() {
-            ValidationContext::new(&context_value)
-        } else {
-            ValidationContext::empty()
-        };
+        let context = ValidationContext::from_option(self.context.as_ref());
         let item: T = from_response_value(value).map_err(|e| Error::InvalidItem {
             index,
             error: AttemptError::Parse(format!("the item does not match the schema: {e}")),

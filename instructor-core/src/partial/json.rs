@@ -728,38 +728,30 @@ fn parse_number(text: &str) -> Option<Value> {
     }
     match b.get(i) {
         Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => {
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-        }
+        Some(b'1'..=b'9') => i = skip_digits(b, i)?,
         _ => return None,
     }
     if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
+        i = skip_digits(b, i + 1)?;
     }
     if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
         if matches!(b.get(i), Some(b'+' | b'-')) {
             i += 1;
         }
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
+        i = skip_digits(b, i)?;
     }
     if i != b.len() {
         return None;
     }
     serde_json::from_str(text).ok()
+}
+
+/// The index after one or more ASCII digits starting at `i`, or `None` if there are none.
+fn skip_digits(b: &[u8], mut i: usize) -> Option<usize> {
+    let start = i;
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    (i > start).then_some(i)
 }

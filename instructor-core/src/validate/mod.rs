@@ -33,6 +33,11 @@ impl<'a> ValidationContext<'a> {
         }
     }
 
+    /// A context over the request's optional context value.
+    pub fn from_option(context: Option<&'a Value>) -> Self {
+        Self { context }
+    }
+
     /// The whole context value, if any.
     pub fn value(&self) -> Option<&'a Value> {
         self.context

@@ -61,18 +61,7 @@ impl Provider for OpenAI {
     }
 
     async fn send(&self, request: &ProviderRequest, body: &Value) -> Result<Completion, Error> {
-        let responses = request.mode == Mode::ResponsesTools;
-        let url = if responses {
-            self.responses_url()
-        } else {
-            self.chat_url(&request.model)
-        };
-        let http = HttpRequest {
-            url,
-            headers: self.request_headers(&request.headers),
-            body,
-            timeout: request.timeout,
-        };
+        let (http, responses) = self.http_request(request, body);
         let raw = self.transport.post_json(&http).await?;
         if responses {
             convert::responses_completion(raw)
@@ -86,18 +75,7 @@ impl Provider for OpenAI {
         request: &ProviderRequest,
         body: &Value,
     ) -> Result<EventStream, Error> {
-        let responses = request.mode == Mode::ResponsesTools;
-        let url = if responses {
-            self.responses_url()
-        } else {
-            self.chat_url(&request.model)
-        };
-        let http = HttpRequest {
-            url,
-            headers: self.request_headers(&request.headers),
-            body,
-            timeout: request.timeout,
-        };
+        let (http, responses) = self.http_request(request, body);
         let response = self.transport.post_stream(&http).await?;
         Ok(stream::events(response, responses))
     }
