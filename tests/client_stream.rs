@@ -149,6 +149,93 @@ async fn invalid_final_value_reasks_and_the_new_attempt_streams_on() {
     );
 }
 
+/// The index of the SSE event (keep-alive and call header first) whose piece
+/// completes byte `end` of the arguments.
+fn event_completing(args: &str, size: usize, end: usize) -> usize {
+    let mut sent = 0;
+    let piece = pieces(args, size)
+        .iter()
+        .position(|p| {
+            sent += p.len();
+            sent >= end
+        })
+        .unwrap();
+    2 + piece
+}
+
+#[tokio::test]
+async fn a_field_failing_as_it_completes_ends_the_stream_early_and_reasks() {
+    let bad = r#"{"name": "Z", "age": 31, "bio": "a long biography that is still streaming"}"#;
+    // Hold the first stream right after the piece that closes the bad name.
+    let name_end = bad.find(r#"", "age""#).unwrap() + 1;
+    let gate = Arc::new(Notify::new());
+    let (url, mut bodies) = stream_server(vec![
+        Script {
+            events: chat_tool_stream("User", &pieces(bad, 4), (10, 5)),
+            gate: Some((event_completing(bad, 4, name_end) + 1, gate.clone())),
+            drop_after: None,
+        },
+        Script {
+            events: chat_tool_stream("User", &pieces(ARGS, 4), (10, 5)),
+            ..Script::default()
+        },
+    ])
+    .await;
+    let failures = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let client = client(&url, Mode::Tools);
+    let seen = failures.clone();
+    client.on(HookEvent::ParseError, move |payload| {
+        if let instructor::HookPayload::ParseError { error, .. } = payload {
+            seen.lock().unwrap().push(error.to_string());
+        }
+    });
+    let stream = client
+        .create_partial::<User>(Request::default().user("Zoë").max_retries(1))
+        .await
+        .unwrap();
+    // The first stream is held open by the server: the value can only arrive through
+    // an early reask on a second connection.
+    let user = tokio::time::timeout(std::time::Duration::from_secs(5), stream.into_final())
+        .await
+        .expect("the failing field did not end the stream early")
+        .unwrap();
+    gate.notify_one();
+    assert_eq!(user, expected());
+    let _first = bodies.recv().await.unwrap();
+    let second = bodies.recv().await.unwrap();
+    let messages = second["messages"].as_array().unwrap();
+    // The reask echoes what had completed, as valid JSON, then the field's error.
+    let echoed = &messages[messages.len() - 2]["tool_calls"][0]["function"]["arguments"];
+    assert_eq!(echoed, r#"{"name":"Z"}"#);
+    let reask = messages.last().unwrap()["content"].as_str().unwrap();
+    assert!(
+        reask.contains("name: must be at least 2 characters long (got 1)"),
+        "{reask}"
+    );
+    assert!(!reask.contains("bio"), "{reask}");
+    let failures = failures.lock().unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+}
+
+#[tokio::test]
+async fn fields_are_checked_only_once_complete() {
+    // "Zo" is shorter than 2 characters only while its first byte is streaming; a
+    // field checked before its closing quote would fail here (one script, no retries).
+    let args = r#"{"name": "Zo", "age": 7, "bio": "b"}"#;
+    let events = chat_tool_stream("User", &pieces(args, 1), (10, 5));
+    let (url, _bodies) = stream_server(vec![Script {
+        events,
+        ..Script::default()
+    }])
+    .await;
+    let stream = client(&url, Mode::Tools)
+        .create_partial::<User>(Request::default().user("Zo").max_retries(0))
+        .await
+        .unwrap();
+    let user = stream.into_final().await.unwrap();
+    assert_eq!(user.name, "Zo");
+}
+
 #[tokio::test]
 async fn iterable_items_arrive_as_they_complete_before_the_stream_ends() {
     let args = r#"{"tasks": [{"name": "Ann", "age": 30, "bio": "a"}, {"name": "B", "age": 4, "bio": "b"}, {"name": "Cid", "age": 50, "bio": "c"}]}"#;

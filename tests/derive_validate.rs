@@ -254,3 +254,77 @@ fn std_containers_validate_their_items() {
     });
     assert_eq!(errors_of(&maybe, &ValidationContext::empty())[0].0, "city");
 }
+
+fn field_errors<T: Instruct>(
+    key: &str,
+    value: serde_json::Value,
+    context: &serde_json::Value,
+) -> Vec<String> {
+    let context = ValidationContext::new(context);
+    let mut validator = instructor::validate::Validator::new(&context);
+    T::validate_field(key, &value, &mut validator);
+    match validator.finish() {
+        Ok(()) => Vec::new(),
+        Err(errors) => errors.into_iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+#[test]
+fn a_completed_field_is_checked_alone_with_its_nested_values_and_context() {
+    let ctx = json!({"reserved": ["root"]});
+    assert_eq!(
+        field_errors::<User>("name", json!("root"), &ctx),
+        ["name: `root` is reserved; pick another name"]
+    );
+    assert_eq!(
+        field_errors::<User>("age", json!(151), &ctx),
+        ["age: must be less than or equal to 150 (got 151)"]
+    );
+    assert_eq!(
+        field_errors::<User>("addresses", json!([{"city": "X", "zip": null}]), &ctx),
+        ["addresses[0].city: must be at least 2 characters long (got 1)"]
+    );
+    // The container validator needs the whole value: not run for one field.
+    assert!(field_errors::<User>("age", json!(3), &ctx).is_empty());
+    // A value of another shape, or an unknown key, waits for the whole answer.
+    assert!(field_errors::<User>("age", json!("old"), &ctx).is_empty());
+    assert!(field_errors::<User>("nickname", json!("x"), &ctx).is_empty());
+}
+
+/// Derives `Instruct` without `Deserialize`: streamed fields are not checked alone,
+/// and the derive still compiles.
+#[derive(Instruct, Debug, Clone, PartialEq, Serialize)]
+struct SchemaOnly {
+    #[instruct(min_length = 3)]
+    name: String,
+    inner: NotDeserialize,
+}
+
+#[derive(Instruct, Debug, Clone, PartialEq, Serialize)]
+struct NotDeserialize {
+    #[instruct(min_length = 3)]
+    code: String,
+}
+
+/// A generic wrapper: fields of a parameter's type are checked at the end only.
+#[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Labelled<T> {
+    #[instruct(min_length = 2)]
+    label: String,
+    value: T,
+}
+
+#[test]
+fn fields_without_their_own_deserialize_wait_for_the_whole_value() {
+    let ctx = json!({});
+    assert_eq!(
+        field_errors::<SchemaOnly>("name", json!("ab"), &ctx),
+        ["name: must be at least 3 characters long (got 2)"]
+    );
+    assert!(field_errors::<SchemaOnly>("inner", json!({"code": "x"}), &ctx).is_empty());
+    assert_eq!(
+        field_errors::<Labelled<Address>>("label", json!("x"), &ctx),
+        ["label: must be at least 2 characters long (got 1)"]
+    );
+    assert!(field_errors::<Labelled<Address>>("value", json!({"city": "X"}), &ctx).is_empty());
+}

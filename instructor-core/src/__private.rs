@@ -364,3 +364,53 @@ where
 pub const fn strict_compatible<T: Instruct>() -> bool {
     T::STRICT_COMPATIBLE
 }
+
+/// Reads a completed streamed field as its Rust type, when that type can be
+/// deserialized (autoref specialisation: generated code calls
+/// `(&FieldProbe::<Ty>::new()).read(value)` with both traits in scope; a type
+/// without `DeserializeOwned` resolves to [`FieldProbeFallback`] and is not checked
+/// until the whole answer is).
+pub struct FieldProbe<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> FieldProbe<T> {
+    /// A probe for `T`.
+    pub const fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<T> fmt::Debug for FieldProbe<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FieldProbe")
+    }
+}
+
+impl<T> Default for FieldProbe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The probe for deserializable field types.
+pub trait FieldProbeRead<T> {
+    /// The field's value, if it has the field's shape.
+    fn read(&self, value: &Value) -> Option<T>;
+}
+
+impl<T: serde::de::DeserializeOwned> FieldProbeRead<T> for FieldProbe<T> {
+    fn read(&self, value: &Value) -> Option<T> {
+        T::deserialize(value).ok()
+    }
+}
+
+/// The probe for every other field type: nothing to read.
+pub trait FieldProbeFallback<T> {
+    /// Always `None`.
+    fn read(&self, value: &Value) -> Option<T>;
+}
+
+impl<T> FieldProbeFallback<T> for &FieldProbe<T> {
+    fn read(&self, _value: &Value) -> Option<T> {
+        None
+    }
+}

@@ -238,18 +238,8 @@ impl Client {
                 }
                 Err(error) => {
                     let will_retry = attempt <= max_retries;
-                    self.hooks.emit(&HookPayload::ParseError {
-                        error: &error,
-                        attempt,
-                        will_retry,
-                    });
                     tracing::debug!(parent: &span, attempt, %error, "attempt failed");
-                    if !will_retry {
-                        self.hooks.emit(&HookPayload::CompletionLastAttempt {
-                            error: &error,
-                            attempt,
-                        });
-                    }
+                    self.emit_failure(&error, attempt, will_retry);
                     call.messages
                         .extend(reply::reask_messages(self.mode, &completion, &error));
                     failed.push(FailedAttempt {
@@ -272,6 +262,19 @@ impl Client {
             attempts: failed,
             usage: total,
         })))
+    }
+
+    /// Tells the hooks an attempt's answer was rejected (and whether it was the last).
+    pub(crate) fn emit_failure(&self, error: &AttemptError, attempt: u32, will_retry: bool) {
+        self.hooks.emit(&HookPayload::ParseError {
+            error,
+            attempt,
+            will_retry,
+        });
+        if !will_retry {
+            self.hooks
+                .emit(&HookPayload::CompletionLastAttempt { error, attempt });
+        }
     }
 
     pub(crate) fn emit_kwargs(&self, body: &serde_json::Value, attempt: u32) {

@@ -68,6 +68,15 @@ pub trait Instruct: Sized + 'static {
         let _ = validator;
     }
 
+    /// Checks one top-level field of a streamed answer as soon as it is complete:
+    /// `key` is its wire name, `value` its complete JSON. Failures are reported at
+    /// `key` (the validator is at the root). Only the field's own checks run here;
+    /// what needs the whole value (container validators, missing fields) waits for
+    /// the end of the answer. The default checks nothing.
+    fn validate_field(key: &str, value: &serde_json::Value, validator: &mut Validator<'_>) {
+        let _ = (key, value, validator);
+    }
+
     /// The complete JSON Schema of this type (with `$defs`), computed once per type.
     fn json_schema() -> &'static Schema {
         cached::<Self, Schema>(Slot::Schema, SchemaGenerator::root_schema_for::<Self>)

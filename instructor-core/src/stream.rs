@@ -88,6 +88,8 @@ struct Attempt {
     /// ParallelTools: one parser per tool call index.
     call_parsers: Vec<PartialJson>,
     yielded_calls: usize,
+    /// create_partial: how many top-level fields have been validated.
+    checked_fields: usize,
 }
 
 type BoxStream<I> = Pin<Box<dyn Stream<Item = I> + Send>>;
@@ -199,6 +201,7 @@ impl Client {
             parser,
             call_parsers: Vec::new(),
             yielded_calls: 0,
+            checked_fields: 0,
         })
     }
 
@@ -296,59 +299,109 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
             if self.done {
                 return None;
             }
-            match self.attempt.events.next().await {
+            let step = match self.attempt.events.next().await {
                 Some(Ok(event)) => {
                     self.attempt.received.apply(&event);
-                    let piece = match (&event, self.call.mode.uses_tools()) {
-                        (StreamEvent::TextDelta(t), false) => Some(t.as_str()),
-                        (
-                            StreamEvent::ToolCallDelta {
-                                index: 0,
-                                arguments,
-                                ..
-                            },
-                            true,
-                        ) => Some(arguments.as_str()),
-                        _ => None,
-                    };
-                    let Some(piece) = piece.filter(|p| !p.is_empty()) else {
-                        continue;
-                    };
-                    if let Err(e) = self.attempt.parser.push_str(piece) {
-                        // Malformed JSON: validated (and reasked) at the end of the attempt.
-                        tracing::debug!(error = %e, "partial JSON parse error");
-                        continue;
-                    }
-                    if let Some(partial) = self.snapshot() {
-                        return Some(Ok(partial));
+                    match self.feed(&event) {
+                        Ok(Some(partial)) => return Some(Ok(partial)),
+                        Ok(None) => Ok(()),
+                        Err(failure) => self.early_end(failure).await,
                     }
                 }
-                Some(Err(e)) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-                None => match self.end_of_attempt().await {
-                    Ok(()) => {}
-                    Err(e) => {
-                        self.done = true;
-                        return Some(Err(e));
-                    }
-                },
+                Some(Err(e)) => Err(e),
+                None => self.end_of_attempt().await,
+            };
+            if let Err(e) = step {
+                self.done = true;
+                return Some(Err(e));
             }
         }
     }
 
-    /// A new snapshot, if the value changed since the last one.
-    fn snapshot(&mut self) -> Option<T::Partial> {
-        let mut value = self.attempt.parser.snapshot()?;
+    /// Feeds one event: a new snapshot if the value changed, or the failures of a
+    /// top-level field that has just completed.
+    fn feed(&mut self, event: &StreamEvent) -> Result<Option<T::Partial>, FieldFailure> {
+        let piece = match (event, self.call.mode.uses_tools()) {
+            (StreamEvent::TextDelta(t), false) => t.as_str(),
+            (
+                StreamEvent::ToolCallDelta {
+                    index: 0,
+                    arguments,
+                    ..
+                },
+                true,
+            ) => arguments.as_str(),
+            _ => return Ok(None),
+        };
+        if piece.is_empty() {
+            return Ok(None);
+        }
+        if let Err(e) = self.attempt.parser.push_str(piece) {
+            // Malformed JSON: reported (and reasked) at the end of the attempt.
+            tracing::debug!(error = %e, "partial JSON parse error");
+            return Ok(None);
+        }
+        let Some(value) = self.attempt.parser.snapshot() else {
+            return Ok(None);
+        };
+        if !self.wrapped {
+            self.check_completed_fields(&value)?;
+        }
         if self.last.as_ref() == Some(&value) {
-            return None;
+            return Ok(None);
         }
-        self.last = Some(value.clone());
-        if self.wrapped {
-            value = value.get(WRAPPER_FIELD).cloned().unwrap_or(Value::Null);
+        let inner = if self.wrapped {
+            value.get(WRAPPER_FIELD).cloned().unwrap_or(Value::Null)
+        } else {
+            value.clone()
+        };
+        self.last = Some(value);
+        Ok(serde_json::from_value(inner).ok())
+    }
+
+    /// Validates each top-level field completed since the last call (fields complete
+    /// in order: every key before the one still being written is final).
+    fn check_completed_fields(&mut self, value: &Value) -> Result<(), FieldFailure> {
+        let Value::Object(map) = value else {
+            return Ok(());
+        };
+        let open = match self.attempt.parser.open_path().into_iter().next() {
+            Some(crate::validate::PathSegment::Field(key)) => Some(key),
+            _ => None,
+        };
+        let context = ValidationContext::from_option(self.context.as_ref());
+        let mut validator = crate::validate::Validator::new(&context);
+        for (key, field) in map.iter().skip(self.attempt.checked_fields) {
+            if open.as_deref() == Some(key.as_str()) {
+                break;
+            }
+            T::validate_field(key, field, &mut validator);
+            self.attempt.checked_fields += 1;
         }
-        serde_json::from_value(value).ok()
+        validator.finish().map_err(|errors| {
+            let mut done = map.clone();
+            if let Some(open) = &open {
+                done.shift_remove(open);
+            }
+            FieldFailure {
+                errors,
+                received: Value::Object(done),
+            }
+        })
+    }
+
+    /// A completed field failed: the attempt ends now (its connection is dropped)
+    /// and is reasked with what arrived so far, as valid JSON.
+    async fn early_end(&mut self, failure: FieldFailure) -> Result<()> {
+        let mut completion = self.attempt.received.completion();
+        let received = failure.received.to_string();
+        match completion.tool_calls.first_mut() {
+            Some(call) if self.call.mode.uses_tools() => call.arguments = received,
+            _ => completion.text = Some(received),
+        }
+        self.total += completion.usage;
+        self.retry_or_fail(completion, AttemptError::Validation(failure.errors))
+            .await
     }
 
     /// Validates the finished attempt: stores the final value, reasks, or fails.
@@ -367,38 +420,48 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
                 self.done = true;
                 Ok(())
             }
-            Err(error) if self.number <= self.max_retries => {
-                self.call.messages.extend(reply::reask_messages(
-                    self.call.mode,
-                    &completion,
-                    &error,
-                ));
-                self.failed.push(FailedAttempt {
-                    number: self.number,
-                    completion,
-                    error,
-                });
-                self.number += 1;
-                self.last = None;
-                self.attempt = self
-                    .client
-                    .open_attempt(&self.call, self.number, None)
-                    .await?;
-                Ok(())
-            }
-            Err(error) => {
-                self.failed.push(FailedAttempt {
-                    number: self.number,
-                    completion,
-                    error,
-                });
-                Err(Error::RetriesExhausted(Box::new(RetriesExhausted {
-                    attempts: std::mem::take(&mut self.failed),
-                    usage: self.total,
-                })))
-            }
+            Err(error) => self.retry_or_fail(completion, error).await,
         }
     }
+
+    /// Reasks (the new attempt streams on) while retries are left, else fails with
+    /// every attempt.
+    async fn retry_or_fail(&mut self, completion: Completion, error: AttemptError) -> Result<()> {
+        let will_retry = self.number <= self.max_retries;
+        self.client.emit_failure(&error, self.number, will_retry);
+        if will_retry {
+            self.call.messages.extend(reply::reask_messages(
+                self.call.mode,
+                &completion,
+                &error,
+            ));
+        }
+        self.failed.push(FailedAttempt {
+            number: self.number,
+            completion,
+            error,
+        });
+        if !will_retry {
+            return Err(Error::RetriesExhausted(Box::new(RetriesExhausted {
+                attempts: std::mem::take(&mut self.failed),
+                usage: self.total,
+            })));
+        }
+        self.number += 1;
+        self.last = None;
+        self.attempt = self
+            .client
+            .open_attempt(&self.call, self.number, None)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A top-level field that failed validation as soon as it completed.
+struct FieldFailure {
+    errors: crate::validate::ValidationErrors,
+    /// The fields that had completed, as the model wrote them (for the reask).
+    received: Value,
 }
 
 struct IterState<T> {

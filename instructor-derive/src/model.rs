@@ -29,6 +29,8 @@ pub(crate) struct Container<'a> {
     pub(crate) partial_derives: Vec<Path>,
     pub(crate) partial_span: Option<Span>,
     pub(crate) deny_unknown_fields: bool,
+    /// `#[serde(from/try_from = ..)]`: the wire form is another type's.
+    pub(crate) converts_from: bool,
     pub(crate) data: Data<'a>,
 }
 
@@ -62,6 +64,8 @@ pub(crate) struct Field<'a> {
     pub(crate) skipped: bool,
     pub(crate) has_default: bool,
     pub(crate) flatten: bool,
+    /// `#[serde(deserialize_with/with = ..)]`: the wire form is not the type's own.
+    pub(crate) custom_deserialize: bool,
     pub(crate) description: Option<Doc>,
     pub(crate) constraints: Vec<Spanned<ConstraintSpec>>,
     pub(crate) validators: Vec<ExprPath>,
@@ -144,6 +148,8 @@ impl<'a> Container<'a> {
             partial_derives: attrs.partial_derives,
             partial_span: attrs.partial_span,
             deny_unknown_fields: serde_ast.attrs.deny_unknown_fields(),
+            converts_from: serde_ast.attrs.type_from().is_some()
+                || serde_ast.attrs.type_try_from().is_some(),
             data,
         })
     }
@@ -223,6 +229,7 @@ impl<'a> Field<'a> {
             skipped: field.attrs.skip_deserializing(),
             has_default: container_default || !field.attrs.default().is_none(),
             flatten: field.attrs.flatten(),
+            custom_deserialize: field.attrs.deserialize_with().is_some(),
             description: attrs.description,
             constraints: attrs.constraints,
             validators: attrs.validators,

@@ -116,41 +116,50 @@ pub async fn stream_server(
     let url = format!("http://{}/v1", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
+        // Each connection is served on its own task, so a held stream does not block
+        // the next one (an early reask opens a new connection while the old is held).
         for script in scripts {
-            let Ok(Ok((mut socket, _))) =
+            let Ok(Ok((socket, _))) =
                 tokio::time::timeout(Duration::from_secs(20), listener.accept()).await
             else {
                 return;
             };
-            let body = read_request(&mut socket).await;
-            let _ = tx.send(body);
-            let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
-            if socket.write_all(head.as_bytes()).await.is_err() {
-                continue;
-            }
-            for (i, event) in script.events.iter().enumerate() {
-                if script.drop_after == Some(i) {
-                    break;
-                }
-                if let Some((at, gate)) = &script.gate {
-                    if *at == i {
-                        let _ =
-                            tokio::time::timeout(Duration::from_secs(10), gate.notified()).await;
-                    }
-                }
-                let chunk = format!("{:x}\r\n{event}\r\n", event.len());
-                if socket.write_all(chunk.as_bytes()).await.is_err() {
-                    break;
-                }
-                let _ = socket.flush().await;
-            }
-            if script.drop_after.is_none() {
-                let _ = socket.write_all(b"0\r\n\r\n").await;
-            }
-            let _ = socket.shutdown().await;
+            tokio::spawn(serve_script(socket, script, tx.clone()));
         }
     });
     (url, rx)
+}
+
+async fn serve_script(
+    mut socket: tokio::net::TcpStream,
+    script: Script,
+    tx: tokio::sync::mpsc::UnboundedSender<Value>,
+) {
+    let body = read_request(&mut socket).await;
+    let _ = tx.send(body);
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+    if socket.write_all(head.as_bytes()).await.is_err() {
+        return;
+    }
+    for (i, event) in script.events.iter().enumerate() {
+        if script.drop_after == Some(i) {
+            break;
+        }
+        if let Some((at, gate)) = &script.gate {
+            if *at == i {
+                let _ = tokio::time::timeout(Duration::from_secs(10), gate.notified()).await;
+            }
+        }
+        let chunk = format!("{:x}\r\n{event}\r\n", event.len());
+        if socket.write_all(chunk.as_bytes()).await.is_err() {
+            return;
+        }
+        let _ = socket.flush().await;
+    }
+    if script.drop_after.is_none() {
+        let _ = socket.write_all(b"0\r\n\r\n").await;
+    }
+    let _ = socket.shutdown().await;
 }
 
 async fn read_request(socket: &mut tokio::net::TcpStream) -> Value {

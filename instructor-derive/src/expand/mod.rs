@@ -56,6 +56,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
     let statics = validate::constraint_statics(cont, &p);
     let schema_items = schema::schema_items(cont, &p);
     let validate_fn = validate::validate_fn(cont, &p);
+    let field_check_fns = validate::field_check_fns(cont, &p, &generics);
     let strict_checks = strict_assertions(cont, &p);
 
     let (partial_types, twin) = match &cont.data {
@@ -103,6 +104,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
                 #schema_items
                 #validate_fn
             }
+            #field_check_fns
         };
         #twin
     }

@@ -184,6 +184,92 @@ fn field_at(
     quote!(__instruct_v.at_field(#name, |__instruct_v| { #checks });)
 }
 
+fn check_fn_ident(index: usize) -> proc_macro2::Ident {
+    format_ident!("__instruct_check_field_{}", index)
+}
+
+/// A struct's field checks, one hidden associated function per field, shared by
+/// `validate_into` (the whole value) and `validate_field` (one field as it completes
+/// in a stream), so each field's checks are type-checked once.
+pub(crate) fn field_check_fns(
+    cont: &Container<'_>,
+    p: &TokenStream,
+    generics: &syn::Generics,
+) -> TokenStream {
+    let Data::Struct(fields) = &cont.data else {
+        return TokenStream::new();
+    };
+    let fns = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.skipped)
+        .map(|(i, f)| {
+            let ty = f.ty;
+            let ident = check_fn_ident(i);
+            let checks = field_checks(f, 0, i, &quote!(__instruct_value), p);
+            quote! {
+                #[doc(hidden)]
+                #[allow(unused_variables, dead_code)]
+                fn #ident(__instruct_value: &#ty, __instruct_v: &mut #p::Validator<'_>) {
+                    #checks
+                }
+            }
+        });
+    let ident = &cont.ident;
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #ident #ty_generics #where_clause {
+            #(#fns)*
+        }
+    }
+}
+
+/// `validate_field`: a completed top-level field of a streamed answer, read as its
+/// Rust type (when it has its own `Deserialize`) and checked at its key.
+fn validate_field_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
+    let Data::Struct(fields) = &cont.data else {
+        return TokenStream::new();
+    };
+    if cont.converts_from {
+        return TokenStream::new();
+    }
+    let arms = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.skipped && !f.flatten && !f.custom_deserialize)
+        .map(|(i, f)| {
+            let ty = f.ty;
+            let check = check_fn_ident(i);
+            let names = std::iter::once(&f.wire_name).chain(f.aliases.iter().map(|(a, _)| a));
+            quote! {
+                #(#names)|* => {
+                    if let #p::Some(__instruct_f) =
+                        (&#p::FieldProbe::<#ty>::new()).read(__instruct_value)
+                    {
+                        __instruct_v.at_field(__instruct_key, |__instruct_v| {
+                            Self::#check(&__instruct_f, __instruct_v)
+                        });
+                    }
+                }
+            }
+        });
+    quote! {
+        #[allow(unused_variables, unused_imports)]
+        fn validate_field(
+            __instruct_key: &str,
+            __instruct_value: &#p::Value,
+            __instruct_v: &mut #p::Validator<'_>,
+        ) {
+            use #p::{FieldProbeFallback as _, FieldProbeRead as _};
+            match __instruct_key {
+                #(#arms)*
+                _ => {}
+            }
+        }
+    }
+}
+
 pub(crate) fn validate_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
     let body = match &cont.data {
         Data::Struct(fields) => {
@@ -193,7 +279,13 @@ pub(crate) fn validate_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream 
                 .filter(|(_, f)| !f.skipped)
                 .map(|(i, f)| {
                     let member = &f.member;
-                    field_at(f, 0, i, &quote!(&self.#member), p)
+                    let check = check_fn_ident(i);
+                    let call = quote!(Self::#check(&self.#member, __instruct_v););
+                    if f.flatten {
+                        return call;
+                    }
+                    let name = &f.wire_name;
+                    quote!(__instruct_v.at_field(#name, |__instruct_v| { #call });)
                 });
             quote!(#(#checks)*)
         }
@@ -263,10 +355,12 @@ pub(crate) fn validate_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream 
     let container = cont.validators.iter().map(|path| {
         quote_spanned! {syn::spanned::Spanned::span(path)=> #p::run_validator(#path, self, __instruct_v); }
     });
+    let validate_field = validate_field_fn(cont, p);
     quote! {
         fn validate_into(&self, __instruct_v: &mut #p::Validator<'_>) {
             #body
             #(#container)*
         }
+        #validate_field
     }
 }
