@@ -430,11 +430,9 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         let will_retry = self.number <= self.max_retries;
         self.client.emit_failure(&error, self.number, will_retry);
         if will_retry {
-            self.call.messages.extend(reply::reask_messages(
-                self.call.mode,
-                &completion,
-                &error,
-            ));
+            self.call
+                .messages
+                .extend(reply::reask_messages(self.call.mode, &completion, &error));
         }
         self.failed.push(FailedAttempt {
             number: self.number,
