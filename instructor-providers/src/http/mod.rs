@@ -2,6 +2,7 @@
 //! and API keys that never print.
 
 pub mod error;
+pub(crate) mod events;
 pub mod retry;
 pub mod sse;
 
