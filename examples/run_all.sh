@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every example in examples/*.rs (except bench_server) offline, against the local
+# replay server: every *_API_KEY variable and the service URL variables are unset.
+# Exits non-zero if any example fails; prints a summary either way.
+#
+#   examples/run_all.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+while read -r name; do
+    unset "$name"
+done < <(compgen -e | grep -E '_API_KEY$' || true)
+unset OPENAI_BASE_URL OPENAI_ORG_ID OPENAI_PROJECT_ID WORKFLOWAI_API_URL WORKFLOWAI_BASE_URL \
+    OPENROUTER_BASE_URL AZURE_OPENAI_ENDPOINT AZURE_OPENAI_DEPLOYMENT OPENAI_API_VERSION
+
+passed=()
+failed=()
+for file in examples/*.rs; do
+    name="$(basename "$file" .rs)"
+    [[ "$name" == bench_server ]] && continue
+    echo "=== $name"
+    if cargo run --quiet --example "$name"; then
+        passed+=("$name")
+    else
+        failed+=("$name")
+        echo "!!! $name failed"
+    fi
+    echo
+done
+
+echo "passed (${#passed[@]}): ${passed[*]}"
+if ((${#failed[@]} > 0)); then
+    echo "FAILED (${#failed[@]}): ${failed[*]}"
+    exit 1
+fi
+echo "all ${#passed[@]} examples ran offline"
