@@ -67,8 +67,13 @@ pub mod provider {
     pub use instructor_core::provider::*;
 }
 
-/// Provider clients: OpenAI and OpenAI-compatible services, transport settings.
+/// Provider clients: OpenAI and OpenAI-compatible services, Anthropic, Gemini,
+/// transport settings.
 pub mod providers {
+    #[cfg(feature = "anthropic")]
+    pub use instructor_providers::anthropic::Anthropic;
+    #[cfg(feature = "gemini")]
+    pub use instructor_providers::gemini::{Gemini, SchemaField};
     pub use instructor_providers::http::{ApiKey, RetryPolicy};
     #[cfg(feature = "openai")]
     pub use instructor_providers::openai::{AzureOpenAI, OpenAI};
@@ -80,19 +85,78 @@ pub fn from_openai(client: impl Into<instructor_providers::openai::OpenAI>) -> C
     Client::new(client.into())
 }
 
+/// A client over Anthropic's Messages API (default mode `AnthropicTools`).
+#[cfg(feature = "anthropic")]
+pub fn from_anthropic(client: instructor_providers::anthropic::Anthropic) -> Client {
+    Client::new(client)
+}
+
+/// A client over Gemini's `generateContent` API (default mode `GeminiTools`).
+#[cfg(feature = "gemini")]
+pub fn from_gemini(client: instructor_providers::gemini::Gemini) -> Client {
+    Client::new(client)
+}
+
 /// A client from `"<provider>/<model>"`, reading that provider's environment
-/// variables: `openai/gpt-4o-mini`, `azure/<deployment>`, `openrouter/<vendor>/<model>`,
-/// `workflowai/<agent>/<model>`, `ollama/llama3`, `groq/…`, `together/…`,
-/// `fireworks/…`, `deepseek/…`, `mistral/…`, `cerebras/…`, `xai/…`, `lmstudio/…`,
-/// `llamacpp/…`, `vllm/…`.
-#[cfg(feature = "openai")]
+/// variables: `openai/gpt-4o-mini`, `anthropic/claude-…` (feature `anthropic`),
+/// `google/gemini-…` or `gemini/…` (feature `gemini`), `azure/<deployment>`,
+/// `openrouter/<vendor>/<model>`, `workflowai/<agent>/<model>`, `ollama/llama3`,
+/// `groq/…`, `together/…`, `fireworks/…`, `deepseek/…`, `mistral/…`, `cerebras/…`,
+/// `xai/…`, `lmstudio/…`, `llamacpp/…`, `vllm/…`.
 pub fn from_provider(spec: &str) -> Result<Client> {
     let (prefix, model) = spec
         .split_once('/')
         .filter(|(p, m)| !p.is_empty() && !m.is_empty())
         .ok_or_else(|| Error::Config(format!("expected \"<provider>/<model>\", got \"{spec}\"")))?;
-    let provider = instructor_providers::openai::OpenAI::preset(prefix)?;
-    Ok(Client::new(provider).with_model(model))
+    let client = match prefix {
+        "anthropic" => anthropic_client()?,
+        "google" | "gemini" => gemini_client()?,
+        _ => openai_client(prefix)?,
+    };
+    Ok(client.with_model(model))
+}
+
+#[cfg(not(all(feature = "openai", feature = "anthropic", feature = "gemini")))]
+fn feature_missing(prefix: &str, feature: &str) -> Error {
+    Error::Config(format!(
+        "provider `{prefix}` needs the `{feature}` feature of instructor"
+    ))
+}
+
+#[cfg(feature = "anthropic")]
+fn anthropic_client() -> Result<Client> {
+    Ok(from_anthropic(
+        instructor_providers::anthropic::Anthropic::from_env()?,
+    ))
+}
+
+#[cfg(not(feature = "anthropic"))]
+fn anthropic_client() -> Result<Client> {
+    Err(feature_missing("anthropic", "anthropic"))
+}
+
+#[cfg(feature = "gemini")]
+fn gemini_client() -> Result<Client> {
+    Ok(from_gemini(
+        instructor_providers::gemini::Gemini::from_env()?
+    ))
+}
+
+#[cfg(not(feature = "gemini"))]
+fn gemini_client() -> Result<Client> {
+    Err(feature_missing("google", "gemini"))
+}
+
+#[cfg(feature = "openai")]
+fn openai_client(prefix: &str) -> Result<Client> {
+    Ok(Client::new(instructor_providers::openai::OpenAI::preset(
+        prefix,
+    )?))
+}
+
+#[cfg(not(feature = "openai"))]
+fn openai_client(prefix: &str) -> Result<Client> {
+    Err(feature_missing(prefix, "openai"))
 }
 
 /// The names most programs need: `use instructor::prelude::*;`.

@@ -49,13 +49,30 @@ impl Client {
     /// with [`Error::Config`] (use [`Client::try_with_mode`] to fail here instead).
     #[must_use]
     pub fn with_mode(mut self, mode: Mode) -> Self {
-        self.mode_error = (!self.provider.supports_mode(mode)).then(|| {
-            format!(
-                "mode `{mode}` is not supported by the {} provider",
-                self.provider.name()
-            )
-        });
-        self.mode = mode;
+        match self.provider.resolve_mode(mode) {
+            Some(resolved) => {
+                self.mode = resolved;
+                self.mode_error = None;
+            }
+            None => {
+                let supported: Vec<String> = self
+                    .provider
+                    .supported_modes()
+                    .iter()
+                    .map(|m| format!("{m:?}"))
+                    .collect();
+                self.mode = mode;
+                self.mode_error = Some(format!(
+                    "mode `{mode:?}` is not supported by the {} provider; supported modes: {}",
+                    self.provider.name(),
+                    if supported.is_empty() {
+                        "see the provider's documentation".to_owned()
+                    } else {
+                        supported.join(", ")
+                    }
+                ));
+            }
+        }
         self
     }
 

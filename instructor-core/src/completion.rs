@@ -17,8 +17,12 @@ pub struct Usage {
     pub completion_tokens: u64,
     /// Their sum as reported.
     pub total_tokens: u64,
-    /// Prompt tokens served from cache, when reported.
+    /// Prompt tokens served from cache, when reported (Anthropic:
+    /// `cache_read_input_tokens`).
     pub cached_tokens: u64,
+    /// Prompt tokens written to the cache, when reported (Anthropic:
+    /// `cache_creation_input_tokens`).
+    pub cache_creation_tokens: u64,
     /// Reasoning tokens, when reported.
     pub reasoning_tokens: u64,
 }
@@ -41,6 +45,7 @@ impl AddAssign for Usage {
         self.completion_tokens += other.completion_tokens;
         self.total_tokens += other.total_tokens;
         self.cached_tokens += other.cached_tokens;
+        self.cache_creation_tokens += other.cache_creation_tokens;
         self.reasoning_tokens += other.reasoning_tokens;
     }
 }

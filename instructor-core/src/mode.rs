@@ -35,7 +35,8 @@ pub enum Mode {
     AnthropicJson,
     /// Gemini: a forced function call.
     GeminiTools,
-    /// Gemini: `responseMimeType: application/json` with the schema.
+    /// Gemini: `responseMimeType: application/json` with the schema as
+    /// `responseJsonSchema` (the service enforces it; no schema prompt).
     GeminiJson,
 }
 
@@ -58,7 +59,7 @@ impl Mode {
     pub fn injects_schema_prompt(self) -> bool {
         matches!(
             self,
-            Self::Json | Self::MdJson | Self::JsonO1 | Self::AnthropicJson | Self::GeminiJson
+            Self::Json | Self::MdJson | Self::JsonO1 | Self::AnthropicJson
         )
     }
 

@@ -88,8 +88,21 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// A short name (`openai`, `anthropic`, `gemini`, or a preset's name).
     fn name(&self) -> &str;
 
-    /// Whether this provider can serve `mode`.
+    /// Whether this provider can serve `mode` (as given, or through
+    /// [`Provider::resolve_mode`]).
     fn supports_mode(&self, mode: Mode) -> bool;
+
+    /// The mode this provider actually uses for `mode`: core names map to the
+    /// provider's own (`Mode::Tools` on Anthropic is `Mode::AnthropicTools`). `None`
+    /// when it cannot serve it.
+    fn resolve_mode(&self, mode: Mode) -> Option<Mode> {
+        self.supports_mode(mode).then_some(mode)
+    }
+
+    /// Every mode this provider serves (named in configuration errors).
+    fn supported_modes(&self) -> Vec<Mode> {
+        Vec::new()
+    }
 
     /// The mode used when the client sets none.
     fn default_mode(&self) -> Mode {

@@ -106,6 +106,20 @@ pub fn reask_messages(mode: Mode, completion: &Completion, error: &AttemptError)
         return out;
     }
     let answer = completion.text.clone().unwrap_or_default();
+    match mode {
+        // Python instructor's shapes: no assistant turn, the attempt quoted instead.
+        Mode::AnthropicJson => {
+            return vec![Message::user(format!(
+                "Validation Errors found:\n{error}\n{TOOL_REASK_SUFFIX} found in the following attempt:\n{answer}"
+            ))];
+        }
+        Mode::GeminiJson => {
+            return vec![Message::user(format!(
+                "Correct the following JSON response, based on the errors given below:\n\nJSON:\n{answer}\n\nExceptions:\n{error}"
+            ))];
+        }
+        _ => {}
+    }
     let instruction = if mode.uses_tools() {
         format!("Validation Error found:\n{error}\n{TOOL_REASK_SUFFIX}")
     } else {

@@ -23,7 +23,7 @@ pub fn schema_instruction(schema: &Schema) -> String {
 
 /// Adds the mode's schema prompt to `messages` (a copy of the caller's).
 ///
-/// - `Json`, `AnthropicJson`, `GeminiJson`: the instruction goes into the first
+/// - `Json`, `AnthropicJson`: the instruction goes into the first
 ///   system message (after a blank line) or a new system message at the start.
 /// - `MdJson`: the same, plus a user message asking for a fenced block.
 /// - `JsonO1`: reasoning models take no system messages, so they become user

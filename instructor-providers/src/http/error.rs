@@ -38,6 +38,7 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> HttpError {
         error.message = message;
     }
     error.kind = text("type").or_else(|| text("status"));
+    error.retry_after = retry_info_delay(envelope);
     error.code = text("code")
         .filter(|c| c.parse::<u16>().is_err())
         .or_else(|| {
@@ -51,6 +52,23 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> HttpError {
                 .map(str::to_owned)
         });
     error
+}
+
+/// Google's `details: [{"@type": "...RetryInfo", "retryDelay": "34.4s"}]`.
+fn retry_info_delay(envelope: &Value) -> Option<std::time::Duration> {
+    let delay = envelope
+        .get("details")?
+        .as_array()?
+        .iter()
+        .find(|d| {
+            d.get("@type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.ends_with("RetryInfo"))
+        })?
+        .get("retryDelay")?
+        .as_str()?;
+    let seconds: f64 = delay.strip_suffix('s')?.parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| std::time::Duration::from_secs_f64(seconds))
 }
 
 fn default_message(status: u16) -> String {
@@ -111,6 +129,14 @@ mod tests {
 
         let ollama = br#"{"error":"model 'x' not found"}"#;
         assert_eq!(parse_error_body(404, ollama).message, "model 'x' not found");
+
+        let quota = br#"{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure"},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34.4s"}]}}"#;
+        let e = parse_error_body(429, quota);
+        assert_eq!(
+            e.retry_after,
+            Some(std::time::Duration::from_millis(34_400))
+        );
+        assert_eq!(e.kind.as_deref(), Some("RESOURCE_EXHAUSTED"));
 
         assert_eq!(parse_error_body(502, b"Bad Gateway").message, "Bad Gateway");
         assert_eq!(parse_error_body(503, b"").message, "server error");

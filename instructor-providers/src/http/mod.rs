@@ -2,6 +2,7 @@
 //! and API keys that never print.
 
 pub mod error;
+#[cfg(any(feature = "openai", feature = "anthropic", feature = "gemini"))]
 pub(crate) mod events;
 pub mod retry;
 pub mod sse;
@@ -140,7 +141,7 @@ impl Transport {
         let mut http = error::parse_error_body(status.as_u16(), &body);
         http.request_id =
             header(&headers, "x-request-id").or_else(|| header(&headers, "request-id"));
-        http.retry_after = retry::retry_after(&headers);
+        http.retry_after = retry::retry_after(&headers).or(http.retry_after);
         Err(Attempt {
             should_retry: header(&headers, "x-should-retry").map(|v| v == "true"),
             error: Error::Http(Box::new(http)),

@@ -1,10 +1,10 @@
 //! The OpenAI-compatible client's configuration and the presets for compatible
 //! services: base URLs, auth headers, environment variables, supported modes.
 
-use std::env;
 
 use instructor_core::{Error, Mode};
 
+use crate::config::{optional_env, require_env, trim_url};
 use crate::http::{ApiKey, RetryPolicy, Transport};
 
 /// How the API key is sent.
@@ -423,17 +423,3 @@ fn service(prefix: &str) -> Result<Service, Error> {
     })
 }
 
-fn trim_url(url: &str) -> String {
-    url.trim_end_matches('/').to_owned()
-}
-
-fn optional_env(name: &str) -> Option<String> {
-    env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-/// Reads a required variable; an unset or empty variable is a configuration error
-/// (never silently an empty key).
-pub(crate) fn require_env(name: &str) -> Result<String, Error> {
-    optional_env(name)
-        .ok_or_else(|| Error::Config(format!("environment variable {name} is not set")))
-}

@@ -3,6 +3,8 @@
 use instructor_core::{Completion, Error, FinishReason, ToolCall, Usage};
 use serde_json::Value;
 
+use crate::config::str_field;
+
 /// Reads a Chat Completions response.
 pub(crate) fn chat_completion(raw: Value) -> Result<Completion, Error> {
     if let Some(error) = raw.get("error").filter(|e| !e.is_null()) {
@@ -171,8 +173,4 @@ pub(crate) fn responses_completion(raw: Value) -> Result<Completion, Error> {
     completion.usage = usage(raw.get("usage"));
     completion.raw = raw;
     Ok(completion)
-}
-
-fn str_field(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(str::to_owned)
 }

@@ -48,6 +48,10 @@ impl Provider for OpenAI {
         self.modes.contains(&mode)
     }
 
+    fn supported_modes(&self) -> Vec<Mode> {
+        self.modes.to_vec()
+    }
+
     fn default_mode(&self) -> Mode {
         self.default_mode
     }

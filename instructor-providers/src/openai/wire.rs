@@ -5,6 +5,8 @@ use instructor_core::schema::dialect;
 use instructor_core::{Error, Message, Mode, Part, Role, Schema};
 use serde_json::{Map, Value, json};
 
+use crate::config::merge_extra;
+
 /// The Chat Completions body for `request` in its mode.
 pub(crate) fn chat_body(request: &ProviderRequest) -> Result<Value, Error> {
     let mut body = Map::new();
@@ -134,12 +136,6 @@ pub(crate) fn responses_body(request: &ProviderRequest) -> Result<Value, Error> 
 
 fn strict_without_flag(schema: &Schema) -> Result<Value, Error> {
     Ok(dialect::openai_strict(schema)?.into_value())
-}
-
-fn merge_extra(body: &mut Map<String, Value>, extra: &Map<String, Value>) {
-    for (k, v) in extra {
-        body.insert(k.clone(), v.clone());
-    }
 }
 
 fn role_name(role: Role) -> &'static str {

@@ -1,0 +1,188 @@
+//! Anthropic Messages API (`POST /v1/messages`): forced `tool_use`
+//! ([`Mode::AnthropicTools`], also reached as `Mode::Tools`), JSON in the text with
+//! the schema in the top-level system ([`Mode::AnthropicJson`], also `Json` and
+//! `MdJson`), native structured output (`Mode::JsonSchema`, `output_config.format`),
+//! and several `tool_use` blocks (`Mode::ParallelTools`).
+
+mod convert;
+mod stream;
+mod wire;
+
+use instructor_core::provider::{EventStream, Provider, ProviderRequest};
+use instructor_core::{Completion, Error, Mode};
+use serde_json::Value;
+
+use crate::config::{optional_env, require_env, trim_url};
+use crate::http::{ApiKey, HttpRequest, RetryPolicy, Transport};
+
+/// The API version header sent with every request.
+pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+/// `max_tokens` is required by the API; this is used when the request sets none
+/// (Python instructor's default).
+pub const DEFAULT_MAX_TOKENS: u32 = 4096;
+
+const MODES: &[Mode] = &[
+    Mode::AnthropicTools,
+    Mode::AnthropicJson,
+    Mode::JsonSchema,
+    Mode::ParallelTools,
+];
+
+/// An Anthropic client (`x-api-key`, `anthropic-version`).
+///
+/// ```no_run
+/// # fn main() -> instructor_core::Result<()> {
+/// use instructor_providers::Anthropic;
+/// let anthropic = Anthropic::from_env()?; // ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL
+/// let local = Anthropic::new("sk-ant-test").base_url("http://127.0.0.1:8080");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Anthropic {
+    base_url: String,
+    api_key: ApiKey,
+    betas: Vec<String>,
+    headers: Vec<(String, String)>,
+    max_tokens: u32,
+    transport: Transport,
+}
+
+impl Anthropic {
+    /// Anthropic at `https://api.anthropic.com` with `api_key`.
+    pub fn new(api_key: impl Into<String>) -> Self {
+        Self {
+            base_url: "https://api.anthropic.com".to_owned(),
+            api_key: ApiKey::new(api_key),
+            betas: Vec::new(),
+            headers: Vec::new(),
+            max_tokens: DEFAULT_MAX_TOKENS,
+            transport: Transport::new(),
+        }
+    }
+
+    /// From `ANTHROPIC_API_KEY` and optionally `ANTHROPIC_BASE_URL`.
+    pub fn from_env() -> Result<Self, Error> {
+        let mut client = Self::new(require_env("ANTHROPIC_API_KEY")?);
+        if let Some(url) = optional_env("ANTHROPIC_BASE_URL") {
+            client = client.base_url(url);
+        }
+        Ok(client)
+    }
+
+    /// Replaces the base URL (without `/v1`), e.g. to point at a local server.
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        let url = trim_url(&url.into());
+        self.base_url = url.strip_suffix("/v1").map_or(url.clone(), str::to_owned);
+        self
+    }
+
+    /// Adds an `anthropic-beta` feature flag.
+    #[must_use]
+    pub fn beta(mut self, flag: impl Into<String>) -> Self {
+        self.betas.push(flag.into());
+        self
+    }
+
+    /// Adds a header sent with every request.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The `max_tokens` sent when a request sets none (default 4096).
+    #[must_use]
+    pub fn default_max_tokens(mut self, max_tokens: u32) -> Self {
+        self.max_tokens = max_tokens;
+        self
+    }
+
+    /// Sets the transport retry policy.
+    #[must_use]
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.transport.retry = policy;
+        self
+    }
+
+    /// Sets the default per-request timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.transport.timeout = timeout;
+        self
+    }
+
+    /// The base URL requests go to.
+    pub fn url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn http_request<'a>(&self, request: &ProviderRequest, body: &'a Value) -> HttpRequest<'a> {
+        let mut headers = self.headers.clone();
+        headers.push(("x-api-key".into(), self.api_key.expose().to_owned()));
+        headers.push(("anthropic-version".into(), ANTHROPIC_VERSION.to_owned()));
+        if !self.betas.is_empty() {
+            headers.push(("anthropic-beta".into(), self.betas.join(",")));
+        }
+        headers.extend(request.headers.iter().cloned());
+        HttpRequest {
+            url: format!("{}/v1/messages", self.base_url),
+            headers,
+            body,
+            timeout: request.timeout,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for Anthropic {
+    fn name(&self) -> &str {
+        "anthropic"
+    }
+
+    fn supports_mode(&self, mode: Mode) -> bool {
+        self.resolve_mode(mode).is_some()
+    }
+
+    fn resolve_mode(&self, mode: Mode) -> Option<Mode> {
+        match mode {
+            Mode::Tools | Mode::AnthropicTools => Some(Mode::AnthropicTools),
+            Mode::Json | Mode::MdJson | Mode::AnthropicJson => Some(Mode::AnthropicJson),
+            Mode::JsonSchema => Some(Mode::JsonSchema),
+            Mode::ParallelTools => Some(Mode::ParallelTools),
+            _ => None,
+        }
+    }
+
+    fn supported_modes(&self) -> Vec<Mode> {
+        MODES.to_vec()
+    }
+
+    fn default_mode(&self) -> Mode {
+        Mode::AnthropicTools
+    }
+
+    fn build_body(&self, request: &ProviderRequest) -> Result<Value, Error> {
+        wire::messages_body(request, self.max_tokens)
+    }
+
+    async fn send(&self, request: &ProviderRequest, body: &Value) -> Result<Completion, Error> {
+        let raw = self
+            .transport
+            .post_json(&self.http_request(request, body))
+            .await?;
+        convert::message_completion(raw)
+    }
+
+    async fn send_stream(
+        &self,
+        request: &ProviderRequest,
+        body: &Value,
+    ) -> Result<EventStream, Error> {
+        let response = self
+            .transport
+            .post_stream(&self.http_request(request, body))
+            .await?;
+        Ok(stream::events(response))
+    }
+}

@@ -1,0 +1,154 @@
+//! Messages API request bodies: system text at the top level, tool calls as
+//! `tool_use` blocks, tool results (reasks) as `tool_result` blocks in a user turn.
+
+use instructor_core::provider::ProviderRequest;
+use instructor_core::schema::dialect;
+use instructor_core::{Error, Message, Mode, Part, Role};
+use serde_json::{Map, Value, json};
+
+use crate::config::{data_url, merge_extra};
+
+/// The `/v1/messages` body for `request` in its mode.
+pub(crate) fn messages_body(
+    request: &ProviderRequest,
+    default_max_tokens: u32,
+) -> Result<Value, Error> {
+    let mut body = Map::new();
+    body.insert("model".into(), Value::from(request.model.as_str()));
+    body.insert(
+        "max_tokens".into(),
+        Value::from(request.max_tokens.unwrap_or(default_max_tokens)),
+    );
+    let system: Vec<Value> = request
+        .messages
+        .iter()
+        .filter(|m| matches!(m.role, Role::System | Role::Developer))
+        .map(|m| json!({"type": "text", "text": m.text_content()}))
+        .collect();
+    if !system.is_empty() {
+        body.insert("system".into(), Value::Array(system));
+    }
+    body.insert("messages".into(), Value::Array(turns(&request.messages)));
+    let spec = &request.response;
+    let tool = || {
+        json!([{
+            "name": spec.name,
+            "description": spec.description,
+            "input_schema": dialect::anthropic_tools(&spec.schema).into_value(),
+        }])
+    };
+    match request.mode {
+        Mode::AnthropicTools => {
+            body.insert("tools".into(), tool());
+            body.insert(
+                "tool_choice".into(),
+                json!({"type": "tool", "name": spec.name}),
+            );
+        }
+        Mode::ParallelTools => {
+            body.insert("tools".into(), tool());
+            body.insert("tool_choice".into(), json!({"type": "any"}));
+        }
+        Mode::JsonSchema => {
+            let schema = dialect::anthropic_structured(&spec.schema)?.into_value();
+            body.insert(
+                "output_config".into(),
+                json!({"format": {"type": "json_schema", "schema": schema}}),
+            );
+        }
+        Mode::AnthropicJson => {}
+        other => {
+            return Err(Error::Config(format!(
+                "mode `{other}` is not an Anthropic mode"
+            )));
+        }
+    }
+    if let Some(t) = request.temperature {
+        body.insert("temperature".into(), Value::from(t));
+    }
+    if request.stream {
+        body.insert("stream".into(), Value::Bool(true));
+    }
+    merge_extra(&mut body, &request.extra_body);
+    Ok(Value::Object(body))
+}
+
+/// The conversation without system messages; consecutive tool results become one
+/// user turn of `tool_result` blocks (every `tool_use` must be answered there).
+fn turns(messages: &[Message]) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    let mut results: Vec<Value> = Vec::new();
+    let flush = |out: &mut Vec<Value>, results: &mut Vec<Value>| {
+        if !results.is_empty() {
+            out.push(json!({"role": "user", "content": std::mem::take(results)}));
+        }
+    };
+    for message in messages {
+        match message.role {
+            Role::System | Role::Developer => {}
+            Role::Tool => results.push(json!({
+                "type": "tool_result",
+                "tool_use_id": message.tool_call_id.clone().unwrap_or_default(),
+                "content": message.text_content(),
+                "is_error": message.is_error,
+            })),
+            Role::Assistant => {
+                flush(&mut out, &mut results);
+                out.push(assistant_turn(message));
+            }
+            _ => {
+                flush(&mut out, &mut results);
+                out.push(json!({"role": "user", "content": content(message)}));
+            }
+        }
+    }
+    flush(&mut out, &mut results);
+    out
+}
+
+/// The assistant turn echoed verbatim: its text, then each call as `tool_use` (the
+/// input as an object; arguments that are not a JSON object are sent as `{}`).
+fn assistant_turn(message: &Message) -> Value {
+    if message.tool_calls.is_empty() {
+        return json!({"role": "assistant", "content": content(message)});
+    }
+    let mut blocks: Vec<Value> = Vec::new();
+    let text = message.text_content();
+    if !text.trim().is_empty() {
+        blocks.push(json!({"type": "text", "text": text}));
+    }
+    for call in &message.tool_calls {
+        let input = serde_json::from_str::<Value>(&call.arguments)
+            .ok()
+            .filter(Value::is_object)
+            .unwrap_or_else(|| json!({}));
+        blocks.push(json!({"type": "tool_use", "id": call.id, "name": call.name, "input": input}));
+    }
+    json!({"role": "assistant", "content": blocks})
+}
+
+/// Text-only content as a string, otherwise text and image blocks.
+fn content(message: &Message) -> Value {
+    match message.parts.as_slice() {
+        [Part::Text(t)] => Value::from(t.as_str()),
+        parts => Value::Array(
+            parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Text(t) => Some(json!({"type": "text", "text": t})),
+                    Part::ImageUrl { url, .. } => Some(image_block(url)),
+                    _ => None,
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn image_block(url: &str) -> Value {
+    match data_url(url) {
+        Some((media_type, data)) => {
+            json!({"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}})
+        }
+        None => json!({"type": "image", "source": {"type": "url", "url": url}}),
+    }
+}

@@ -1,0 +1,54 @@
+//! Configuration helpers every provider shares: environment variables (an unset or
+//! empty variable is never silently an empty key), base URLs, extra body fields.
+
+use std::env;
+
+use instructor_core::Error;
+use serde_json::{Map, Value};
+
+/// A base URL without its trailing slashes.
+pub(crate) fn trim_url(url: &str) -> String {
+    url.trim_end_matches('/').to_owned()
+}
+
+/// A variable's value, if set and not blank.
+pub(crate) fn optional_env(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Reads a required variable; an unset or empty variable is a configuration error.
+pub(crate) fn require_env(name: &str) -> Result<String, Error> {
+    optional_env(name)
+        .ok_or_else(|| Error::Config(format!("environment variable {name} is not set")))
+}
+
+/// The first of `names` that is set, or a configuration error naming them all.
+#[cfg(feature = "gemini")]
+pub(crate) fn require_any_env(names: &[&str]) -> Result<String, Error> {
+    names.iter().find_map(|n| optional_env(n)).ok_or_else(|| {
+        Error::Config(format!(
+            "none of the environment variables {} is set",
+            names.join(", ")
+        ))
+    })
+}
+
+/// Merges the request's `extra_body` into a body, verbatim (extra keys win).
+pub(crate) fn merge_extra(body: &mut Map<String, Value>, extra: &Map<String, Value>) {
+    for (k, v) in extra {
+        body.insert(k.clone(), v.clone());
+    }
+}
+
+/// A string field of a JSON object.
+pub(crate) fn str_field(value: &Value, key: &str) -> Option<String> {
+    value.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// A `data:` URL split into its media type and base64 payload.
+pub(crate) fn data_url(url: &str) -> Option<(&str, &str)> {
+    let rest = url.strip_prefix("data:")?;
+    let (meta, data) = rest.split_once(',')?;
+    let media = meta.strip_suffix(";base64")?;
+    Some((media, data))
+}

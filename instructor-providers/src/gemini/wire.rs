@@ -1,0 +1,159 @@
+//! `generateContent` bodies: roles `user`/`model`, system text as
+//! `systemInstruction`, calls as `functionCall` parts and tool results (reasks) as
+//! `functionResponse` parts, the response model as a function declaration or a
+//! response schema.
+
+use instructor_core::provider::ProviderRequest;
+use instructor_core::schema::dialect;
+use instructor_core::{Error, Message, Mode, Part, Role};
+use serde_json::{Map, Value, json};
+
+use super::SchemaField;
+use crate::config::{data_url, merge_extra};
+
+/// The body for `request` in its mode.
+pub(crate) fn generate_body(
+    request: &ProviderRequest,
+    schema_field: SchemaField,
+) -> Result<Value, Error> {
+    let mut body = Map::new();
+    body.insert("contents".into(), Value::Array(contents(&request.messages)));
+    let system: Vec<Value> = request
+        .messages
+        .iter()
+        .filter(|m| matches!(m.role, Role::System | Role::Developer))
+        .map(|m| json!({"text": m.text_content()}))
+        .collect();
+    if !system.is_empty() {
+        body.insert("systemInstruction".into(), json!({"parts": system}));
+    }
+    let spec = &request.response;
+    let mut generation = Map::new();
+    match request.mode {
+        Mode::GeminiTools | Mode::ParallelTools => {
+            let mut declaration = json!({"name": spec.name, "description": spec.description});
+            // The OpenAPI subset where it can express the schema (as Python
+            // instructor), full JSON Schema otherwise (recursive types).
+            match dialect::gemini(&spec.schema) {
+                Ok(schema) => declaration["parameters"] = schema.into_value(),
+                Err(_) => declaration["parametersJsonSchema"] = spec.schema.clone().into_value(),
+            }
+            body.insert(
+                "tools".into(),
+                json!([{"functionDeclarations": [declaration]}]),
+            );
+            body.insert(
+                "toolConfig".into(),
+                json!({"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [spec.name]}}),
+            );
+        }
+        Mode::GeminiJson => {
+            generation.insert("responseMimeType".into(), Value::from("application/json"));
+            match schema_field {
+                SchemaField::JsonSchema => {
+                    generation.insert(
+                        "responseJsonSchema".into(),
+                        spec.schema.clone().into_value(),
+                    );
+                }
+                SchemaField::OpenApi => {
+                    generation.insert(
+                        "responseSchema".into(),
+                        dialect::gemini(&spec.schema)?.into_value(),
+                    );
+                }
+            }
+        }
+        Mode::MdJson => {}
+        other => {
+            return Err(Error::Config(format!(
+                "mode `{other}` is not a Gemini mode"
+            )));
+        }
+    }
+    if let Some(t) = request.temperature {
+        generation.insert("temperature".into(), Value::from(t));
+    }
+    if let Some(n) = request.max_tokens {
+        generation.insert("maxOutputTokens".into(), Value::from(n));
+    }
+    if !generation.is_empty() {
+        body.insert("generationConfig".into(), Value::Object(generation));
+    }
+    merge_extra(&mut body, &request.extra_body);
+    Ok(Value::Object(body))
+}
+
+/// The conversation without system messages; consecutive tool results become one
+/// `user` content of `functionResponse` parts.
+fn contents(messages: &[Message]) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    let mut responses: Vec<Value> = Vec::new();
+    let flush = |out: &mut Vec<Value>, responses: &mut Vec<Value>| {
+        if !responses.is_empty() {
+            out.push(json!({"role": "user", "parts": std::mem::take(responses)}));
+        }
+    };
+    for message in messages {
+        match message.role {
+            Role::System | Role::Developer => {}
+            Role::Tool => {
+                let key = if message.is_error { "error" } else { "result" };
+                let mut response = Map::new();
+                response.insert(key.into(), Value::from(message.text_content()));
+                responses.push(json!({"functionResponse": {
+                    "name": message.name.clone().unwrap_or_default(),
+                    "response": response,
+                }}));
+            }
+            Role::Assistant => {
+                flush(&mut out, &mut responses);
+                let mut parts = parts(message);
+                parts.extend(message.tool_calls.iter().map(|call| {
+                    let args = serde_json::from_str::<Value>(&call.arguments)
+                        .ok()
+                        .filter(Value::is_object)
+                        .unwrap_or_else(|| json!({}));
+                    json!({"functionCall": {"name": call.name, "args": args}})
+                }));
+                out.push(json!({"role": "model", "parts": parts}));
+            }
+            _ => {
+                flush(&mut out, &mut responses);
+                out.push(json!({"role": "user", "parts": parts(message)}));
+            }
+        }
+    }
+    flush(&mut out, &mut responses);
+    out
+}
+
+/// Text and image parts (a `data:` URL inline, any other URL as file data).
+fn parts(message: &Message) -> Vec<Value> {
+    message
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Text(t) if t.is_empty() => None,
+            Part::Text(t) => Some(json!({"text": t})),
+            Part::ImageUrl { url, .. } => Some(match data_url(url) {
+                Some((mime, data)) => json!({"inlineData": {"mimeType": mime, "data": data}}),
+                None => json!({"fileData": {"fileUri": url, "mimeType": guess_mime(url)}}),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn guess_mime(url: &str) -> &'static str {
+    let lower = url.to_ascii_lowercase();
+    if lower.ends_with(".png") {
+        "image/png"
+    } else if lower.ends_with(".webp") {
+        "image/webp"
+    } else if lower.ends_with(".gif") {
+        "image/gif"
+    } else {
+        "image/jpeg"
+    }
+}
