@@ -46,6 +46,7 @@ pub(crate) fn str_field(value: &Value, key: &str) -> Option<String> {
 }
 
 /// A `data:` URL split into its media type and base64 payload.
+#[cfg(any(feature = "anthropic", feature = "gemini"))]
 pub(crate) fn data_url(url: &str) -> Option<(&str, &str)> {
     let rest = url.strip_prefix("data:")?;
     let (meta, data) = rest.split_once(',')?;
