@@ -98,7 +98,13 @@ type BoxStream<I> = Pin<Box<dyn Stream<Item = I> + Send>>;
 /// validated `T`.
 pub struct PartialStream<T: Instruct> {
     inner: BoxStream<Result<T::Partial>>,
-    last_final: std::sync::Arc<std::sync::Mutex<Option<(T, Usage)>>>,
+    last_final: std::sync::Arc<std::sync::Mutex<Final<T>>>,
+}
+
+/// What a finished partial stream leaves: the value (until taken) and the usage.
+struct Final<T> {
+    value: Option<T>,
+    usage: Option<Usage>,
 }
 
 impl<T: Instruct> std::fmt::Debug for PartialStream<T> {
@@ -127,12 +133,12 @@ impl<T: Instruct> PartialStream<T> {
 
     /// The final validated value, once the stream has ended successfully.
     pub fn take_final(&mut self) -> Option<T> {
-        self.last_final.lock().ok()?.take().map(|(v, _)| v)
+        self.last_final.lock().ok()?.value.take()
     }
 
     /// Usage summed over every attempt, once the stream has ended successfully.
     pub fn usage(&self) -> Option<Usage> {
-        self.last_final.lock().ok()?.as_ref().map(|(_, u)| *u)
+        self.last_final.lock().ok()?.usage
     }
 }
 
@@ -216,7 +222,10 @@ impl Client {
         let name = spec.name.clone();
         let call = self.prepare_with(&request, spec, true)?;
         let first = self.open_attempt(&call, 1, None).await?;
-        let shared = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(Final {
+            value: None,
+            usage: None,
+        }));
         let state = PartialState::<T> {
             client: self.clone(),
             call,
@@ -288,7 +297,7 @@ struct PartialState<T: Instruct> {
     last: Option<Value>,
     total: Usage,
     failed: Vec<FailedAttempt>,
-    shared: std::sync::Arc<std::sync::Mutex<Option<(T, Usage)>>>,
+    shared: std::sync::Arc<std::sync::Mutex<Final<T>>>,
     done: bool,
     wrapped: bool,
 }
@@ -415,7 +424,8 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         match parsed {
             Ok(value) => {
                 if let Ok(mut slot) = self.shared.lock() {
-                    *slot = Some((value, self.total));
+                    slot.value = Some(value);
+                    slot.usage = Some(self.total);
                 }
                 self.done = true;
                 Ok(())

@@ -18,10 +18,40 @@ pub fn render_messages(messages: &mut [Message], context: &Value) -> Result<(), 
                 if text.contains("{{") || text.contains("{%") {
                     *text = env
                         .render_str(text, context)
-                        .map_err(|e| Error::Template(format!("message {i}: {e}")))?;
+                        .map_err(|e| template_error(&env, i, text, context, &e))?;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// The error for a template that failed, naming the variables the context lacks.
+fn template_error(
+    env: &Environment<'_>,
+    index: usize,
+    text: &str,
+    context: &Value,
+    error: &minijinja::Error,
+) -> Error {
+    let mut missing: Vec<String> = env
+        .template_from_str(text)
+        .map(|t| t.undeclared_variables(false))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|name| context.get(name).is_none())
+        .collect();
+    missing.sort();
+    if missing.is_empty() {
+        Error::Template(format!("message {index}: {error}"))
+    } else {
+        Error::Template(format!(
+            "message {index}: {error}; the context has no {}",
+            missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
 }

@@ -176,7 +176,13 @@ impl OpenAI {
             optional_env(service.key_var)
         };
         let base_var = service.key_var.replace("_API_KEY", "_BASE_URL");
-        let mut client = Self::for_service(prefix, key, optional_env(&base_var))?;
+        // WorkflowAI's own docs name the variable WORKFLOWAI_API_URL.
+        let base = optional_env(&base_var).or_else(|| {
+            (prefix == "workflowai")
+                .then(|| optional_env("WORKFLOWAI_API_URL"))
+                .flatten()
+        });
+        let mut client = Self::for_service(prefix, key, base)?;
         if prefix == "openrouter" {
             if let Some(referer) = optional_env("OPENROUTER_SITE_URL") {
                 client.headers.push(("HTTP-Referer".into(), referer));
@@ -213,7 +219,8 @@ impl OpenAI {
         Self::preset("openrouter")
     }
 
-    /// WorkflowAI (`WORKFLOWAI_API_KEY`, optional `WORKFLOWAI_BASE_URL`); models are
+    /// WorkflowAI (`WORKFLOWAI_API_KEY`, optional `WORKFLOWAI_BASE_URL` or
+    /// `WORKFLOWAI_API_URL`); models are
     /// `<agent>/<model>` or deployments `<agent>/#<schema>/<env>`.
     pub fn workflowai() -> Result<Self, Error> {
         Self::preset("workflowai")
