@@ -34,6 +34,7 @@
 //! - `openai` (default): OpenAI and OpenAI-compatible providers.
 //! - `anthropic`, `gemini`: the Anthropic and Gemini providers.
 //! - `chrono`, `uuid`, `url`: `Instruct` for those crates' types.
+#![deny(missing_docs)]
 
 #[doc = include_str!("../docs/differences-from-python.md")]
 pub mod differences_from_python {}

@@ -13,6 +13,7 @@
 //! assert_eq!(schema.get("type").and_then(|t| t.as_str()), Some("array"));
 //! assert!(vec!["a".to_string()].validate(&ValidationContext::empty()).is_ok());
 //! ```
+#![deny(missing_docs)]
 
 mod client;
 mod completion;

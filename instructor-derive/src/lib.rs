@@ -4,6 +4,7 @@
 //! the JSON Schema, the tool definition, the partial twin (`Partial<Name>`) and the
 //! validator of a type. The attribute reference:
 #![doc = include_str!("../docs/attributes.md")]
+#![deny(missing_docs)]
 
 mod attr;
 mod check;

@@ -5,6 +5,20 @@
 //! Each provider keeps its wire format in its own module and implements
 //! [`instructor_core::provider::Provider`]; shared HTTP plumbing (transport retries,
 //! error envelopes, redacted keys) lives in [`http`].
+//!
+//! ```
+//! use instructor_core::provider::Provider;
+//! use instructor_core::Mode;
+//! use instructor_providers::http::RetryPolicy;
+//! use instructor_providers::OpenAI;
+//!
+//! let provider = OpenAI::new("sk-test")
+//!     .base_url("http://127.0.0.1:8080/v1")
+//!     .retry_policy(RetryPolicy::none());
+//! assert!(provider.supports_mode(Mode::ResponsesTools));
+//! assert!(format!("{provider:?}").contains("<redacted>"));
+//! ```
+#![deny(missing_docs)]
 
 #[cfg(any(feature = "openai", feature = "anthropic", feature = "gemini"))]
 mod config;

@@ -1,5 +1,5 @@
 //! The JSON Schema model: [`Schema`], the [`SchemaGenerator`] that composes schemas of
-//! nested types through the [`Instruct`](crate::Instruct) trait (with `$defs`/`$ref` for
+//! nested types through the [`Instruct`] trait (with `$defs`/`$ref` for
 //! named types and recursion), the [`ToolDefinition`], and the provider dialects.
 //!
 //! Schemas are plain JSON objects (draft 2020-12). Keys keep insertion order, so the
