@@ -294,7 +294,8 @@ struct PartialState<T: Instruct> {
     number: u32,
     max_retries: u32,
     context: Option<Value>,
-    last: Option<Value>,
+    /// The parser's visible version at the last snapshot yielded.
+    last: Option<(u64, usize)>,
     total: Usage,
     failed: Vec<FailedAttempt>,
     shared: std::sync::Arc<std::sync::Mutex<Final<T>>>,
@@ -350,52 +351,46 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
             tracing::debug!(error = %e, "partial JSON parse error");
             return Ok(None);
         }
-        let Some(value) = self.attempt.parser.snapshot() else {
-            return Ok(None);
-        };
         if !self.wrapped {
-            self.check_completed_fields(&value)?;
+            self.check_completed_fields()?;
         }
-        if self.last.as_ref() == Some(&value) {
+        // O(1): an unchanged snapshot is never materialised.
+        let version = self.attempt.parser.visible_version();
+        if self.last == Some(version) {
             return Ok(None);
         }
-        let inner = if self.wrapped {
-            value.get(WRAPPER_FIELD).cloned().unwrap_or(Value::Null)
-        } else {
-            value.clone()
+        let Some(mut value) = self.attempt.parser.snapshot() else {
+            return Ok(None);
         };
-        self.last = Some(value);
-        Ok(serde_json::from_value(inner).ok())
+        self.last = Some(version);
+        if self.wrapped {
+            value = value
+                .get_mut(WRAPPER_FIELD)
+                .map(Value::take)
+                .unwrap_or(Value::Null);
+        }
+        Ok(serde_json::from_value(value).ok())
     }
 
-    /// Validates each top-level field completed since the last call (fields complete
-    /// in order: every key before the one still being written is final).
-    fn check_completed_fields(&mut self, value: &Value) -> Result<(), FieldFailure> {
-        let Value::Object(map) = value else {
+    /// Validates each top-level field completed since the last call, read from the
+    /// parser's completed entries (fields complete in order; nothing is copied unless
+    /// a field fails).
+    fn check_completed_fields(&mut self) -> Result<(), FieldFailure> {
+        let Some(map) = self.attempt.parser.completed_root_entries() else {
             return Ok(());
         };
-        let open = match self.attempt.parser.open_path().into_iter().next() {
-            Some(crate::validate::PathSegment::Field(key)) => Some(key),
-            _ => None,
-        };
+        if map.len() <= self.attempt.checked_fields {
+            return Ok(());
+        }
         let context = ValidationContext::from_option(self.context.as_ref());
         let mut validator = crate::validate::Validator::new(&context);
         for (key, field) in map.iter().skip(self.attempt.checked_fields) {
-            if open.as_deref() == Some(key.as_str()) {
-                break;
-            }
             T::validate_field(key, field, &mut validator);
-            self.attempt.checked_fields += 1;
         }
-        validator.finish().map_err(|errors| {
-            let mut done = map.clone();
-            if let Some(open) = &open {
-                done.shift_remove(open);
-            }
-            FieldFailure {
-                errors,
-                received: Value::Object(done),
-            }
+        self.attempt.checked_fields = map.len();
+        validator.finish().map_err(|errors| FieldFailure {
+            errors,
+            received: Value::Object(map.clone()),
         })
     }
 

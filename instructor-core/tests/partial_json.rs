@@ -276,6 +276,21 @@ proptest! {
             assert_final_parts_equal(&snapshot, &last, &open, 0);
         }
     }
+
+    /// `visible_version` changes exactly when the snapshot does, whatever the
+    /// chunking (so a caller can skip materialising unchanged snapshots).
+    #[test]
+    fn visible_version_changes_exactly_with_the_snapshot((doc, cuts) in arb_doc().prop_flat_map(|(v, t)| { let n = t.len(); (Just((v, t)), arb_cuts(n)) })) {
+        let ((_value, text), cuts) = (doc, cuts);
+        let mut p = PartialJson::new();
+        let mut last = (p.snapshot(), p.visible_version());
+        for chunk in chunked(&text, &cuts) {
+            p.push(&chunk).unwrap();
+            let now = (p.snapshot(), p.visible_version());
+            prop_assert_eq!(now.0 != last.0, now.1 != last.1, "{:?} -> {:?}", last, now);
+            last = now;
+        }
+    }
 }
 
 /// Everything in `snapshot` off the `open` path equals the final value.

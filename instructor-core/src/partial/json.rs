@@ -160,6 +160,10 @@ pub struct PartialJson {
     item_path: Option<Vec<String>>,
     items: Vec<Value>,
     error: Option<PartialJsonError>,
+    /// Bumped whenever the structure of the snapshot changes (see `visible_version`).
+    visible: u64,
+    /// Bytes of every finished string value so far (see `visible_version`).
+    closed_text: usize,
 }
 
 impl PartialJson {
@@ -187,6 +191,8 @@ impl PartialJson {
             item_path: None,
             items: Vec::new(),
             error: None,
+            visible: 0,
+            closed_text: 0,
         }
     }
 
@@ -276,6 +282,34 @@ impl PartialJson {
             }
         }
         path
+    }
+
+    /// Changes exactly when [`Self::snapshot`] would return a different value: a
+    /// structural counter (a container or string opened, a scalar or an item
+    /// completed) and the length of all string values so far, counting only what is
+    /// visible of the one being written (a UTF-8 sequence cut by a chunk boundary is
+    /// not visible yet). O(1): lets a caller skip
+    /// materialising an unchanged snapshot.
+    pub fn visible_version(&self) -> (u64, usize) {
+        let text = match &self.token {
+            Token::String {
+                bytes,
+                is_key: false,
+                ..
+            } => bytes.len() - incomplete_utf8_tail(bytes),
+            _ => 0,
+        };
+        (self.visible, self.closed_text + text)
+    }
+
+    /// The completed entries of the root object so far, in order (the entry still
+    /// being written is not among them); `None` unless the root is an object.
+    pub fn completed_root_entries(&self) -> Option<&Map<String, Value>> {
+        match (self.stack.first(), &self.root) {
+            (Some(Frame::Object { map, .. }), _) => Some(map),
+            (None, Some(Value::Object(map))) => Some(map),
+            _ => None,
+        }
     }
 
     /// The value so far, materialised (`None` before the root value starts).
@@ -440,10 +474,12 @@ impl PartialJson {
                     }
                 };
                 self.stack.push(frame);
+                self.visible += 1;
                 Ok(())
             }
             b'"' => {
                 self.token = new_string(false);
+                self.visible += 1;
                 Ok(())
             }
             b'-' | b'0'..=b'9' => {
@@ -485,6 +521,12 @@ impl PartialJson {
 
     /// Places a finished value in its parent (or as the root).
     fn complete(&mut self, value: Value) {
+        // A finished string or container was already visible as it was written; a
+        // number or literal appears only now, and a handed-out item disappears.
+        let collected = matches!(self.stack.last(), Some(Frame::Array { collect: true, .. }));
+        if collected || !matches!(value, Value::String(_) | Value::Object(_) | Value::Array(_)) {
+            self.visible += 1;
+        }
         match self.stack.last_mut() {
             None => {
                 self.root = Some(value);
@@ -655,6 +697,7 @@ impl PartialJson {
             }
             Ok(())
         } else {
+            self.closed_text += text.len();
             self.complete(Value::String(text));
             Ok(())
         }
@@ -709,6 +752,24 @@ fn push_code_unit(bytes: &mut Vec<u8>, high: &mut Option<u32>, unit: u32) {
     };
     let mut buf = [0u8; 4];
     bytes.extend_from_slice(c.unwrap_or('\u{fffd}').encode_utf8(&mut buf).as_bytes());
+}
+
+/// How many bytes at the end of `bytes` are an unfinished UTF-8 sequence.
+fn incomplete_utf8_tail(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let byte = bytes[bytes.len() - back];
+        if byte & 0xc0 != 0x80 {
+            // The lead byte of the last sequence: how long it should be.
+            let needed = match byte {
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                0xf0..=0xf7 => 4,
+                _ => 1,
+            };
+            return if back < needed { back } else { 0 };
+        }
+    }
+    0
 }
 
 /// The longest valid UTF-8 prefix (a sequence cut by a chunk boundary is held back).
