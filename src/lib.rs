@@ -171,3 +171,8 @@ pub mod prelude {
 
 #[doc(hidden)]
 pub use instructor_core::__private;
+
+/// The README's code blocks, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
