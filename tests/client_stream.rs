@@ -349,3 +349,88 @@ async fn truncation_mid_stream_carries_what_arrived() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A chat stream whose legacy `function_call` arguments arrive in `pieces`.
+fn chat_function_stream(name: &str, pieces: &[&str]) -> Vec<String> {
+    let chunk = |delta: serde_json::Value| {
+        format!(
+            "data: {}\n\n",
+            serde_json::json!({"choices": [{"index": 0, "delta": delta, "finish_reason": null}]})
+        )
+    };
+    let mut out = vec![chunk(
+        serde_json::json!({"function_call": {"name": name, "arguments": ""}}),
+    )];
+    out.extend(
+        pieces
+            .iter()
+            .map(|p| chunk(serde_json::json!({"function_call": {"arguments": p}}))),
+    );
+    out.push("data: {\"choices\": [{\"index\": 0, \"delta\": {}, \"finish_reason\": \"function_call\"}]}\n\n".to_owned());
+    out.push("data: {\"choices\": [], \"usage\": {\"prompt_tokens\": 20, \"completion_tokens\": 10, \"total_tokens\": 30}}\n\n".to_owned());
+    out.push("data: [DONE]\n\n".to_owned());
+    out
+}
+
+#[tokio::test]
+async fn the_other_openai_modes_stream_partials_too() {
+    let cases = [
+        (
+            Mode::ToolsStrict,
+            chat_tool_stream("User", &pieces(ARGS, 3), (20, 10)),
+        ),
+        (
+            Mode::Functions,
+            chat_function_stream("User", &pieces(ARGS, 3)),
+        ),
+        (Mode::JsonO1, chat_text_stream(&pieces(ARGS, 3), (20, 10))),
+    ];
+    for (mode, events) in cases {
+        let (partials, user, body) = collect_partials(mode, events).await;
+        assert_partials_grow(&partials);
+        assert_eq!(user, expected(), "{mode}");
+        assert_eq!(body["stream"], true, "{mode}");
+    }
+    // OpenRouter's structured outputs (a preset-only mode).
+    let (url, _bodies) = stream_server(vec![Script {
+        events: chat_text_stream(&pieces(ARGS, 3), (20, 10)),
+        ..Script::default()
+    }])
+    .await;
+    let provider = OpenAI::for_service("openrouter", Some("sk-or".into()), Some(url)).unwrap();
+    let stream = instructor::from_openai(provider)
+        .try_with_mode(Mode::OpenRouterStructuredOutputs)
+        .unwrap()
+        .with_model("openai/gpt-4o-mini")
+        .create_partial::<User>(Request::default().user("Zoë"))
+        .await
+        .unwrap();
+    assert_eq!(stream.into_final().await.unwrap(), expected());
+}
+
+#[tokio::test]
+async fn json_modes_stream_iterable_items_from_the_content() {
+    let args = r#"{"tasks": [{"name": "Ann", "age": 30, "bio": "a"}, {"name": "Cid", "age": 50, "bio": "ü"}]}"#;
+    for (mode, text) in [
+        (Mode::Json, args.to_owned()),
+        (Mode::JsonSchema, args.to_owned()),
+        (Mode::MdJson, format!("Here you go:\n```json\n{args}\n```")),
+    ] {
+        let (url, mut bodies) = stream_server(vec![Script {
+            events: chat_text_stream(&pieces(&text, 5), (5, 5)),
+            ..Script::default()
+        }])
+        .await;
+        let items: Vec<User> = client(&url, mode)
+            .create_iterable::<User>(Request::default().user("people"))
+            .await
+            .unwrap()
+            .map(|item| item.unwrap())
+            .collect()
+            .await;
+        let names: Vec<&str> = items.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["Ann", "Cid"], "{mode}");
+        let body = bodies.recv().await.unwrap();
+        assert_eq!(body["stream"], true, "{mode}");
+    }
+}
