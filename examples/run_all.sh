@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every example in examples/*.rs (except bench_server) offline, against the local
 # replay server: every *_API_KEY variable and the service URL variables are unset.
-# Exits non-zero if any example fails; prints a summary either way.
+# Exits non-zero if any example fails; prints a summary either way. Every example is
+# built with --all-features (the anthropic and gemini examples require their features;
+# one feature set, the test suite's, means no extra build).
 #
 #   examples/run_all.sh
 set -euo pipefail
@@ -11,7 +13,8 @@ while read -r name; do
     unset "$name"
 done < <(compgen -e | grep -E '_API_KEY$' || true)
 unset OPENAI_BASE_URL OPENAI_ORG_ID OPENAI_PROJECT_ID WORKFLOWAI_API_URL WORKFLOWAI_BASE_URL \
-    OPENROUTER_BASE_URL AZURE_OPENAI_ENDPOINT AZURE_OPENAI_DEPLOYMENT OPENAI_API_VERSION
+    OPENROUTER_BASE_URL AZURE_OPENAI_ENDPOINT AZURE_OPENAI_DEPLOYMENT OPENAI_API_VERSION \
+    ANTHROPIC_BASE_URL ANTHROPIC_MODEL GEMINI_BASE_URL GEMINI_MODEL
 
 passed=()
 failed=()
@@ -19,7 +22,7 @@ for file in examples/*.rs; do
     name="$(basename "$file" .rs)"
     [[ "$name" == bench_server ]] && continue
     echo "=== $name"
-    if cargo run --quiet --example "$name"; then
+    if cargo run --quiet --all-features --example "$name"; then
         passed+=("$name")
     else
         failed+=("$name")

@@ -1,5 +1,6 @@
-//! SSE bodies in OpenAI's streaming format, and a raw loopback server that streams
-//! them chunk by chunk (optionally waiting on a gate, or dropping the connection).
+//! SSE bodies in OpenAI's, Anthropic's and Gemini's streaming formats, and a raw
+//! loopback server that streams them chunk by chunk (optionally waiting on a gate,
+//! dropping the connection, or cutting events into small HTTP chunks).
 #![allow(dead_code, reason = "each test file uses a subset")]
 
 use std::sync::Arc;
@@ -81,6 +82,123 @@ fn tail(finish: &str, usage: (u64, u64)) -> Vec<String> {
     ]
 }
 
+/// An Anthropic SSE event: `event: <type>`, then the JSON.
+pub fn anthropic_event(data: &Value) -> String {
+    format!(
+        "event: {}\ndata: {data}\n\n",
+        data["type"].as_str().unwrap_or("message")
+    )
+}
+
+const ANTHROPIC_PING: &str = "event: ping\ndata: {\"type\": \"ping\"}\n\n";
+
+/// One content block of a streamed Anthropic message.
+#[derive(Clone, Debug)]
+pub enum Block<'a> {
+    /// A text block streamed as `text_delta` pieces.
+    Text(Vec<&'a str>),
+    /// A `tool_use` block whose input arrives as `input_json_delta` pieces.
+    Tool(&'a str, Vec<&'a str>),
+}
+
+/// A Messages API stream: `message_start` with `start_usage`, each block (start,
+/// deltas with pings in between, stop), `message_delta` with `stop_reason` and
+/// `{"output_tokens": output}`, then `message_stop`.
+pub fn anthropic_stream(
+    blocks: &[Block<'_>],
+    stop_reason: &str,
+    start_usage: Value,
+    output: u64,
+) -> Vec<String> {
+    let mut out = vec![
+        anthropic_event(&json!({"type": "message_start", "message": {
+            "id": "msg_stream", "type": "message", "role": "assistant", "model": "claude-3-5-sonnet-20240620",
+            "content": [], "stop_reason": null, "stop_sequence": null, "usage": start_usage}})),
+        ANTHROPIC_PING.to_owned(),
+    ];
+    for (index, block) in blocks.iter().enumerate() {
+        let (start, deltas): (Value, Vec<Value>) = match block {
+            Block::Text(pieces) => (
+                json!({"type": "text", "text": ""}),
+                pieces
+                    .iter()
+                    .map(|p| json!({"type": "text_delta", "text": p}))
+                    .collect(),
+            ),
+            Block::Tool(name, pieces) => (
+                json!({"type": "tool_use", "id": format!("toolu_{index}"), "name": name, "input": {}}),
+                // The first fragment is often empty.
+                std::iter::once("")
+                    .chain(pieces.iter().copied())
+                    .map(|p| json!({"type": "input_json_delta", "partial_json": p}))
+                    .collect(),
+            ),
+        };
+        out.push(anthropic_event(
+            &json!({"type": "content_block_start", "index": index, "content_block": start}),
+        ));
+        for (i, delta) in deltas.into_iter().enumerate() {
+            out.push(anthropic_event(
+                &json!({"type": "content_block_delta", "index": index, "delta": delta}),
+            ));
+            if i % 4 == 3 {
+                out.push(ANTHROPIC_PING.to_owned());
+            }
+        }
+        out.push(anthropic_event(
+            &json!({"type": "content_block_stop", "index": index}),
+        ));
+    }
+    out.push(anthropic_event(&json!({"type": "message_delta",
+        "delta": {"stop_reason": stop_reason, "stop_sequence": null},
+        "usage": {"output_tokens": output}})));
+    // Padded, as the service sends it: parsed as JSON, never string-matched.
+    out.push("event: message_stop\ndata: {\"type\":\"message_stop\"      }\n\n".to_owned());
+    out
+}
+
+/// A Gemini `streamGenerateContent?alt=sse` chunk.
+pub fn gemini_chunk(parts: Value, finish: Option<&str>, usage: (u64, u64)) -> String {
+    let mut candidate = json!({"content": {"role": "model", "parts": parts}, "index": 0});
+    if let Some(reason) = finish {
+        candidate["finishReason"] = json!(reason);
+    }
+    event(&json!({"candidates": [candidate],
+        "usageMetadata": {"promptTokenCount": usage.0, "candidatesTokenCount": usage.1, "totalTokenCount": usage.0 + usage.1},
+        "modelVersion": "gemini-1.5-flash-latest", "responseId": "resp_stream"}))
+}
+
+/// A Gemini stream of text parts, usage growing with each chunk (cumulative, as the
+/// service reports it), `finishReason` on the last chunk (with an empty text part).
+pub fn gemini_text_stream(pieces: &[&str], finish: &str, usage: (u64, u64)) -> Vec<String> {
+    let mut out: Vec<String> = pieces
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let so_far = (usage.1 * (i as u64 + 1) / (pieces.len() as u64 + 1)).max(1);
+            gemini_chunk(json!([{"text": p}]), None, (usage.0, so_far))
+        })
+        .collect();
+    out.push(gemini_chunk(json!([{"text": ""}]), Some(finish), usage));
+    out
+}
+
+/// A Gemini stream whose function calls arrive whole, in one chunk.
+pub fn gemini_call_stream(calls: &[(&str, Value)], usage: (u64, u64)) -> Vec<String> {
+    let parts: Vec<Value> = calls
+        .iter()
+        .map(|(name, args)| json!({"functionCall": {"name": name, "args": args}}))
+        .collect();
+    vec![
+        gemini_chunk(
+            json!([{"text": "thinking...", "thought": true}]),
+            None,
+            (usage.0, 1),
+        ),
+        gemini_chunk(Value::Array(parts), Some("STOP"), usage),
+    ]
+}
+
 /// Splits `text` into pieces of `size` bytes (on char boundaries).
 pub fn pieces(text: &str, size: usize) -> Vec<&str> {
     let mut out = Vec::new();
@@ -107,11 +225,51 @@ pub struct Script {
     pub drop_after: Option<usize>,
 }
 
+/// What the raw server received on one connection.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The request target (path and query), e.g. `/v1/messages`.
+    pub target: String,
+    /// Header names (lowercase) and values.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body.
+    pub body: Value,
+}
+
+impl Received {
+    /// A header's value (`name` in lowercase).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// A raw HTTP/1.1 server on loopback: each connection gets the next script. Returns
 /// the base URL (`http://127.0.0.1:port/v1`) and a channel of received bodies.
 pub async fn stream_server(
     scripts: Vec<Script>,
 ) -> (String, tokio::sync::mpsc::UnboundedReceiver<Value>) {
+    let (url, mut received) = stream_server_full(scripts, None).await;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(r) = received.recv().await {
+            if tx.send(r.body).is_err() {
+                return;
+            }
+        }
+    });
+    (url, rx)
+}
+
+/// [`stream_server`], reporting each request's target and headers too. With
+/// `chunk_bytes`, every event is written as HTTP chunks of that many bytes (so a
+/// multi-byte character or an escape can be cut between two network reads).
+pub async fn stream_server_full(
+    scripts: Vec<Script>,
+    chunk_bytes: Option<usize>,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<Received>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/v1", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -124,7 +282,7 @@ pub async fn stream_server(
             else {
                 return;
             };
-            tokio::spawn(serve_script(socket, script, tx.clone()));
+            tokio::spawn(serve_script(socket, script, chunk_bytes, tx.clone()));
         }
     });
     (url, rx)
@@ -133,10 +291,12 @@ pub async fn stream_server(
 async fn serve_script(
     mut socket: tokio::net::TcpStream,
     script: Script,
-    tx: tokio::sync::mpsc::UnboundedSender<Value>,
+    chunk_bytes: Option<usize>,
+    tx: tokio::sync::mpsc::UnboundedSender<Received>,
 ) {
-    let body = read_request(&mut socket).await;
-    let _ = tx.send(body);
+    let _ = socket.set_nodelay(true);
+    let received = read_request(&mut socket).await;
+    let _ = tx.send(received);
     let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
     if socket.write_all(head.as_bytes()).await.is_err() {
         return;
@@ -150,11 +310,16 @@ async fn serve_script(
                 let _ = tokio::time::timeout(Duration::from_secs(10), gate.notified()).await;
             }
         }
-        let chunk = format!("{:x}\r\n{event}\r\n", event.len());
-        if socket.write_all(chunk.as_bytes()).await.is_err() {
-            return;
+        let size = chunk_bytes.unwrap_or(event.len()).max(1);
+        for piece in event.as_bytes().chunks(size) {
+            let mut chunk = format!("{:x}\r\n", piece.len()).into_bytes();
+            chunk.extend_from_slice(piece);
+            chunk.extend_from_slice(b"\r\n");
+            if socket.write_all(&chunk).await.is_err() {
+                return;
+            }
+            let _ = socket.flush().await;
         }
-        let _ = socket.flush().await;
     }
     if script.drop_after.is_none() {
         let _ = socket.write_all(b"0\r\n\r\n").await;
@@ -162,28 +327,39 @@ async fn serve_script(
     let _ = socket.shutdown().await;
 }
 
-async fn read_request(socket: &mut tokio::net::TcpStream) -> Value {
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Received {
+    let mut received = Received {
+        target: String::new(),
+        headers: Vec::new(),
+        body: Value::Null,
+    };
     let mut buf = Vec::new();
     let mut tmp = [0u8; 4096];
     loop {
         let Ok(n) = socket.read(&mut tmp).await else {
-            return Value::Null;
+            return received;
         };
         if n == 0 {
-            return Value::Null;
+            return received;
         }
         buf.extend_from_slice(&tmp[..n]);
         let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
             continue;
         };
-        let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
-        let length = head
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("content-length:")
-                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-            })
-            .unwrap_or(0);
+        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+        let mut lines = head.lines();
+        received.target = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or_default()
+            .to_owned();
+        received.headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_lowercase(), v.trim().to_owned()))
+            .collect();
+        let length = received
+            .header("content-length")
+            .map_or(0, |v| v.parse::<usize>().unwrap_or(0));
         while buf.len() < end + 4 + length {
             let Ok(n) = socket.read(&mut tmp).await else {
                 break;
@@ -193,6 +369,7 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Value {
             }
             buf.extend_from_slice(&tmp[..n]);
         }
-        return serde_json::from_slice(&buf[end + 4..]).unwrap_or(Value::Null);
+        received.body = serde_json::from_slice(&buf[end + 4..]).unwrap_or(Value::Null);
+        return received;
     }
 }

@@ -21,6 +21,10 @@ struct AnthropicEvents {
     start_usage: Option<Value>,
     /// Content block index -> tool call ordinal.
     tool_blocks: HashMap<u64, usize>,
+    /// Tool blocks whose input has not begun yet (content block indexes).
+    no_input_yet: Vec<u64>,
+    /// The text so far: what a refusal without `stop_details` says.
+    text: String,
 }
 
 /// Decodes a streaming Messages response.
@@ -64,6 +68,9 @@ impl EventVocabulary for AnthropicEvents {
                             .filter(|i| i.as_object().is_some_and(|o| !o.is_empty()))
                             .map(Value::to_string)
                             .unwrap_or_default();
+                        if arguments.is_empty() {
+                            self.no_input_yet.push(block_index);
+                        }
                         out.push(StreamEvent::ToolCallDelta {
                             index: ordinal,
                             id: str_field(&block, "id"),
@@ -77,6 +84,7 @@ impl EventVocabulary for AnthropicEvents {
                             .and_then(Value::as_str)
                             .filter(|t| !t.is_empty())
                         {
+                            self.text.push_str(text);
                             out.push(StreamEvent::TextDelta(text.to_owned()));
                         }
                     }
@@ -92,6 +100,9 @@ impl EventVocabulary for AnthropicEvents {
                             .get("partial_json")
                             .and_then(Value::as_str)
                             .unwrap_or("");
+                        if !piece.is_empty() {
+                            self.no_input_yet.retain(|&i| i != block_index);
+                        }
                         out.push(StreamEvent::ToolCallDelta {
                             index: ordinal,
                             id: None,
@@ -101,6 +112,7 @@ impl EventVocabulary for AnthropicEvents {
                     }
                     Some("text_delta") => {
                         let text = delta.get("text").and_then(Value::as_str).unwrap_or("");
+                        self.text.push_str(text);
                         out.push(StreamEvent::TextDelta(text.to_owned()));
                     }
                     // thinking_delta, signature_delta: reasoning, never the answer.
@@ -112,7 +124,7 @@ impl EventVocabulary for AnthropicEvents {
                     if reason == "refusal" {
                         out.push(StreamEvent::RefusalDelta(refusal_text(
                             data.get("delta").unwrap_or(&Value::Null),
-                            None,
+                            Some(&self.text),
                         )));
                     }
                     out.push(StreamEvent::Finish(stop_reason(reason)));
@@ -121,6 +133,20 @@ impl EventVocabulary for AnthropicEvents {
                     data.get("usage"),
                     self.start_usage.as_ref(),
                 )));
+            }
+            "content_block_stop" => {
+                // A tool without arguments streams no input at all: its input is `{}`.
+                if let Some(at) = self.no_input_yet.iter().position(|&i| i == block_index) {
+                    self.no_input_yet.swap_remove(at);
+                    if let Some(&ordinal) = self.tool_blocks.get(&block_index) {
+                        out.push(StreamEvent::ToolCallDelta {
+                            index: ordinal,
+                            id: None,
+                            name: None,
+                            arguments: "{}".to_owned(),
+                        });
+                    }
+                }
             }
             "message_stop" => return Ok(Flow::End),
             _ => {}

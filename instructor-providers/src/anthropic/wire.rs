@@ -94,7 +94,11 @@ fn turns(messages: &[Message]) -> Vec<Value> {
             })),
             Role::Assistant => {
                 flush(&mut out, &mut results);
-                out.push(assistant_turn(message));
+                // The API rejects an empty assistant turn (an answer without content
+                // echoed by a reask): it is left out.
+                if !message.tool_calls.is_empty() || !is_empty(message) {
+                    out.push(assistant_turn(message));
+                }
             }
             _ => {
                 flush(&mut out, &mut results);
@@ -125,6 +129,14 @@ fn assistant_turn(message: &Message) -> Value {
         blocks.push(json!({"type": "tool_use", "id": call.id, "name": call.name, "input": input}));
     }
     json!({"role": "assistant", "content": blocks})
+}
+
+/// Whether a message has no content: no image, and no text but whitespace.
+fn is_empty(message: &Message) -> bool {
+    message.parts.iter().all(|p| match p {
+        Part::Text(t) => t.trim().is_empty(),
+        _ => false,
+    })
 }
 
 /// Text-only content as a string, otherwise text and image blocks.

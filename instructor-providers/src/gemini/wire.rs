@@ -9,6 +9,7 @@ use instructor_core::{Error, Message, Mode, Part, Role};
 use serde_json::{Map, Value, json};
 
 use super::SchemaField;
+use super::convert::split_signature;
 use crate::config::{data_url, merge_extra};
 
 /// The body for `request` in its mode.
@@ -84,47 +85,54 @@ pub(crate) fn generate_body(
     Ok(Value::Object(body))
 }
 
-/// The conversation without system messages; consecutive tool results become one
-/// `user` content of `functionResponse` parts.
+/// The conversation without system messages. Consecutive messages of one role
+/// (tool results, or the user text after an answer left out) become one content, so
+/// roles alternate; a message without any part is left out (`parts` must not be
+/// empty, e.g. an answer without content echoed by a reask).
 fn contents(messages: &[Message]) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
-    let mut responses: Vec<Value> = Vec::new();
-    let flush = |out: &mut Vec<Value>, responses: &mut Vec<Value>| {
-        if !responses.is_empty() {
-            out.push(json!({"role": "user", "parts": std::mem::take(responses)}));
-        }
-    };
     for message in messages {
-        match message.role {
-            Role::System | Role::Developer => {}
+        let (role, parts) = match message.role {
+            Role::System | Role::Developer => continue,
             Role::Tool => {
                 let key = if message.is_error { "error" } else { "result" };
                 let mut response = Map::new();
                 response.insert(key.into(), Value::from(message.text_content()));
-                responses.push(json!({"functionResponse": {
+                let part = json!({"functionResponse": {
                     "name": message.name.clone().unwrap_or_default(),
                     "response": response,
-                }}));
+                }});
+                ("user", vec![part])
             }
             Role::Assistant => {
-                flush(&mut out, &mut responses);
                 let mut parts = parts(message);
                 parts.extend(message.tool_calls.iter().map(|call| {
                     let args = serde_json::from_str::<Value>(&call.arguments)
                         .ok()
                         .filter(Value::is_object)
                         .unwrap_or_else(|| json!({}));
-                    json!({"functionCall": {"name": call.name, "args": args}})
+                    let mut part = json!({"functionCall": {"name": call.name, "args": args}});
+                    if let (_, Some(signature)) = split_signature(&call.id) {
+                        part["thoughtSignature"] = Value::from(signature);
+                    }
+                    part
                 }));
-                out.push(json!({"role": "model", "parts": parts}));
+                ("model", parts)
             }
-            _ => {
-                flush(&mut out, &mut responses);
-                out.push(json!({"role": "user", "parts": parts(message)}));
+            _ => ("user", parts(message)),
+        };
+        if parts.is_empty() {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if last["role"] == role => {
+                if let Some(existing) = last["parts"].as_array_mut() {
+                    existing.extend(parts);
+                }
             }
+            _ => out.push(json!({"role": role, "parts": parts})),
         }
     }
-    flush(&mut out, &mut responses);
     out
 }
 
