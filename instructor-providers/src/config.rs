@@ -53,3 +53,32 @@ pub(crate) fn data_url(url: &str) -> Option<(&str, &str)> {
     let media = meta.strip_suffix(";base64")?;
     Some((media, data))
 }
+
+/// The builder methods every provider client shares (`header`, `retry_policy`,
+/// `timeout`), for a type with `headers: Vec<(String, String)>` and
+/// `transport: Transport` fields. Expanded inside the type's `impl` block.
+macro_rules! transport_builders {
+    () => {
+        /// Adds a header sent with every request.
+        #[must_use]
+        pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+            self.headers.push((name.into(), value.into()));
+            self
+        }
+
+        /// Sets the transport retry policy (HTTP retries, apart from reasks).
+        #[must_use]
+        pub fn retry_policy(mut self, policy: crate::http::RetryPolicy) -> Self {
+            self.transport.retry = policy;
+            self
+        }
+
+        /// Sets the default timeout of each HTTP request.
+        #[must_use]
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.transport.timeout = timeout;
+            self
+        }
+    };
+}
+pub(crate) use transport_builders;

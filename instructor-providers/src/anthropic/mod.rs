@@ -13,7 +13,7 @@ use instructor_core::{Completion, Error, Mode};
 use serde_json::Value;
 
 use crate::config::{optional_env, require_env, trim_url};
-use crate::http::{ApiKey, HttpRequest, RetryPolicy, Transport};
+use crate::http::{ApiKey, HttpRequest, Transport};
 
 /// The API version header sent with every request.
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
@@ -84,33 +84,7 @@ impl Anthropic {
         self
     }
 
-    /// Adds a header sent with every request.
-    #[must_use]
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// The `max_tokens` sent when a request sets none (default 4096).
-    #[must_use]
-    pub fn default_max_tokens(mut self, max_tokens: u32) -> Self {
-        self.max_tokens = max_tokens;
-        self
-    }
-
-    /// Sets the transport retry policy.
-    #[must_use]
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.transport.retry = policy;
-        self
-    }
-
-    /// Sets the default per-request timeout.
-    #[must_use]
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.transport.timeout = timeout;
-        self
-    }
+    crate::config::transport_builders!();
 
     /// The base URL requests go to.
     pub fn url(&self) -> &str {

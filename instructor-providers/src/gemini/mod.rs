@@ -14,7 +14,7 @@ use instructor_core::{Completion, Error, Mode};
 use serde_json::Value;
 
 use crate::config::{optional_env, require_any_env, trim_url};
-use crate::http::{ApiKey, HttpRequest, RetryPolicy, Transport};
+use crate::http::{ApiKey, HttpRequest, Transport};
 
 const MODES: &[Mode] = &[
     Mode::GeminiTools,
@@ -88,26 +88,7 @@ impl Gemini {
         self
     }
 
-    /// Adds a header sent with every request.
-    #[must_use]
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// Sets the transport retry policy.
-    #[must_use]
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.transport.retry = policy;
-        self
-    }
-
-    /// Sets the default per-request timeout.
-    #[must_use]
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.transport.timeout = timeout;
-        self
-    }
+    crate::config::transport_builders!();
 
     /// The base URL requests go to.
     pub fn url(&self) -> &str {

@@ -5,7 +5,7 @@
 use instructor_core::{Error, Mode};
 
 use crate::config::{optional_env, require_env, trim_url};
-use crate::http::{ApiKey, RetryPolicy, Transport};
+use crate::http::{ApiKey, Transport};
 
 /// How the API key is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,26 +130,7 @@ impl OpenAI {
         self
     }
 
-    /// Adds a header sent with every request.
-    #[must_use]
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// Sets the transport retry policy.
-    #[must_use]
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.transport.retry = policy;
-        self
-    }
-
-    /// Sets the default timeout of each HTTP request.
-    #[must_use]
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.transport.timeout = timeout;
-        self
-    }
+    crate::config::transport_builders!();
 
     /// The service name (`openai`, `openrouter`, `azure`, ...).
     pub fn name(&self) -> &str {
