@@ -20,13 +20,13 @@
 //! ```
 #![deny(missing_docs)]
 
-#[cfg(any(feature = "openai", feature = "anthropic", feature = "gemini"))]
-mod config;
-pub mod http;
 #[cfg(feature = "anthropic")]
 pub mod anthropic;
+#[cfg(any(feature = "openai", feature = "anthropic", feature = "gemini"))]
+mod config;
 #[cfg(feature = "gemini")]
 pub mod gemini;
+pub mod http;
 #[cfg(feature = "openai")]
 pub mod openai;
 

@@ -1,7 +1,6 @@
 //! The OpenAI-compatible client's configuration and the presets for compatible
 //! services: base URLs, auth headers, environment variables, supported modes.
 
-
 use instructor_core::{Error, Mode};
 
 use crate::config::{optional_env, require_env, trim_url};
@@ -410,4 +409,3 @@ fn service(prefix: &str) -> Result<Service, Error> {
         needs_key,
     })
 }
-
