@@ -5,12 +5,17 @@
 //! OPENAI_API_KEY=sk-... cargo run --example quickstart    # the real OpenAI API
 //! ```
 //!
-//! Offline, the replay server's first answer breaks a constraint (age 250), so you
-//! see the reask: the validation error goes back to the model, which corrects it.
+//! It runs the whole pipeline over real HTTP: a `create` whose first answer breaks a
+//! constraint (age 250), so you see the reask (the validation error goes back to the
+//! model, which corrects it); the one-line `extract`; a streamed partial (typed
+//! snapshots as the JSON arrives); and an iterable (each item as it completes).
+//! Offline, a local server replays recorded model answers in OpenAI's wire format
+//! (SSE included).
 
 #[path = "support/replay.rs"]
 mod replay;
 
+use futures::StreamExt;
 use instructor::prelude::*;
 use instructor::providers::OpenAI;
 use serde::{Deserialize, Serialize};
@@ -36,10 +41,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let replay = replay::Replay::start(vec![
             r#"{"name": "Jason", "age": 250, "phone_number": "555-123-4567"}"#,
             r#"{"name": "Jason", "age": 25, "phone_number": "555-123-4567"}"#,
+            r#"{"name": "Ivan", "age": 28, "phone_number": null}"#,
+            r#"{"name": "Sarah Connor", "age": 29, "phone_number": "(213) 555-0199"}"#,
+            r#"{"tasks": [{"name": "Ada", "age": 36, "phone_number": null}, {"name": "Alan", "age": 41, "phone_number": "555-867-5309"}]}"#,
         ])
         .await;
         println!(
-            "No OPENAI_API_KEY: using a local replay server at {}.",
+            "No OPENAI_API_KEY: replaying recorded model answers from a local server at {} \
+             (no network). Run `OPENAI_API_KEY=sk-... cargo run --example quickstart` to use \
+             the real API.",
             replay.base_url()
         );
         let provider = OpenAI::new("offline").base_url(replay.base_url());
@@ -70,5 +80,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let again = User::extract(&client, "Ivan is 28.").await?;
     println!("\nThe one-liner: {again:?}");
+
+    println!("\nStreaming a partial User (each snapshot is typed; complete fields are final):");
+    let mut partials = client
+        .create_partial::<User>(
+            Request::new("gpt-4o-mini").user("Sarah Connor, 29, (213) 555-0199."),
+        )
+        .await?;
+    while let Some(partial) = partials.next().await {
+        println!("  {:?}", partial?);
+    }
+    println!("final: {:?}", partials.take_final());
+
+    println!("\nStreaming an iterable (each User as soon as its closing brace arrives):");
+    let mut users = client
+        .create_iterable::<User>(
+            Request::new("gpt-4o-mini").user("Ada is 36. Alan is 41, call 555-867-5309."),
+        )
+        .await?;
+    while let Some(user) = users.next().await {
+        println!("  {:?}", user?);
+    }
     Ok(())
 }
