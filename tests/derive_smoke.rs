@@ -1,3 +1,4 @@
+//! Smoke test: the derive compiles for a plain struct and produces its schema.
 use instructor::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,9 @@
 //! A local OpenAI-compatible server for tests: real HTTP on loopback, scripted answers.
-#![allow(dead_code, reason = "each test file uses a subset")]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test file uses a subset of these helpers"
+)]
 
 pub mod sse;
 

@@ -1,7 +1,11 @@
 //! SSE bodies in OpenAI's, Anthropic's and Gemini's streaming formats, and a raw
 //! loopback server that streams them chunk by chunk (optionally waiting on a gate,
 //! dropping the connection, or cutting events into small HTTP chunks).
-#![allow(dead_code, reason = "each test file uses a subset")]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test file uses a subset of these helpers"
+)]
 
 use std::sync::Arc;
 use std::time::Duration;
