@@ -33,13 +33,15 @@ impl EventVocabulary for OpenAiEvents {
                 .map_or_else(|| error.to_string(), str::to_owned);
             return Err(mid_stream_error(&message));
         }
-        out.push(StreamEvent::Raw(data.clone()));
-        if self.responses_api {
+        let flow = if self.responses_api {
             responses_event(&data, out)
         } else {
             chat_chunk(&data, out);
             Ok(Flow::Continue)
-        }
+        };
+        // The raw chunk last, moved rather than copied (every delta passes here).
+        out.push(StreamEvent::Raw(data));
+        flow
     }
 }
 
