@@ -65,11 +65,7 @@ impl Client {
                 self.mode_error = Some(format!(
                     "mode `{mode:?}` is not supported by the {} provider; supported modes: {}",
                     self.provider.name(),
-                    if supported.is_empty() {
-                        "see the provider's documentation".to_owned()
-                    } else {
-                        supported.join(", ")
-                    }
+                    supported.join(", ")
                 ));
             }
         }

@@ -88,20 +88,21 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// A short name (`openai`, `anthropic`, `gemini`, or a preset's name).
     fn name(&self) -> &str;
 
-    /// Whether this provider can serve `mode` (as given, or through
-    /// [`Provider::resolve_mode`]).
-    fn supports_mode(&self, mode: Mode) -> bool;
+    /// Every mode this provider serves under its own name (named in configuration
+    /// errors).
+    fn supported_modes(&self) -> &[Mode];
 
     /// The mode this provider actually uses for `mode`: core names map to the
     /// provider's own (`Mode::Tools` on Anthropic is `Mode::AnthropicTools`). `None`
-    /// when it cannot serve it.
+    /// when it cannot serve it. By default, `mode` itself if it is supported.
     fn resolve_mode(&self, mode: Mode) -> Option<Mode> {
-        self.supports_mode(mode).then_some(mode)
+        self.supported_modes().contains(&mode).then_some(mode)
     }
 
-    /// Every mode this provider serves (named in configuration errors).
-    fn supported_modes(&self) -> Vec<Mode> {
-        Vec::new()
+    /// Whether this provider can serve `mode` (as given, or through
+    /// [`Provider::resolve_mode`]).
+    fn supports_mode(&self, mode: Mode) -> bool {
+        self.resolve_mode(mode).is_some()
     }
 
     /// The mode used when the client sets none.

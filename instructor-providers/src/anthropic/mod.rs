@@ -114,10 +114,6 @@ impl Provider for Anthropic {
         "anthropic"
     }
 
-    fn supports_mode(&self, mode: Mode) -> bool {
-        self.resolve_mode(mode).is_some()
-    }
-
     fn resolve_mode(&self, mode: Mode) -> Option<Mode> {
         match mode {
             Mode::Tools | Mode::AnthropicTools => Some(Mode::AnthropicTools),
@@ -128,8 +124,8 @@ impl Provider for Anthropic {
         }
     }
 
-    fn supported_modes(&self) -> Vec<Mode> {
-        MODES.to_vec()
+    fn supported_modes(&self) -> &[Mode] {
+        MODES
     }
 
     fn default_mode(&self) -> Mode {

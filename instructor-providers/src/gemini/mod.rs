@@ -126,10 +126,6 @@ impl Provider for Gemini {
         "gemini"
     }
 
-    fn supports_mode(&self, mode: Mode) -> bool {
-        self.resolve_mode(mode).is_some()
-    }
-
     fn resolve_mode(&self, mode: Mode) -> Option<Mode> {
         match mode {
             Mode::Tools | Mode::GeminiTools => Some(Mode::GeminiTools),
@@ -140,8 +136,8 @@ impl Provider for Gemini {
         }
     }
 
-    fn supported_modes(&self) -> Vec<Mode> {
-        MODES.to_vec()
+    fn supported_modes(&self) -> &[Mode] {
+        MODES
     }
 
     fn default_mode(&self) -> Mode {

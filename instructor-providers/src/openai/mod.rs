@@ -44,12 +44,8 @@ impl Provider for OpenAI {
         &self.name
     }
 
-    fn supports_mode(&self, mode: Mode) -> bool {
-        self.modes.contains(&mode)
-    }
-
-    fn supported_modes(&self) -> Vec<Mode> {
-        self.modes.to_vec()
+    fn supported_modes(&self) -> &[Mode] {
+        self.modes
     }
 
     fn default_mode(&self) -> Mode {
