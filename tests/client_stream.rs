@@ -204,9 +204,10 @@ async fn a_field_failing_as_it_completes_ends_the_stream_early_and_reasks() {
     let _first = bodies.recv().await.unwrap();
     let second = bodies.recv().await.unwrap();
     let messages = second["messages"].as_array().unwrap();
-    // The reask echoes what had completed, as valid JSON, then the field's error.
+    // The reask echoes what had completed, as the model wrote it and closed into
+    // valid JSON, then the field's error.
     let echoed = &messages[messages.len() - 2]["tool_calls"][0]["function"]["arguments"];
-    assert_eq!(echoed, r#"{"name":"Z"}"#);
+    assert_eq!(echoed, r#"{"name": "Z"}"#);
     let reask = messages.last().unwrap()["content"].as_str().unwrap();
     assert!(
         reask.contains("name: must be at least 2 characters long (got 1)"),

@@ -262,7 +262,7 @@ fn field_errors<T: Instruct>(
 ) -> Vec<String> {
     let context = ValidationContext::new(context);
     let mut validator = instructor::validate::Validator::new(&context);
-    T::validate_field(key, &value, &mut validator);
+    T::validate_field(key, &value.to_string(), &mut validator);
     match validator.finish() {
         Ok(()) => Vec::new(),
         Err(errors) => errors.into_iter().map(|e| e.to_string()).collect(),

@@ -69,12 +69,13 @@ pub trait Instruct: Sized + 'static {
     }
 
     /// Checks one top-level field of a streamed answer as soon as it is complete:
-    /// `key` is its wire name, `value` its complete JSON. Failures are reported at
-    /// `key` (the validator is at the root). Only the field's own checks run here;
-    /// what needs the whole value (container validators, missing fields) waits for
-    /// the end of the answer. The default checks nothing.
-    fn validate_field(key: &str, value: &serde_json::Value, validator: &mut Validator<'_>) {
-        let _ = (key, value, validator);
+    /// `key` is its wire name, `json` its complete JSON text as the model wrote it.
+    /// Failures are reported at `key` (the validator is at the root). Only the
+    /// field's own checks run here; what needs the whole value (container
+    /// validators, missing fields) waits for the end of the answer. The default
+    /// checks nothing.
+    fn validate_field(key: &str, json: &str, validator: &mut Validator<'_>) {
+        let _ = (key, json, validator);
     }
 
     /// The complete JSON Schema of this type (with `$defs`), computed once per type.

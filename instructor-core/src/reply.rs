@@ -9,7 +9,7 @@ use crate::completion::Completion;
 use crate::error::AttemptError;
 use crate::message::{Message, ToolCall};
 use crate::mode::Mode;
-use crate::response::from_response_value;
+use crate::response::{from_response_value, is_wrapped};
 use crate::validate::ValidationContext;
 
 /// The text appended to a tool result in a reask (Python instructor's wording).
@@ -61,12 +61,27 @@ pub fn parse_value<T: Instruct + DeserializeOwned>(
     json: &str,
     context: &ValidationContext<'_>,
 ) -> Result<T, AttemptError> {
-    let value: Value = serde_json::from_str(json)
-        .map_err(|e| AttemptError::Parse(format!("invalid JSON: {e}")))?;
-    let parsed: T = from_response_value(value)
-        .map_err(|e| AttemptError::Parse(format!("the JSON does not match the schema: {e}")))?;
+    let parsed: T = if is_wrapped::<T>() {
+        let value: Value = serde_json::from_str(json).map_err(invalid_json)?;
+        from_response_value(value).map_err(schema_mismatch)?
+    } else {
+        // Straight from the text (no intermediate `Value`): the same errors, sorted
+        // by serde_json into syntax and shape.
+        serde_json::from_str(json).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => schema_mismatch(e),
+            _ => invalid_json(e),
+        })?
+    };
     parsed.validate(context).map_err(AttemptError::Validation)?;
     Ok(parsed)
+}
+
+fn invalid_json(e: serde_json::Error) -> AttemptError {
+    AttemptError::Parse(format!("invalid JSON: {e}"))
+}
+
+fn schema_mismatch(e: serde_json::Error) -> AttemptError {
+    AttemptError::Parse(format!("the JSON does not match the schema: {e}"))
 }
 
 /// Parses and validates every call to `name` (ParallelTools), in order.

@@ -192,15 +192,11 @@ impl Client {
         &self,
         call: &ProviderRequest,
         attempt: u32,
-        item_path: Option<&[&str]>,
+        parser: PartialJson,
     ) -> Result<Attempt> {
         let body = self.provider().build_body(call)?;
         self.emit_kwargs(&body, attempt);
         let events = self.provider().send_stream(call, &body).await?;
-        let parser = match item_path {
-            Some(path) => PartialJson::lenient().with_item_path(path),
-            None => PartialJson::lenient(),
-        };
         Ok(Attempt {
             events,
             received: Received::default(),
@@ -221,7 +217,7 @@ impl Client {
         let spec = crate::client::response_spec::<T>();
         let name = spec.name.clone();
         let call = self.prepare_with(&request, spec, true)?;
-        let first = self.open_attempt(&call, 1, None).await?;
+        let first = self.open_attempt(&call, 1, partial_parser()).await?;
         let shared = std::sync::Arc::new(std::sync::Mutex::new(Final {
             value: None,
             usage: None,
@@ -264,9 +260,12 @@ impl Client {
             iterable_spec::<T>()
         };
         let call = self.prepare_with(&request, spec, true)?;
-        let first = self
-            .open_attempt(&call, 1, (!parallel).then_some(&[ITERABLE_FIELD][..]))
-            .await?;
+        let parser = if parallel {
+            PartialJson::lenient()
+        } else {
+            PartialJson::lenient().with_item_path(&[ITERABLE_FIELD])
+        };
+        let first = self.open_attempt(&call, 1, parser).await?;
         let state = IterState::<T> {
             attempt: first,
             parallel,
@@ -359,38 +358,43 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         if self.last == Some(version) {
             return Ok(None);
         }
-        let Some(mut value) = self.attempt.parser.snapshot() else {
+        // Read straight from the parser's text: no intermediate `Value`.
+        let snapshot = if self.wrapped {
+            self.attempt
+                .parser
+                .snapshot_as::<WrappedPartial<T::Partial>>()
+                .map(|wrapped| wrapped.and_then(WrappedPartial::into_inner))
+        } else {
+            self.attempt.parser.snapshot_as::<T::Partial>()
+        };
+        let Some(snapshot) = snapshot else {
             return Ok(None);
         };
         self.last = Some(version);
-        if self.wrapped {
-            value = value
-                .get_mut(WRAPPER_FIELD)
-                .map(Value::take)
-                .unwrap_or(Value::Null);
-        }
-        Ok(serde_json::from_value(value).ok())
+        Ok(snapshot.ok())
     }
 
-    /// Validates each top-level field completed since the last call, read from the
-    /// parser's completed entries (fields complete in order; nothing is copied unless
-    /// a field fails).
+    /// Validates each top-level field completed since the last call, read from its
+    /// text as written (fields complete in order; nothing is copied unless a field
+    /// fails).
     fn check_completed_fields(&mut self) -> Result<(), FieldFailure> {
-        let Some(map) = self.attempt.parser.completed_root_entries() else {
-            return Ok(());
-        };
-        if map.len() <= self.attempt.checked_fields {
+        let parser = &self.attempt.parser;
+        let mut fields = parser
+            .completed_root_json()
+            .skip(self.attempt.checked_fields)
+            .peekable();
+        if fields.peek().is_none() {
             return Ok(());
         }
         let context = ValidationContext::from_option(self.context.as_ref());
         let mut validator = crate::validate::Validator::new(&context);
-        for (key, field) in map.iter().skip(self.attempt.checked_fields) {
-            T::validate_field(key, field, &mut validator);
+        for (key, json) in fields {
+            T::validate_field(key, json, &mut validator);
+            self.attempt.checked_fields += 1;
         }
-        self.attempt.checked_fields = map.len();
         validator.finish().map_err(|errors| FieldFailure {
             errors,
-            received: Value::Object(map.clone()),
+            received: parser.completed_root_text().unwrap_or_default(),
         })
     }
 
@@ -398,7 +402,7 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
     /// and is reasked with what arrived so far, as valid JSON.
     async fn early_end(&mut self, failure: FieldFailure) -> Result<()> {
         let mut completion = self.attempt.received.completion();
-        let received = failure.received.to_string();
+        let received = failure.received;
         match completion.tool_calls.first_mut() {
             Some(call) if self.call.mode.uses_tools() => call.arguments = received,
             _ => completion.text = Some(received),
@@ -454,7 +458,7 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         self.last = None;
         self.attempt = self
             .client
-            .open_attempt(&self.call, self.number, None)
+            .open_attempt(&self.call, self.number, partial_parser())
             .await?;
         Ok(())
     }
@@ -464,7 +468,31 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
 struct FieldFailure {
     errors: crate::validate::ValidationErrors,
     /// The fields that had completed, as the model wrote them (for the reask).
-    received: Value,
+    received: String,
+}
+
+/// The parser of a `create_partial` attempt: raw-text mode, so the answer is held
+/// as text (about its own size) and each snapshot is read straight into `T::Partial`.
+fn partial_parser() -> PartialJson {
+    PartialJson::lenient().with_raw_text()
+}
+
+/// A wrapped type's partial on the wire: `{"content": ...}` (see [`WRAPPER_FIELD`]).
+#[derive(serde::Deserialize)]
+struct WrappedPartial<P> {
+    content: Option<P>,
+}
+
+const _: () = assert!(matches!(WRAPPER_FIELD.as_bytes(), b"content"));
+
+impl<P: DeserializeOwned> WrappedPartial<P> {
+    /// The inner partial; a missing `content` reads as `null` (as a bare value would).
+    fn into_inner(self) -> Result<P, serde_json::Error> {
+        match self.content {
+            Some(inner) => Ok(inner),
+            None => serde_json::from_str("null"),
+        }
+    }
 }
 
 struct IterState<T> {

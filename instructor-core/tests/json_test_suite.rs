@@ -250,12 +250,22 @@ fn check_accepted(case: &Case) -> Result<(usize, usize), String> {
     let expected: Value = serde_json::from_slice(bytes)
         .map_err(|e| format!("serde_json rejects this y_ file ({e}); corpus problem?"))?;
 
-    // Every prefix, byte by byte to one parser (a snapshot at each step must not panic).
+    // Every prefix, byte by byte to one parser (a snapshot at each step must not
+    // panic), and to a raw-text parser, whose snapshots must be the same.
     let mut p = PartialJson::new();
+    let mut raw = PartialJson::new().with_raw_text();
     for (i, byte) in bytes.iter().enumerate() {
         p.push(std::slice::from_ref(byte))
             .map_err(|e| format!("byte-by-byte: prefix of {} bytes rejected: {e:?}", i + 1))?;
-        let _ = p.snapshot();
+        raw.push(std::slice::from_ref(byte))
+            .map_err(|e| format!("raw text: prefix of {} bytes rejected: {e:?}", i + 1))?;
+        let (plain, text) = (p.snapshot(), raw.snapshot());
+        if plain != text {
+            return Err(format!(
+                "raw text: prefix of {} bytes shows {text:?}, the default mode {plain:?}",
+                i + 1
+            ));
+        }
     }
     let got = p
         .finish()
@@ -264,6 +274,12 @@ fn check_accepted(case: &Case) -> Result<(usize, usize), String> {
         return Err(format!(
             "byte-by-byte: got {got}, serde_json gives {expected}"
         ));
+    }
+    let got = raw
+        .finish()
+        .map_err(|e| format!("raw text: finish failed: {e:?}"))?;
+    if got != expected {
+        return Err(format!("raw text: got {got}, serde_json gives {expected}"));
     }
 
     // Every prefix (capped for big files), in one push to a fresh parser.

@@ -293,6 +293,109 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Raw-text mode shows exactly what the default mode shows, after every chunk
+    /// (chunks split anywhere: inside escapes, numbers, UTF-8 sequences), reads the
+    /// same completed root entries, and finishes with the same value.
+    #[test]
+    fn raw_text_mode_matches_the_default_mode((doc, cuts) in arb_doc().prop_flat_map(|(v, t)| { let n = t.len(); (Just((v, t)), arb_cuts(n)) })) {
+        let ((value, text), cuts) = (doc, cuts);
+        let mut plain = PartialJson::new();
+        let mut raw = PartialJson::new().with_raw_text();
+        for chunk in chunked(&text, &cuts) {
+            plain.push(&chunk).unwrap();
+            raw.push(&chunk).unwrap();
+            let expected = plain.snapshot();
+            prop_assert_eq!(raw.snapshot(), expected.clone());
+            prop_assert_eq!(raw.snapshot_as::<Value>().map(Result::unwrap), expected);
+            prop_assert_eq!(raw.visible_version(), plain.visible_version());
+            prop_assert_eq!(raw.open_path(), plain.open_path());
+            assert_same_root_entries(&plain, &raw);
+        }
+        prop_assert_eq!(raw.finish().unwrap(), value);
+    }
+}
+
+/// The raw-text parser's completed root entries, as text, are the default parser's.
+fn assert_same_root_entries(plain: &PartialJson, raw: &PartialJson) {
+    let from_raw: Vec<(String, Value)> = raw
+        .completed_root_json()
+        .map(|(k, json)| (k.to_owned(), serde_json::from_str(json).unwrap()))
+        .collect();
+    let from_plain: Vec<(String, Value)> = plain
+        .completed_root_entries()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    assert_eq!(from_raw, from_plain);
+    if let Some(text) = raw.completed_root_text() {
+        let echoed: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(echoed, Value::Object(from_plain.into_iter().collect()));
+    }
+}
+
+#[test]
+fn raw_text_snapshots_deserialize_straight_into_types() {
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Partial {
+        name: Option<String>,
+        tags: Option<Vec<String>>,
+        age: Option<u32>,
+    }
+    let mut p = PartialJson::lenient().with_raw_text();
+    let mut seen = Vec::new();
+    for chunk in [
+        "Sure! ```json\n{\"na",
+        "me\": \"Ja\\u00e",
+        "9\\u00e9 \\ud83d",
+        "\\ude00\", \"tags\": [\"a\", \"b",
+        "\"], \"age\": 4",
+        "2}\n``` and more { prose",
+    ] {
+        p.push_str(chunk).unwrap();
+        seen.push(p.snapshot_as::<Partial>().map(Result::unwrap));
+    }
+    let partial = |name: Option<&str>, tags: Option<&[&str]>, age| {
+        Some(Partial {
+            name: name.map(str::to_owned),
+            tags: tags.map(|t| t.iter().map(|s| (*s).to_owned()).collect()),
+            age,
+        })
+    };
+    assert_eq!(
+        seen,
+        vec![
+            partial(None, None, None),
+            partial(Some("Ja"), None, None),
+            partial(Some("Jaéé "), None, None),
+            partial(Some("Jaéé 😀"), Some(&["a", "b"]), None),
+            partial(Some("Jaéé 😀"), Some(&["a", "b"]), None),
+            partial(Some("Jaéé 😀"), Some(&["a", "b"]), Some(42)),
+        ]
+    );
+    let fields: Vec<(&str, &str)> = p.completed_root_json().collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("name", "\"Ja\\u00e9\\u00e9 \\ud83d\\ude00\""),
+            ("tags", "[\"a\", \"b\"]"),
+            ("age", "42")
+        ]
+    );
+    assert_eq!(
+        p.completed_root_text().unwrap(),
+        "{\"name\": \"Ja\\u00e9\\u00e9 \\ud83d\\ude00\", \"tags\": [\"a\", \"b\"], \"age\": 42}"
+    );
+    // A value the type does not accept is an error, not a panic.
+    assert!(p.snapshot_as::<Vec<u8>>().unwrap().is_err());
+    // The default mode keeps no raw text.
+    let mut plain = PartialJson::new();
+    plain.push_str("{\"a\": 1").unwrap();
+    assert!(plain.snapshot_as::<Value>().is_none());
+    assert_eq!(plain.completed_root_json().count(), 0);
+}
+
 /// Everything in `snapshot` off the `open` path equals the final value.
 fn assert_final_parts_equal(snapshot: &Value, last: &Value, open: &[PathSegment], depth: usize) {
     match (snapshot, last) {

@@ -15,74 +15,24 @@
 //!
 //! In lenient mode (for model output) leading prose and markdown fences are skipped
 //! up to the first `{` or `[`, and anything after the closing bracket is ignored.
+//!
+//! What has completed is kept in one of two ways: by default as [`Value`]s (for
+//! [`PartialJson::snapshot`], [`PartialJson::completed_root_entries`] and item paths),
+//! or in raw-text mode ([`PartialJson::with_raw_text`]) as the input text itself,
+//! several times smaller, from which a typed snapshot is deserialized directly
+//! ([`PartialJson::snapshot_as`]). Both modes show exactly the same values.
 
 use serde_json::{Map, Value};
 
+use self::raw::RawText;
+use self::text::{incomplete_utf8_tail, is_ws, new_string, parse_number, valid_prefix};
 use crate::validate::PathSegment;
 
-/// Why the input is not (a prefix of) valid JSON.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PartialJsonError {
-    /// A byte that cannot appear here.
-    #[error("unexpected {found} at byte {offset}")]
-    Unexpected {
-        /// What was found.
-        found: String,
-        /// Its offset in the input.
-        offset: usize,
-    },
-    /// A number that is not valid JSON.
-    #[error("invalid number `{text}` at byte {offset}")]
-    InvalidNumber {
-        /// The number as written.
-        text: String,
-        /// Where it ended.
-        offset: usize,
-    },
-    /// Invalid UTF-8 in a string.
-    #[error("invalid UTF-8 in a string ending at byte {offset}")]
-    InvalidUtf8 {
-        /// Where the string ended.
-        offset: usize,
-    },
-    /// Nesting deeper than allowed.
-    #[error("nesting deeper than {limit} levels")]
-    DepthLimit {
-        /// The limit.
-        limit: usize,
-    },
-    /// More input than allowed.
-    #[error("input larger than {limit} bytes")]
-    SizeLimit {
-        /// The limit.
-        limit: usize,
-    },
-    /// The input ended before the value was complete.
-    #[error("the input ended before the JSON value was complete")]
-    Incomplete,
-    /// The input held no JSON value at all.
-    #[error("no JSON value in the input")]
-    Empty,
-}
+mod error;
+mod raw;
+mod text;
 
-/// Resource limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Deepest allowed nesting of arrays and objects.
-    pub max_depth: usize,
-    /// Largest allowed input, in bytes.
-    pub max_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_depth: 128,
-            max_bytes: 256 * 1024 * 1024,
-        }
-    }
-}
+pub use self::error::{Limits, PartialJsonError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ObjectState {
@@ -106,6 +56,8 @@ enum Frame {
         map: Map<String, Value>,
         key: Option<String>,
         state: ObjectState,
+        /// Input offset just past the `{` or the last completed entry.
+        resume: usize,
     },
     Array {
         items: Vec<Value>,
@@ -113,7 +65,17 @@ enum Frame {
         /// Completed items are handed out instead of kept (see `item_path`).
         collect: bool,
         count: usize,
+        /// Input offset just past the `[` or the last completed item.
+        resume: usize,
     },
+}
+
+impl Frame {
+    fn resume(&self) -> usize {
+        match self {
+            Frame::Object { resume, .. } | Frame::Array { resume, .. } => *resume,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +91,8 @@ enum Token {
     String {
         bytes: Vec<u8>,
         is_key: bool,
+        /// Input offset of the opening quote.
+        start: usize,
         escape: Escape,
         /// A high surrogate waiting for its low half.
         high_surrogate: Option<u32>,
@@ -164,6 +128,8 @@ pub struct PartialJson {
     visible: u64,
     /// Bytes of every finished string value so far (see `visible_version`).
     closed_text: usize,
+    /// Raw-text mode: the input of the root value, kept instead of completed values.
+    raw: Option<RawText>,
 }
 
 impl PartialJson {
@@ -193,6 +159,7 @@ impl PartialJson {
             error: None,
             visible: 0,
             closed_text: 0,
+            raw: None,
         }
     }
 
@@ -202,6 +169,17 @@ impl PartialJson {
     #[must_use]
     pub fn with_item_path(mut self, path: &[&str]) -> Self {
         self.item_path = Some(path.iter().map(|s| (*s).to_owned()).collect());
+        self
+    }
+
+    /// Raw-text mode, for typed snapshots of large values: the input of the root value
+    /// is kept as text (about its own size) instead of as completed [`Value`]s (often
+    /// ten times that), and snapshots are deserialized straight from it (see
+    /// [`Self::snapshot_as`] and [`Self::completed_root_json`]).
+    /// [`Self::completed_root_entries`] then stays empty. Not meant for an item path.
+    #[must_use]
+    pub fn with_raw_text(mut self) -> Self {
+        self.raw = Some(RawText::default());
         self
     }
 
@@ -220,11 +198,15 @@ impl PartialJson {
                 limit: self.limits.max_bytes,
             });
         }
+        let first = self.offset;
         for &byte in chunk {
             if let Err(e) = self.byte(byte) {
                 return self.fail(e);
             }
             self.offset += 1;
+        }
+        if let Some(raw) = &mut self.raw {
+            raw.capture(chunk, first);
         }
         Ok(())
     }
@@ -241,6 +223,7 @@ impl PartialJson {
             }
         }
         match (self.phase, self.root.take()) {
+            (Phase::Done, Some(_)) if self.raw.is_some() => self.raw_value(),
             (Phase::Done, Some(v)) => Ok(v),
             (Phase::Before, _) => Err(PartialJsonError::Empty),
             _ => Err(PartialJsonError::Incomplete),
@@ -268,16 +251,7 @@ impl PartialJson {
                     state: ObjectState::Value,
                     ..
                 } => path.push(PathSegment::Field(k.clone())),
-                Frame::Array {
-                    items,
-                    count,
-                    collect,
-                    ..
-                } => path.push(PathSegment::Index(if *collect {
-                    *count
-                } else {
-                    items.len()
-                })),
+                Frame::Array { count, .. } => path.push(PathSegment::Index(*count)),
                 Frame::Object { .. } => break,
             }
         }
@@ -304,6 +278,7 @@ impl PartialJson {
 
     /// The completed entries of the root object so far, in order (the entry still
     /// being written is not among them); `None` unless the root is an object.
+    /// In raw-text mode the entries are not kept: see [`Self::completed_root_json`].
     pub fn completed_root_entries(&self) -> Option<&Map<String, Value>> {
         match (self.stack.first(), &self.root) {
             (Some(Frame::Object { map, .. }), _) => Some(map),
@@ -314,13 +289,18 @@ impl PartialJson {
 
     /// The value so far, materialised (`None` before the root value starts).
     pub fn snapshot(&self) -> Option<Value> {
+        if self.raw.is_some() {
+            return self.raw_snapshot_value();
+        }
         if let Some(root) = &self.root {
             return Some(root.clone());
         }
         let mut child = self.partial_token();
         for frame in self.stack.iter().rev() {
             let value = match frame {
-                Frame::Object { map, key, state } => {
+                Frame::Object {
+                    map, key, state, ..
+                } => {
                     let mut map = map.clone();
                     if let (Some(k), ObjectState::Value, Some(v)) = (key, state, child.take()) {
                         map.insert(k.clone(), v);
@@ -391,17 +371,13 @@ impl PartialJson {
     fn structural(&mut self, byte: u8) -> Result<(), PartialJsonError> {
         match self.phase {
             Phase::Before => {
-                if self.lenient {
-                    if matches!(byte, b'{' | b'[') {
-                        self.phase = Phase::Inside;
-                        return self.value_start(byte);
-                    }
-                    return Ok(());
-                }
-                if is_ws(byte) {
+                if self.lenient && !matches!(byte, b'{' | b'[') || !self.lenient && is_ws(byte) {
                     return Ok(());
                 }
                 self.phase = Phase::Inside;
+                if let Some(raw) = &mut self.raw {
+                    raw.start_at(self.offset);
+                }
                 return self.value_start(byte);
             }
             Phase::Done => {
@@ -424,7 +400,7 @@ impl PartialJson {
                 (ObjectState::KeyOrEnd, b'}') => self.close(),
                 (ObjectState::KeyOrEnd | ObjectState::Key, b'"') => {
                     *state = ObjectState::Colon;
-                    self.token = new_string(true);
+                    self.token = new_string(true, self.offset);
                     Ok(())
                 }
                 (ObjectState::Colon, b':') => {
@@ -452,6 +428,12 @@ impl PartialJson {
     }
 
     fn value_start(&mut self, byte: u8) -> Result<(), PartialJsonError> {
+        if self.stack.len() == 1 {
+            if let Some(raw) = &mut self.raw {
+                raw.field_starts_at(self.offset);
+            }
+        }
+        let resume = self.offset + 1;
         match byte {
             b'{' | b'[' => {
                 if self.stack.len() >= self.limits.max_depth {
@@ -464,6 +446,7 @@ impl PartialJson {
                         map: Map::new(),
                         key: None,
                         state: ObjectState::KeyOrEnd,
+                        resume,
                     }
                 } else {
                     Frame::Array {
@@ -471,6 +454,7 @@ impl PartialJson {
                         state: ArrayState::ValueOrEnd,
                         collect: self.at_item_path(),
                         count: 0,
+                        resume,
                     }
                 };
                 self.stack.push(frame);
@@ -478,7 +462,7 @@ impl PartialJson {
                 Ok(())
             }
             b'"' => {
-                self.token = new_string(false);
+                self.token = new_string(false, self.offset);
                 self.visible += 1;
                 Ok(())
             }
@@ -515,42 +499,59 @@ impl PartialJson {
             Some(Frame::Array { items, .. }) => Value::Array(items),
             None => return Err(PartialJsonError::Incomplete),
         };
-        self.complete(value);
+        self.complete(value, self.offset + 1);
         Ok(())
     }
 
-    /// Places a finished value in its parent (or as the root).
-    fn complete(&mut self, value: Value) {
+    /// Places a finished value (ending just before input offset `end`) in its parent
+    /// (or as the root). In raw-text mode only the root keeps it.
+    fn complete(&mut self, value: Value, end: usize) {
         // A finished string or container was already visible as it was written; a
         // number or literal appears only now, and a handed-out item disappears.
         let collected = matches!(self.stack.last(), Some(Frame::Array { collect: true, .. }));
         if collected || !matches!(value, Value::String(_) | Value::Object(_) | Value::Array(_)) {
             self.visible += 1;
         }
+        let depth = self.stack.len();
         match self.stack.last_mut() {
             None => {
+                if let Some(raw) = &mut self.raw {
+                    raw.end_at(end);
+                }
                 self.root = Some(value);
                 self.phase = Phase::Done;
             }
-            Some(Frame::Object { map, key, state }) => {
-                if let Some(k) = key.take() {
-                    map.insert(k, value);
-                }
+            Some(Frame::Object {
+                map,
+                key,
+                state,
+                resume,
+            }) => {
+                *resume = end;
                 *state = ObjectState::CommaOrEnd;
+                match (key.take(), &mut self.raw) {
+                    (Some(k), Some(raw)) if depth == 1 => raw.field_ends_at(k, end),
+                    (Some(_), Some(_)) | (None, _) => {}
+                    (Some(k), None) => {
+                        map.insert(k, value);
+                    }
+                }
             }
             Some(Frame::Array {
                 items,
                 state,
                 collect,
                 count,
+                resume,
             }) => {
+                *resume = end;
+                *state = ArrayState::CommaOrEnd;
+                *count += 1;
                 if *collect {
                     self.items.push(value);
-                    *count += 1;
-                } else {
+                } else if self.raw.is_none() {
                     items.push(value);
                 }
-                *state = ArrayState::CommaOrEnd;
             }
         }
     }
@@ -574,7 +575,7 @@ impl PartialJson {
             }
         };
         self.token = Token::None;
-        self.complete(value);
+        self.complete(value, self.offset + 1);
         Ok(())
     }
 
@@ -586,7 +587,7 @@ impl PartialJson {
                     text,
                     offset: self.offset,
                 })?;
-                self.complete(value);
+                self.complete(value, self.offset);
                 Ok(())
             }
             Token::Literal(text) => Err(PartialJsonError::Unexpected {
@@ -599,220 +600,10 @@ impl PartialJson {
             }
         }
     }
-
-    fn string_byte(&mut self, byte: u8) -> Result<(), PartialJsonError> {
-        let offset = self.offset;
-        let Token::String {
-            bytes,
-            escape,
-            high_surrogate,
-            ..
-        } = &mut self.token
-        else {
-            return Ok(());
-        };
-        match *escape {
-            Escape::Backslash => {
-                let decoded = match byte {
-                    b'"' => b'"',
-                    b'\\' => b'\\',
-                    b'/' => b'/',
-                    b'b' => 0x08,
-                    b'f' => 0x0c,
-                    b'n' => b'\n',
-                    b'r' => b'\r',
-                    b't' => b'\t',
-                    b'u' => {
-                        *escape = Escape::Unicode {
-                            digits: 0,
-                            value: 0,
-                        };
-                        return Ok(());
-                    }
-                    _ => {
-                        return Err(PartialJsonError::Unexpected {
-                            found: format!("escape `\\{}`", byte as char),
-                            offset,
-                        });
-                    }
-                };
-                flush_surrogate(bytes, high_surrogate);
-                bytes.push(decoded);
-                *escape = Escape::None;
-            }
-            Escape::Unicode { digits, value } => {
-                let digit =
-                    (byte as char)
-                        .to_digit(16)
-                        .ok_or_else(|| PartialJsonError::Unexpected {
-                            found: format!("`{}` in a \\u escape", byte as char),
-                            offset,
-                        })?;
-                let value = value * 16 + digit;
-                if digits < 3 {
-                    *escape = Escape::Unicode {
-                        digits: digits + 1,
-                        value,
-                    };
-                    return Ok(());
-                }
-                *escape = Escape::None;
-                push_code_unit(bytes, high_surrogate, value);
-            }
-            Escape::None => match byte {
-                b'"' => return self.end_string(),
-                b'\\' => *escape = Escape::Backslash,
-                0x00..=0x1f => {
-                    return Err(PartialJsonError::Unexpected {
-                        found: format!("control character 0x{byte:02x} in a string"),
-                        offset,
-                    });
-                }
-                _ => {
-                    flush_surrogate(bytes, high_surrogate);
-                    bytes.push(byte);
-                }
-            },
-        }
-        Ok(())
-    }
-
-    fn end_string(&mut self) -> Result<(), PartialJsonError> {
-        let Token::String {
-            mut bytes,
-            is_key,
-            mut high_surrogate,
-            ..
-        } = std::mem::replace(&mut self.token, Token::None)
-        else {
-            return Ok(());
-        };
-        flush_surrogate(&mut bytes, &mut high_surrogate);
-        let text = String::from_utf8(bytes).map_err(|_| PartialJsonError::InvalidUtf8 {
-            offset: self.offset,
-        })?;
-        if is_key {
-            if let Some(Frame::Object { key, .. }) = self.stack.last_mut() {
-                *key = Some(text);
-            }
-            Ok(())
-        } else {
-            self.closed_text += text.len();
-            self.complete(Value::String(text));
-            Ok(())
-        }
-    }
 }
 
 impl Default for PartialJson {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn new_string(is_key: bool) -> Token {
-    Token::String {
-        bytes: Vec::new(),
-        is_key,
-        escape: Escape::None,
-        high_surrogate: None,
-    }
-}
-
-fn is_ws(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-/// A lone high surrogate (not followed by its low half) becomes U+FFFD.
-fn flush_surrogate(bytes: &mut Vec<u8>, high: &mut Option<u32>) {
-    if high.take().is_some() {
-        bytes.extend_from_slice("\u{fffd}".as_bytes());
-    }
-}
-
-/// Appends a `\uXXXX` code unit, pairing surrogates.
-fn push_code_unit(bytes: &mut Vec<u8>, high: &mut Option<u32>, unit: u32) {
-    let c = match (high.take(), unit) {
-        (Some(h), 0xDC00..=0xDFFF) => {
-            char::from_u32(0x10000 + ((h - 0xD800) << 10) + (unit - 0xDC00))
-        }
-        (previous, 0xD800..=0xDBFF) => {
-            if previous.is_some() {
-                bytes.extend_from_slice("\u{fffd}".as_bytes());
-            }
-            *high = Some(unit);
-            return;
-        }
-        (previous, _) => {
-            if previous.is_some() {
-                bytes.extend_from_slice("\u{fffd}".as_bytes());
-            }
-            char::from_u32(unit)
-        }
-    };
-    let mut buf = [0u8; 4];
-    bytes.extend_from_slice(c.unwrap_or('\u{fffd}').encode_utf8(&mut buf).as_bytes());
-}
-
-/// How many bytes at the end of `bytes` are an unfinished UTF-8 sequence.
-fn incomplete_utf8_tail(bytes: &[u8]) -> usize {
-    for back in 1..=bytes.len().min(3) {
-        let byte = bytes[bytes.len() - back];
-        if byte & 0xc0 != 0x80 {
-            // The lead byte of the last sequence: how long it should be.
-            let needed = match byte {
-                0xc0..=0xdf => 2,
-                0xe0..=0xef => 3,
-                0xf0..=0xf7 => 4,
-                _ => 1,
-            };
-            return if back < needed { back } else { 0 };
-        }
-    }
-    0
-}
-
-/// The longest valid UTF-8 prefix (a sequence cut by a chunk boundary is held back).
-fn valid_prefix(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(e) => String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned(),
-    }
-}
-
-/// Parses a complete JSON number (grammar checked first; serde_json converts).
-fn parse_number(text: &str) -> Option<Value> {
-    let b = text.as_bytes();
-    let mut i = 0;
-    if b.get(i) == Some(&b'-') {
-        i += 1;
-    }
-    match b.get(i) {
-        Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => i = skip_digits(b, i)?,
-        _ => return None,
-    }
-    if b.get(i) == Some(&b'.') {
-        i = skip_digits(b, i + 1)?;
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        i = skip_digits(b, i)?;
-    }
-    if i != b.len() {
-        return None;
-    }
-    serde_json::from_str(text).ok()
-}
-
-/// The index after one or more ASCII digits starting at `i`, or `None` if there are none.
-fn skip_digits(b: &[u8], mut i: usize) -> Option<usize> {
-    let start = i;
-    while b.get(i).is_some_and(u8::is_ascii_digit) {
-        i += 1;
-    }
-    (i > start).then_some(i)
 }

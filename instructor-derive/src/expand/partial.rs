@@ -22,6 +22,7 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
     let serde_crate = format!("{}::serde", p).replace(' ', "");
     let none_check = format!("{}::Option::is_none", p).replace(' ', "");
     let lenient = format!("{}::partial_field", p).replace(' ', "");
+    let flattened = format!("{}::flattened_partial", p).replace(' ', "");
     let doc = format!(
         "The partial twin of [`{original}`]: every field optional, as received so far while streaming."
     );
@@ -35,7 +36,7 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         let partial_field_ty = quote_spanned!(ty.span()=> <#ty as #p::Instruct>::PartialField);
         if f.flatten {
             return quote! {
-                #[serde(flatten)]
+                #[serde(flatten, deserialize_with = #flattened)]
                 #field_vis #member: #partial_ty,
             };
         }

@@ -245,7 +245,7 @@ fn validate_field_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
             quote! {
                 #(#names)|* => {
                     if let #p::Some(__instruct_f) =
-                        (&#p::FieldProbe::<#ty>::new()).read(__instruct_value)
+                        (&#p::FieldProbe::<#ty>::new()).read(__instruct_json)
                     {
                         __instruct_v.at_field(__instruct_key, |__instruct_v| {
                             Self::#check(&__instruct_f, __instruct_v)
@@ -258,7 +258,7 @@ fn validate_field_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
         #[allow(unused_variables, unused_imports)]
         fn validate_field(
             __instruct_key: &str,
-            __instruct_value: &#p::Value,
+            __instruct_json: &str,
             __instruct_v: &mut #p::Validator<'_>,
         ) {
             use #p::{FieldProbeFallback as _, FieldProbeRead as _};
