@@ -138,7 +138,7 @@ impl Client {
         let name = spec.name.clone();
         self.run(request, spec, move |mode, completion, ctx| {
             let json = reply::answer_json(mode, completion, &name)?;
-            reply::parse_value::<T>(&json, ctx)
+            reply::parse_value::<T>(json, ctx)
         })
         .await
     }

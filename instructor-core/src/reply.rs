@@ -20,14 +20,14 @@ pub const JSON_REASK_PREFIX: &str =
 
 /// The JSON text of the answer: the single call to `name` in tool modes, the content
 /// in JSON modes (fences and surrounding prose stripped).
-pub fn answer_json(
+pub fn answer_json<'a>(
     mode: Mode,
-    completion: &Completion,
+    completion: &'a Completion,
     name: &str,
-) -> Result<String, AttemptError> {
+) -> Result<&'a str, AttemptError> {
     if !mode.uses_tools() {
         let text = completion.text.as_deref().unwrap_or_default();
-        return extract_json_text(text).map(str::to_owned).ok_or_else(|| {
+        return extract_json_text(text).ok_or_else(|| {
             AttemptError::Parse(
                 "the answer contains no JSON object; reply with a JSON object only".to_owned(),
             )
@@ -35,7 +35,7 @@ pub fn answer_json(
     }
     let calls: Vec<&ToolCall> = completion.tool_calls.iter().collect();
     match calls.as_slice() {
-        [call] if call.name == name => Ok(call.arguments.clone()),
+        [call] if call.name == name => Ok(&call.arguments),
         [call] => Err(AttemptError::ToolCall(format!(
             "called tool `{}`, but the only tool available is `{name}`; call `{name}`",
             call.name
@@ -43,7 +43,7 @@ pub fn answer_json(
         [] => {
             // Some OpenAI-compatible servers ignore a forced tool choice and answer in text.
             let text = completion.text.as_deref().unwrap_or_default();
-            extract_json_text(text).map(str::to_owned).ok_or_else(|| {
+            extract_json_text(text).ok_or_else(|| {
                 AttemptError::ToolCall(format!(
                     "no tool was called; call `{name}` with the extracted data"
                 ))

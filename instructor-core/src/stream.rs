@@ -69,12 +69,13 @@ impl Received {
         }
     }
 
-    fn completion(&self) -> Completion {
+    /// The attempt's completion (what was received is moved, not copied).
+    fn into_completion(self) -> Completion {
         let mut c = Completion::from_raw(Value::Null);
-        c.text = (!self.text.is_empty()).then(|| self.text.clone());
-        c.tool_calls = self.calls.clone();
-        c.refusal = (!self.refusal.is_empty()).then(|| self.refusal.clone());
-        c.finish_reason = self.finish.clone();
+        c.text = (!self.text.is_empty()).then_some(self.text);
+        c.tool_calls = self.calls;
+        c.refusal = (!self.refusal.is_empty()).then_some(self.refusal);
+        c.finish_reason = self.finish;
         c.usage = self.usage;
         c
     }
@@ -90,6 +91,16 @@ struct Attempt {
     yielded_calls: usize,
     /// create_partial: how many top-level fields have been validated.
     checked_fields: usize,
+}
+
+impl Attempt {
+    /// Ends the attempt: its completion, with what was received moved out and the
+    /// parsers' state freed.
+    fn end(&mut self) -> Completion {
+        self.parser = PartialJson::lenient();
+        self.call_parsers = Vec::new();
+        std::mem::take(&mut self.received).into_completion()
+    }
 }
 
 type BoxStream<I> = Pin<Box<dyn Stream<Item = I> + Send>>;
@@ -401,7 +412,7 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
     /// A completed field failed: the attempt ends now (its connection is dropped)
     /// and is reasked with what arrived so far, as valid JSON.
     async fn early_end(&mut self, failure: FieldFailure) -> Result<()> {
-        let mut completion = self.attempt.received.completion();
+        let mut completion = self.attempt.end();
         let received = failure.received;
         match completion.tool_calls.first_mut() {
             Some(call) if self.call.mode.uses_tools() => call.arguments = received,
@@ -414,12 +425,12 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
 
     /// Validates the finished attempt: stores the final value, reasks, or fails.
     async fn end_of_attempt(&mut self) -> Result<()> {
-        let completion = self.attempt.received.completion();
+        let completion = self.attempt.end();
         self.total += completion.usage;
         check_finish(&completion, self.total)?;
         let context = ValidationContext::from_option(self.context.as_ref());
         let parsed = reply::answer_json(self.call.mode, &completion, &self.name)
-            .and_then(|json| reply::parse_value::<T>(&json, &context));
+            .and_then(|json| reply::parse_value::<T>(json, &context));
         match parsed {
             Ok(value) => {
                 if let Ok(mut slot) = self.shared.lock() {
@@ -531,8 +542,8 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
                 }
                 None => {
                     self.done = true;
-                    let received = &self.attempt.received;
-                    if let Err(e) = check_finish(&received.completion(), received.usage) {
+                    let completion = self.attempt.end();
+                    if let Err(e) = check_finish(&completion, completion.usage) {
                         return Some(Err(e));
                     }
                 }
