@@ -5,6 +5,7 @@
 mod chunk;
 mod config;
 mod convert;
+mod de;
 mod stream;
 mod wire;
 
