@@ -75,8 +75,46 @@ pub enum StreamEvent {
     Usage(Usage),
     /// Why generation stopped.
     Finish(FinishReason),
-    /// The raw chunk, for hooks.
-    Raw(Value),
+    /// The raw event as received, for inspection and debugging (parsed only on demand).
+    Raw(RawEvent),
+}
+
+/// A provider's stream event exactly as it arrived: the text of its SSE `data:`
+/// field. Providers keep the text rather than a parsed tree, so streaming pays
+/// nothing for it; [`RawEvent::json`] parses it when someone looks.
+///
+/// ```
+/// use instructor_core::provider::RawEvent;
+///
+/// let raw = RawEvent::new(r#"{"choices":[]}"#);
+/// assert_eq!(raw.data(), r#"{"choices":[]}"#);
+/// assert!(raw.json().unwrap()["choices"].is_array());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent {
+    data: String,
+}
+
+impl RawEvent {
+    /// An event with this `data:` text.
+    pub fn new(data: impl Into<String>) -> Self {
+        Self { data: data.into() }
+    }
+
+    /// The `data:` text.
+    pub fn data(&self) -> &str {
+        &self.data
+    }
+
+    /// The `data:` text, owned.
+    pub fn into_data(self) -> String {
+        self.data
+    }
+
+    /// The `data:` text parsed as JSON.
+    pub fn json(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_str(&self.data)
+    }
 }
 
 /// A stream of decoded events.

@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 
 use instructor_core::Error;
-use instructor_core::provider::{EventStream, StreamEvent};
+use instructor_core::provider::{EventStream, RawEvent, StreamEvent};
 use serde_json::Value;
 
 use super::convert::{refusal_text, stop_reason, usage};
 use crate::config::str_field;
 use crate::http::events::{EventVocabulary, Flow, decode, event_json, mid_stream_error};
-use crate::http::sse::SseEvent;
+use crate::http::sse::SseEventRef;
 
 /// The Messages API event vocabulary.
 #[derive(Default)]
@@ -33,8 +33,8 @@ pub(crate) fn events(response: reqwest::Response) -> EventStream {
 }
 
 impl EventVocabulary for AnthropicEvents {
-    fn event(&mut self, event: &SseEvent, out: &mut Vec<StreamEvent>) -> Result<Flow, Error> {
-        let data = event_json(event)?;
+    fn event(&mut self, event: SseEventRef<'_>, out: &mut Vec<StreamEvent>) -> Result<Flow, Error> {
+        let data = event_json(event.data)?;
         let kind = data.get("type").and_then(Value::as_str).unwrap_or_default();
         if kind == "ping" {
             return Ok(Flow::Continue);
@@ -50,7 +50,7 @@ impl EventVocabulary for AnthropicEvents {
                 .unwrap_or("");
             return Err(mid_stream_error(&format!("{kind}: {message}")));
         }
-        out.push(StreamEvent::Raw(data.clone()));
+        out.push(StreamEvent::Raw(RawEvent::new(event.data)));
         let block_index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
         match kind {
             "message_start" => {

@@ -2,13 +2,13 @@
 //! pieces, whole function calls, cumulative usage). There is no end marker: the
 //! stream is complete when a chunk carried a `finishReason`.
 
-use instructor_core::provider::{EventStream, StreamEvent};
+use instructor_core::provider::{EventStream, RawEvent, StreamEvent};
 use instructor_core::{Error, ToolCall};
 use serde_json::Value;
 
 use super::convert::{read_chunk, usage};
 use crate::http::events::{EventVocabulary, Flow, decode, event_json, mid_stream_error};
-use crate::http::sse::SseEvent;
+use crate::http::sse::SseEventRef;
 
 #[derive(Default)]
 struct GeminiEvents {
@@ -24,8 +24,8 @@ pub(crate) fn events(response: reqwest::Response) -> EventStream {
 }
 
 impl EventVocabulary for GeminiEvents {
-    fn event(&mut self, event: &SseEvent, out: &mut Vec<StreamEvent>) -> Result<Flow, Error> {
-        let data = event_json(event)?;
+    fn event(&mut self, event: SseEventRef<'_>, out: &mut Vec<StreamEvent>) -> Result<Flow, Error> {
+        let data = event_json(event.data)?;
         if let Some(error) = data.get("error") {
             let message = error
                 .get("message")
@@ -33,7 +33,7 @@ impl EventVocabulary for GeminiEvents {
                 .unwrap_or("unknown error");
             return Err(mid_stream_error(message));
         }
-        out.push(StreamEvent::Raw(data.clone()));
+        out.push(StreamEvent::Raw(RawEvent::new(event.data)));
         if let Some(u) = data.get("usageMetadata") {
             self.usage = Some(u.clone());
         }

@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -12,7 +13,7 @@ use instructor_core::Error;
 use instructor_core::provider::{EventStream, StreamEvent};
 use serde_json::Value;
 
-use super::sse::{SseDecoder, SseEvent};
+use super::sse::{SseDecoder, SseEventRef};
 
 /// Whether the stream goes on after an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,9 +25,9 @@ pub(crate) enum Flow {
 }
 
 /// A provider's streaming event vocabulary.
-pub(crate) trait EventVocabulary: Send + 'static {
+pub(crate) trait EventVocabulary: Send + Unpin + 'static {
     /// Decodes one SSE event into `out`; an `Err` ends the stream with that error.
-    fn event(&mut self, event: &SseEvent, out: &mut Vec<StreamEvent>) -> Result<Flow, Error>;
+    fn event(&mut self, event: SseEventRef<'_>, out: &mut Vec<StreamEvent>) -> Result<Flow, Error>;
 
     /// The connection closed without an end marker: `Ok` if that is a normal end for
     /// this vocabulary (events may still be pushed), else the error to report.
@@ -39,11 +40,11 @@ pub(crate) trait EventVocabulary: Send + 'static {
 }
 
 /// An event's `data:` as JSON (padding and key order tolerated).
-pub(crate) fn event_json(event: &SseEvent) -> Result<Value, Error> {
-    serde_json::from_str(&event.data).map_err(|_| {
+pub(crate) fn event_json(data: &str) -> Result<Value, Error> {
+    serde_json::from_str(data).map_err(|_| {
         Error::Stream(format!(
             "invalid JSON in a stream event: {}",
-            event.data.chars().take(200).collect::<String>()
+            data.chars().take(200).collect::<String>()
         ))
     })
 }
@@ -57,10 +58,19 @@ pub(crate) fn mid_stream_error(message: &str) -> Error {
 
 type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
 
+/// The stream of decoded events: bytes in, SSE events through the vocabulary, neutral
+/// events out (several per SSE event, queued).
 struct Decoder<V> {
     bytes: ByteStream,
     sse: SseDecoder,
+    sink: Sink<V>,
+}
+
+/// Where SSE events go: the vocabulary, and the queue of what it made of them.
+struct Sink<V> {
     vocabulary: V,
+    /// The vocabulary's output for one event (reused).
+    out: Vec<StreamEvent>,
     queue: VecDeque<Result<StreamEvent, Error>>,
     ended: bool,
 }
@@ -70,66 +80,84 @@ pub(crate) fn decode<V: EventVocabulary>(
     response: reqwest::Response,
     vocabulary: V,
 ) -> EventStream {
-    let decoder = Decoder {
+    Box::pin(Decoder {
         bytes: Box::pin(response.bytes_stream()),
         sse: SseDecoder::new(),
-        vocabulary,
-        queue: VecDeque::new(),
-        ended: false,
-    };
-    Box::pin(futures_util::stream::unfold(decoder, |mut d| async move {
+        sink: Sink {
+            vocabulary,
+            out: Vec::new(),
+            queue: VecDeque::new(),
+            ended: false,
+        },
+    })
+}
+
+impl<V: EventVocabulary> Stream for Decoder<V> {
+    type Item = Result<StreamEvent, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let d = &mut *self;
         loop {
-            if let Some(event) = d.queue.pop_front() {
-                return Some((event, d));
+            if let Some(event) = d.sink.queue.pop_front() {
+                return Poll::Ready(Some(event));
             }
-            if d.ended {
-                return None;
+            if d.sink.ended {
+                return Poll::Ready(None);
             }
-            match d.bytes.next().await {
-                Some(Ok(chunk)) => match d.sse.push(&chunk) {
-                    Ok(events) => events.iter().for_each(|e| d.handle(e)),
-                    Err(e) => d.fail(Error::Stream(e.to_string())),
-                },
-                Some(Err(e)) => d.fail(Error::Stream(format!(
+            match d.bytes.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(chunk))) => {
+                    let sink = &mut d.sink;
+                    if let Err(e) = d.sse.push_with(&chunk, |event| sink.handle(event)) {
+                        sink.fail(Error::Stream(e.to_string()));
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => d.sink.fail(Error::Stream(format!(
                     "connection dropped: {}",
                     e.without_url()
                 ))),
-                None => {
-                    if let Ok(Some(event)) = d.sse.finish() {
-                        d.handle(&event);
-                    }
-                    if !d.ended {
-                        let mut out = Vec::new();
-                        let closed = d.vocabulary.closed(&mut out);
-                        d.queue.extend(out.into_iter().map(Ok));
-                        if let Err(e) = closed {
-                            d.queue.push_back(Err(e));
-                        }
-                    }
-                    d.ended = true;
+                Poll::Ready(None) => {
+                    let sink = &mut d.sink;
+                    // An invalid last line is dropped with the stream: the end marker
+                    // check below reports what is missing.
+                    let _ = d.sse.finish_with(|event| sink.handle(event));
+                    sink.closed();
                 }
             }
         }
-    }))
+    }
 }
 
-impl<V: EventVocabulary> Decoder<V> {
+impl<V: EventVocabulary> Sink<V> {
     fn fail(&mut self, error: Error) {
-        self.queue.push_back(Err(error));
-        self.ended = true;
+        if !self.ended {
+            self.queue.push_back(Err(error));
+            self.ended = true;
+        }
     }
 
-    fn handle(&mut self, event: &SseEvent) {
+    fn handle(&mut self, event: SseEventRef<'_>) {
         if self.ended {
             return;
         }
-        let mut out = Vec::new();
-        let flow = self.vocabulary.event(event, &mut out);
-        self.queue.extend(out.into_iter().map(Ok));
+        let flow = self.vocabulary.event(event, &mut self.out);
+        self.queue.extend(self.out.drain(..).map(Ok));
         match flow {
             Ok(Flow::Continue) => {}
             Ok(Flow::End) => self.ended = true,
             Err(e) => self.fail(e),
         }
+    }
+
+    /// The connection closed: the vocabulary says whether that was a normal end.
+    fn closed(&mut self) {
+        if !self.ended {
+            let closed = self.vocabulary.closed(&mut self.out);
+            self.queue.extend(self.out.drain(..).map(Ok));
+            if let Err(e) = closed {
+                self.queue.push_back(Err(e));
+            }
+        }
+        self.ended = true;
     }
 }

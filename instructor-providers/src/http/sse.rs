@@ -1,14 +1,38 @@
 //! A Server-Sent Events decoder: chunk boundaries anywhere (inside a line, between
-//! CR and LF), comments (`: keep-alive`), `event:` names, multi-line `data:` (joined
-//! with `\n`), and LF, CRLF or CR line ends. Pure: bytes in, events out.
+//! CR and LF, inside a UTF-8 character), comments (`: keep-alive`), `event:` names,
+//! multi-line `data:` (joined with `\n`), and LF, CRLF or CR line ends. Pure: bytes
+//! in, events out.
+//!
+//! [`SseDecoder::push_with`] hands each event to a callback, borrowed from buffers the
+//! decoder reuses (no allocation per line or event once they have grown);
+//! [`SseDecoder::push`] collects owned copies.
 
-/// One dispatched event.
+/// One dispatched event, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SseEvent {
     /// The `event:` name, if any.
     pub event: Option<String>,
     /// The `data:` lines joined with `\n`.
     pub data: String,
+}
+
+/// One dispatched event, borrowed from the decoder until the callback returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SseEventRef<'a> {
+    /// The `event:` name, if any.
+    pub event: Option<&'a str>,
+    /// The `data:` lines joined with `\n`.
+    pub data: &'a str,
+}
+
+impl SseEventRef<'_> {
+    /// An owned copy.
+    pub fn to_event(&self) -> SseEvent {
+        SseEvent {
+            event: self.event.map(str::to_owned),
+            data: self.data.to_owned(),
+        }
+    }
 }
 
 /// Why the stream is not valid SSE.
@@ -29,10 +53,15 @@ pub const MAX_LINE: usize = 16 * 1024 * 1024;
 /// Incremental SSE decoder.
 #[derive(Debug, Default)]
 pub struct SseDecoder {
+    /// The start of a line whose end has not arrived yet.
     line: Vec<u8>,
+    /// The last byte was a CR: a LF right after it ends nothing.
     after_cr: bool,
-    event: Option<String>,
-    data: Option<String>,
+    /// The event being built: its name and data (valid when the flags say so).
+    event: String,
+    has_event: bool,
+    data: String,
+    has_data: bool,
 }
 
 impl SseDecoder {
@@ -44,45 +73,86 @@ impl SseDecoder {
     /// Feeds bytes; returns the events completed by them.
     pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, SseError> {
         let mut events = Vec::new();
-        for &byte in chunk {
-            match byte {
-                b'\n' if self.after_cr => self.after_cr = false,
-                b'\n' | b'\r' => {
-                    self.after_cr = byte == b'\r';
-                    let line = std::mem::take(&mut self.line);
-                    if let Some(event) = self.line_done(&line)? {
-                        events.push(event);
-                    }
-                }
-                _ => {
-                    self.after_cr = false;
-                    if self.line.len() >= MAX_LINE {
-                        return Err(SseError::LineTooLong(MAX_LINE));
-                    }
-                    self.line.push(byte);
+        self.push_with(chunk, |event| events.push(event.to_event()))?;
+        Ok(events)
+    }
+
+    /// Feeds bytes; calls `on_event` with each event they complete, in order. After an
+    /// error the decoder's state is unspecified (the stream is invalid).
+    pub fn push_with<F>(&mut self, chunk: &[u8], mut on_event: F) -> Result<(), SseError>
+    where
+        F: FnMut(SseEventRef<'_>),
+    {
+        let mut rest = chunk;
+        if self.after_cr
+            && let Some((&first, tail)) = rest.split_first()
+        {
+            self.after_cr = false;
+            if first == b'\n' {
+                rest = tail;
+            }
+        }
+        while let Some(end) = memchr::memchr2(b'\n', b'\r', rest) {
+            let ends_with_cr = rest[end] == b'\r';
+            let (part, after) = (&rest[..end], &rest[end + 1..]);
+            if self.line.is_empty() {
+                check_length(0, part)?;
+                self.line_done(part, &mut on_event)?;
+            } else {
+                check_length(self.line.len(), part)?;
+                // Taken and put back, so its allocation is reused.
+                let mut line = std::mem::take(&mut self.line);
+                line.extend_from_slice(part);
+                self.line_done(&line, &mut on_event)?;
+                line.clear();
+                self.line = line;
+            }
+            rest = after;
+            if ends_with_cr {
+                // CRLF is one line end, even split between two chunks.
+                match rest.split_first() {
+                    Some((b'\n', tail)) => rest = tail,
+                    Some(_) => {}
+                    None => self.after_cr = true,
                 }
             }
         }
-        Ok(events)
+        check_length(self.line.len(), rest)?;
+        self.line.extend_from_slice(rest);
+        Ok(())
     }
 
     /// Ends the stream: an event left without its blank line is dispatched.
     pub fn finish(&mut self) -> Result<Option<SseEvent>, SseError> {
-        let line = std::mem::take(&mut self.line);
-        if !line.is_empty() {
-            if let Some(event) = self.line_done(&line)? {
-                return Ok(Some(event));
-            }
-        }
-        Ok(self.dispatch())
+        let mut event = None;
+        self.finish_with(|e| event = Some(e.to_event()))?;
+        Ok(event)
     }
 
-    fn line_done(&mut self, line: &[u8]) -> Result<Option<SseEvent>, SseError> {
-        if line.is_empty() {
-            return Ok(self.dispatch());
+    /// Ends the stream: calls `on_event` with an event left without its blank line.
+    pub fn finish_with<F>(&mut self, mut on_event: F) -> Result<(), SseError>
+    where
+        F: FnMut(SseEventRef<'_>),
+    {
+        let line = std::mem::take(&mut self.line);
+        if !line.is_empty() {
+            self.line_done(&line, &mut on_event)?;
         }
-        if line[0] == b':' {
-            return Ok(None);
+        self.dispatch(&mut on_event);
+        Ok(())
+    }
+
+    fn line_done<F>(&mut self, line: &[u8], on_event: &mut F) -> Result<(), SseError>
+    where
+        F: FnMut(SseEventRef<'_>),
+    {
+        match line.first() {
+            None => {
+                self.dispatch(on_event);
+                return Ok(());
+            }
+            Some(b':') => return Ok(()),
+            Some(_) => {}
         }
         let line = std::str::from_utf8(line).map_err(|_| SseError::InvalidUtf8)?;
         let (field, value) = match line.split_once(':') {
@@ -90,23 +160,48 @@ impl SseDecoder {
             None => (line, ""),
         };
         match field {
-            "event" => self.event = Some(value.to_owned()),
-            "data" => match &mut self.data {
-                Some(data) => {
-                    data.push('\n');
-                    data.push_str(value);
+            "event" => {
+                self.event.clear();
+                self.event.push_str(value);
+                self.has_event = true;
+            }
+            "data" => {
+                if self.has_data {
+                    self.data.push('\n');
                 }
-                None => self.data = Some(value.to_owned()),
-            },
+                self.data.push_str(value);
+                self.has_data = true;
+            }
             _ => {}
         }
-        Ok(None)
+        Ok(())
     }
 
-    fn dispatch(&mut self) -> Option<SseEvent> {
-        let event = self.event.take();
-        self.data.take().map(|data| SseEvent { event, data })
+    /// A blank line: the event built so far, if it has data, goes out; the next starts
+    /// empty.
+    fn dispatch<F>(&mut self, on_event: &mut F)
+    where
+        F: FnMut(SseEventRef<'_>),
+    {
+        if self.has_data {
+            on_event(SseEventRef {
+                event: self.has_event.then_some(self.event.as_str()),
+                data: &self.data,
+            });
+        }
+        self.event.clear();
+        self.has_event = false;
+        self.data.clear();
+        self.has_data = false;
     }
+}
+
+/// A line of `buffered` bytes so far plus `part` must stay within [`MAX_LINE`].
+fn check_length(buffered: usize, part: &[u8]) -> Result<(), SseError> {
+    if buffered + part.len() > MAX_LINE {
+        return Err(SseError::LineTooLong(MAX_LINE));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -147,6 +242,67 @@ mod tests {
         for size in 1..=input.len() {
             assert_eq!(decode_in_pieces(input, size), expected, "chunk size {size}");
         }
+    }
+
+    #[test]
+    fn events_survive_any_two_split_points() {
+        // CRLF, CR and LF ends, a multi-byte character, a comment, an event name and
+        // multi-line data: every way of cutting it into three chunks decodes the same.
+        let input =
+            "event: a\r\ndata: h\u{e9}llo \u{1f600}\r\ndata: x\r\r: c\ndata:y\n\n\r\ndata: z";
+        let input = input.as_bytes();
+        let whole = decode_in_pieces(input, input.len());
+        assert_eq!(
+            whole,
+            vec![
+                SseEvent {
+                    event: Some("a".into()),
+                    data: "h\u{e9}llo \u{1f600}\nx".into(),
+                },
+                SseEvent {
+                    event: None,
+                    data: "y".into(),
+                },
+                SseEvent {
+                    event: None,
+                    data: "z".into(),
+                },
+            ]
+        );
+        for i in 0..=input.len() {
+            for j in i..=input.len() {
+                let mut d = SseDecoder::new();
+                let mut out = Vec::new();
+                for piece in [&input[..i], &input[i..j], &input[j..]] {
+                    out.extend(d.push(piece).unwrap());
+                }
+                out.extend(d.finish().unwrap());
+                assert_eq!(out, whole, "split at {i} and {j}");
+            }
+        }
+    }
+
+    #[test]
+    fn push_with_lends_each_event_in_order() {
+        let mut d = SseDecoder::new();
+        let mut seen = Vec::new();
+        d.push_with(b"event: e\ndata: 1\n\ndata: 2\n\ndata: 3", |e| {
+            seen.push((e.event.map(str::to_owned), e.data.to_owned()));
+        })
+        .unwrap();
+        d.finish_with(|e| seen.push((e.event.map(str::to_owned), e.data.to_owned())))
+            .unwrap();
+        let expected = [(Some("e"), "1"), (None, "2"), (None, "3")]
+            .map(|(e, d)| (e.map(str::to_owned), d.to_owned()));
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn an_overlong_line_is_an_error_even_across_chunks() {
+        let mut d = SseDecoder::new();
+        d.push(b"data: ").unwrap();
+        let long = vec![b'x'; MAX_LINE];
+        assert_eq!(d.push(&long).unwrap_err(), SseError::LineTooLong(MAX_LINE));
     }
 
     #[test]

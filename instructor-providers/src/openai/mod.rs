@@ -2,8 +2,10 @@
 //! (Azure OpenAI, OpenRouter, WorkflowAI, Ollama, Groq, Together, Fireworks,
 //! DeepSeek, Cerebras, Mistral, xAI, LM Studio, llama.cpp, vLLM).
 
+mod chunk;
 mod config;
 mod convert;
+mod de;
 mod stream;
 mod wire;
 
