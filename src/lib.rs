@@ -40,11 +40,11 @@
 pub mod differences_from_python {}
 
 pub use instructor_core::{
-    AttemptError, CallCompletion, Client, Completion, Error, Extract, FailedAttempt, FinishReason,
-    HookEvent, HookHandle, HookPayload, HttpError, Instruct, MapKey, Maybe, Message, Mode, Part,
-    PartialMaybe, PartialValue, Request, Result, RetriesExhausted, Role, Schema, SchemaGenerator,
-    ToolCall, ToolDefinition, Usage, ValidationContext, ValidationError, ValidationErrors,
-    Validator,
+    AttemptError, CallCompletion, CallFailure, Client, Completion, Error, Extract, FailedAttempt,
+    FinishReason, HookEvent, HookHandle, HookPayload, HttpError, Instruct, MapKey, Maybe, Message,
+    Mode, Part, PartialMaybe, PartialValue, Request, Result, RetriesExhausted, Role, Schema,
+    SchemaGenerator, ToolCall, ToolDefinition, Usage, ValidationContext, ValidationError,
+    ValidationErrors, Validator,
 };
 pub use instructor_derive::Instruct;
 

@@ -516,3 +516,103 @@ async fn parallel_tools_return_every_call() {
     let body = &bodies(&server).await[0];
     assert_eq!(body["tool_choice"], "auto");
 }
+
+#[tokio::test]
+async fn a_parallel_reask_tells_each_call_its_own_error() {
+    let ivan = r#"{"name":"Ivan","age":28}"#;
+    let server = serve_chat(vec![
+        tool_answer_many(
+            &[
+                ("User", GOOD),
+                ("User", r#"{"name":"Jason"}"#),
+                ("User", ivan),
+            ],
+            (1, 1),
+        ),
+        tool_answer_many(
+            &[
+                ("User", GOOD),
+                ("User", r#"{"name":"Ann","age":30}"#),
+                ("User", ivan),
+            ],
+            (1, 1),
+        ),
+    ])
+    .await;
+    let users: Vec<User> = client(&server)
+        .create_parallel(request().max_retries(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        users.iter().map(|u| u.age).collect::<Vec<_>>(),
+        vec![25, 30, 28]
+    );
+    let second = &bodies(&server).await[1];
+    let messages = second["messages"].as_array().unwrap();
+    let results: Vec<&str> = messages[messages.len() - 3..]
+        .iter()
+        .map(|m| {
+            assert_eq!(m["role"], "tool");
+            m["content"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        results[0],
+        "This call is valid; repeat it unchanged alongside the corrected calls."
+    );
+    assert!(
+        results[1].starts_with("Validation Error found:\n") && results[1].contains("age"),
+        "{}",
+        results[1]
+    );
+    assert_eq!(
+        results[2],
+        "This call is valid; repeat it unchanged alongside the corrected calls."
+    );
+    let ids: Vec<&str> = messages[messages.len() - 3..]
+        .iter()
+        .map(|m| m["tool_call_id"].as_str().unwrap())
+        .collect();
+    let calls = messages[messages.len() - 4]["tool_calls"]
+        .as_array()
+        .unwrap();
+    let call_ids: Vec<&str> = calls.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, call_ids);
+}
+
+#[tokio::test]
+async fn parallel_failures_name_each_failing_call() {
+    let server = serve_chat(vec![tool_answer_many(
+        &[
+            ("User", GOOD),
+            ("Other", GOOD),
+            ("User", r#"{"name":"Jason"}"#),
+        ],
+        (1, 1),
+    )])
+    .await;
+    let error = client(&server)
+        .create_parallel::<User>(request().max_retries(0))
+        .await
+        .unwrap_err();
+    let Error::RetriesExhausted(details) = error else {
+        panic!("{error:?}");
+    };
+    let instructor::AttemptError::Calls(failures) = &details.attempts[0].error else {
+        panic!("{:?}", details.attempts[0].error);
+    };
+    assert_eq!(
+        failures.iter().map(|f| f.index).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert!(matches!(
+        failures[0].error,
+        instructor::AttemptError::ToolCall(_)
+    ));
+    let text = details.attempts[0].error.to_string();
+    assert!(
+        text.starts_with("tool call 2: called unknown tool `Other`")
+            && text.contains("\ntool call 3: "),
+        "{text}"
+    );
+}

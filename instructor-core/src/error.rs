@@ -20,6 +20,30 @@ pub enum AttemptError {
     /// No tool call, several, or one with the wrong name.
     #[error("{0}")]
     ToolCall(String),
+    /// Some of several tool calls (`Mode::ParallelTools`) failed: each failure with
+    /// its call's position, so a reask tells each call what was wrong with it.
+    #[error("{}", CallFailure::list(.0))]
+    Calls(Vec<CallFailure>),
+}
+
+/// One failed call among several tool calls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallFailure {
+    /// The call's position among the answer's tool calls (0-based).
+    pub index: usize,
+    /// What was wrong with it.
+    pub error: AttemptError,
+}
+
+impl CallFailure {
+    /// The failures one per paragraph, each headed by its call's position.
+    fn list(failures: &[CallFailure]) -> String {
+        let parts: Vec<String> = failures
+            .iter()
+            .map(|f| format!("tool call {}: {}", f.index + 1, f.error))
+            .collect();
+        parts.join("\n")
+    }
 }
 
 /// One failed attempt: what came back and what was wrong with it.

@@ -40,7 +40,9 @@ pub mod __private;
 
 pub use client::{Client, Extract, response_spec};
 pub use completion::{CallCompletion, Completion, FinishReason, Usage};
-pub use error::{AttemptError, Error, FailedAttempt, HttpError, Result, RetriesExhausted};
+pub use error::{
+    AttemptError, CallFailure, Error, FailedAttempt, HttpError, Result, RetriesExhausted,
+};
 pub use hooks::{HookEvent, HookHandle, HookPayload};
 pub use impls::MapKey;
 pub use instruct::{Instruct, PartialValue};

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::Instruct;
 use crate::completion::Completion;
-use crate::error::AttemptError;
+use crate::error::{AttemptError, CallFailure};
 use crate::message::{Message, ToolCall};
 use crate::mode::Mode;
 use crate::response::{from_response_value, is_wrapped};
@@ -14,6 +14,9 @@ use crate::validate::ValidationContext;
 
 /// The text appended to a tool result in a reask (Python instructor's wording).
 pub const TOOL_REASK_SUFFIX: &str = "Recall the function correctly, fix the errors";
+/// The tool result of a call that passed, when others of the same answer failed.
+pub const VALID_CALL_REPLY: &str =
+    "This call is valid; repeat it unchanged alongside the corrected calls.";
 /// The user message of a reask in JSON modes.
 pub const JSON_REASK_PREFIX: &str =
     "Correct your JSON ONLY RESPONSE, based on the following errors:";
@@ -84,23 +87,34 @@ fn schema_mismatch(e: serde_json::Error) -> AttemptError {
     AttemptError::Parse(format!("the JSON does not match the schema: {e}"))
 }
 
-/// Parses and validates every call to `name` (ParallelTools), in order.
+/// Parses and validates every call to `name` (ParallelTools), in order; when some
+/// fail, every failure with its call's position ([`AttemptError::Calls`]).
 pub fn parse_parallel<T: Instruct + DeserializeOwned>(
     completion: &Completion,
     name: &str,
     context: &ValidationContext<'_>,
 ) -> Result<Vec<T>, AttemptError> {
     let mut items = Vec::new();
-    for call in &completion.tool_calls {
-        if call.name != name {
-            return Err(AttemptError::ToolCall(format!(
+    let mut failures = Vec::new();
+    for (index, call) in completion.tool_calls.iter().enumerate() {
+        let parsed = if call.name == name {
+            parse_value::<T>(&call.arguments, context)
+        } else {
+            Err(AttemptError::ToolCall(format!(
                 "called unknown tool `{}`; the only tool is `{name}`",
                 call.name
-            )));
+            )))
+        };
+        match parsed {
+            Ok(item) => items.push(item),
+            Err(error) => failures.push(CallFailure { index, error }),
         }
-        items.push(parse_value::<T>(&call.arguments, context)?);
     }
-    Ok(items)
+    if failures.is_empty() {
+        Ok(items)
+    } else {
+        Err(AttemptError::Calls(failures))
+    }
 }
 
 /// The messages appended for a reask: the model's own answer, then the error in the
@@ -111,13 +125,16 @@ pub fn reask_messages(mode: Mode, completion: &Completion, error: &AttemptError)
             completion.text.clone(),
             completion.tool_calls.clone(),
         )];
-        out.extend(completion.tool_calls.iter().map(|call| {
-            Message::tool_result(
-                call,
-                format!("Validation Error found:\n{error}\n{TOOL_REASK_SUFFIX}"),
-                true,
-            )
-        }));
+        out.extend(completion.tool_calls.iter().enumerate().map(
+            |(index, call)| match error_of_call(error, index) {
+                Some(error) => Message::tool_result(
+                    call,
+                    format!("Validation Error found:\n{error}\n{TOOL_REASK_SUFFIX}"),
+                    true,
+                ),
+                None => Message::tool_result(call, VALID_CALL_REPLY, false),
+            },
+        ));
         return out;
     }
     let answer = completion.text.clone().unwrap_or_default();
@@ -141,6 +158,17 @@ pub fn reask_messages(mode: Mode, completion: &Completion, error: &AttemptError)
         format!("{JSON_REASK_PREFIX}\n{error}")
     };
     vec![Message::assistant(answer), Message::user(instruction)]
+}
+
+/// What call `index` is told in a reask: its own failure when the error lists the
+/// calls that failed (`None` when it passed), else the whole error.
+fn error_of_call(error: &AttemptError, index: usize) -> Option<&AttemptError> {
+    match error {
+        AttemptError::Calls(failures) => {
+            failures.iter().find(|f| f.index == index).map(|f| &f.error)
+        }
+        other => Some(other),
+    }
 }
 
 /// Finds the JSON object in a reply: a ```json fenced block, else the text from the
