@@ -139,9 +139,15 @@ async fn tools_mode_streams_a_whole_function_call_and_skips_thoughts() {
 async fn a_streamed_call_failing_validation_is_reasked_with_a_function_response() {
     let bad = json!({"name": "Z", "age": 31, "bio": "x"});
     let good: Value = serde_json::from_str(ARGS).unwrap();
+    // A thinking model's call carries a signature, which the reask must echo.
+    let signed = vec![gemini_chunk(
+        json!([{"functionCall": {"name": "Profile", "args": bad}, "thoughtSignature": "c2lnbmVk"}]),
+        Some("STOP"),
+        (5, 5),
+    )];
     let (url, mut received) = stream_server_full(
         vec![
-            script(gemini_call_stream(&[("Profile", bad.clone())], (5, 5))),
+            script(signed),
             script(gemini_call_stream(&[("Profile", good)], (5, 5))),
         ],
         None,
@@ -157,6 +163,7 @@ async fn a_streamed_call_failing_validation_is_reasked_with_a_function_response(
     let contents = second["contents"].as_array().unwrap();
     assert_eq!(contents[1]["role"], "model");
     assert_eq!(contents[1]["parts"][0]["functionCall"]["args"]["name"], "Z");
+    assert_eq!(contents[1]["parts"][0]["thoughtSignature"], "c2lnbmVk");
     assert_eq!(contents[2]["role"], "user");
     let error = contents[2]["parts"][0]["functionResponse"]["response"]["error"]
         .as_str()

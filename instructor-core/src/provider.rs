@@ -69,6 +69,14 @@ pub enum StreamEvent {
         /// Argument text.
         arguments: String,
     },
+    /// The provider's signature of a tool call, to be echoed with it (see
+    /// [`ToolCall::signature`](crate::ToolCall::signature)).
+    ToolCallSignature {
+        /// Which call.
+        index: usize,
+        /// The opaque token.
+        signature: String,
+    },
     /// A piece of a refusal.
     RefusalDelta(String),
     /// Usage (usually in the last chunk).

@@ -45,15 +45,7 @@ impl Received {
                 name,
                 arguments,
             } => {
-                while self.calls.len() <= *index {
-                    let n = self.calls.len();
-                    self.calls.push(ToolCall {
-                        id: format!("call_{n}"),
-                        name: String::new(),
-                        arguments: String::new(),
-                    });
-                }
-                let call = &mut self.calls[*index];
+                let call = self.call_mut(*index);
                 if let Some(id) = id {
                     call.id.clone_from(id);
                 }
@@ -62,11 +54,23 @@ impl Received {
                 }
                 call.arguments.push_str(arguments);
             }
+            StreamEvent::ToolCallSignature { index, signature } => {
+                self.call_mut(*index).signature = Some(signature.clone());
+            }
             StreamEvent::RefusalDelta(r) => self.refusal.push_str(r),
             StreamEvent::Usage(u) => self.usage += *u,
             StreamEvent::Finish(f) => self.finish = Some(f.clone()),
             _ => {}
         }
+    }
+
+    /// The call at `index`, creating it (and any before it) on first mention.
+    fn call_mut(&mut self, index: usize) -> &mut ToolCall {
+        while self.calls.len() <= index {
+            let n = self.calls.len();
+            self.calls.push(ToolCall::new(format!("call_{n}"), "", ""));
+        }
+        &mut self.calls[index]
     }
 
     /// The attempt's completion (what was received is moved, not copied).

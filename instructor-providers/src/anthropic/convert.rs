@@ -29,13 +29,13 @@ pub(crate) fn message_completion(raw: Value) -> Result<Completion, Error> {
     for block in blocks {
         match block.get("type").and_then(Value::as_str) {
             Some("text") => text.push_str(block.get("text").and_then(Value::as_str).unwrap_or("")),
-            Some("tool_use") => completion.tool_calls.push(ToolCall {
-                id: str_field(block, "id").unwrap_or_default(),
-                name: str_field(block, "name").unwrap_or_default(),
-                arguments: block
+            Some("tool_use") => completion.tool_calls.push(ToolCall::new(
+                str_field(block, "id").unwrap_or_default(),
+                str_field(block, "name").unwrap_or_default(),
+                block
                     .get("input")
                     .map_or_else(|| "{}".to_owned(), Value::to_string),
-            }),
+            )),
             // Thinking, redacted thinking and server tool blocks are not the answer.
             _ => {}
         }

@@ -62,36 +62,20 @@ pub(crate) fn read_chunk(
         }
         if let Some(call) = part.get("functionCall") {
             let n = calls.len();
-            let mut id = str_field(call, "id").unwrap_or_else(|| format!("call_{n}"));
-            if let Some(signature) = part.get("thoughtSignature").and_then(Value::as_str) {
-                id = format!("{id}{SIGNATURE_MARK}{signature}");
-            }
-            calls.push(ToolCall {
-                id,
-                name: str_field(call, "name").unwrap_or_default(),
-                arguments: call
-                    .get("args")
+            let mut tool_call = ToolCall::new(
+                str_field(call, "id").unwrap_or_else(|| format!("call_{n}")),
+                str_field(call, "name").unwrap_or_default(),
+                call.get("args")
                     .map_or_else(|| "{}".to_owned(), Value::to_string),
-            });
+            );
+            tool_call.signature = str_field(part, "thoughtSignature");
+            calls.push(tool_call);
         }
     }
     Ok(candidate
         .get("finishReason")
         .and_then(Value::as_str)
         .map(finish_reason))
-}
-
-/// Joins a call's id and its part's `thoughtSignature`. Thinking models reject a
-/// `functionCall` echoed without its signature (a reask echoes the call), and the
-/// neutral [`ToolCall`] has no other place to carry it.
-pub(crate) const SIGNATURE_MARK: &str = "#thoughtSignature=";
-
-/// A call id split into the id and the `thoughtSignature` it carries, if any.
-pub(crate) fn split_signature(id: &str) -> (&str, Option<&str>) {
-    match id.split_once(SIGNATURE_MARK) {
-        Some((id, signature)) => (id, Some(signature)),
-        None => (id, None),
-    }
 }
 
 /// Maps `finishReason`: safety-like reasons are a content filter; a malformed

@@ -44,8 +44,13 @@ impl EventVocabulary for GeminiEvents {
             out.push(StreamEvent::TextDelta(text));
         }
         for call in calls {
+            let index = self.calls;
+            // The signature first: a reask may start as soon as the arguments arrive.
+            if let Some(signature) = call.signature {
+                out.push(StreamEvent::ToolCallSignature { index, signature });
+            }
             out.push(StreamEvent::ToolCallDelta {
-                index: self.calls,
+                index,
                 id: Some(call.id),
                 name: Some(call.name),
                 arguments: call.arguments,

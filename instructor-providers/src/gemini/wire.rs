@@ -9,7 +9,6 @@ use instructor_core::{Error, Message, Mode, Part, Role};
 use serde_json::{Map, Value, json};
 
 use super::SchemaField;
-use super::convert::split_signature;
 use crate::config::{data_url, merge_extra};
 
 /// The body for `request` in its mode.
@@ -112,8 +111,9 @@ fn contents(messages: &[Message]) -> Vec<Value> {
                         .filter(Value::is_object)
                         .unwrap_or_else(|| json!({}));
                     let mut part = json!({"functionCall": {"name": call.name, "args": args}});
-                    if let (_, Some(signature)) = split_signature(&call.id) {
-                        part["thoughtSignature"] = Value::from(signature);
+                    // Thinking models reject a call echoed without its signature.
+                    if let Some(signature) = &call.signature {
+                        part["thoughtSignature"] = Value::from(signature.as_str());
                     }
                     part
                 }));

@@ -43,11 +43,11 @@ pub(crate) fn chat_completion(raw: Value) -> Result<Completion, Error> {
         })
         .unwrap_or_default();
     if let Some(call) = message.get("function_call").filter(|c| c.is_object()) {
-        completion.tool_calls.push(ToolCall {
-            id: "function_call".to_owned(),
-            name: str_field(call, "name").unwrap_or_default(),
-            arguments: arguments_text(call.get("arguments")),
-        });
+        completion.tool_calls.push(ToolCall::new(
+            "function_call",
+            str_field(call, "name").unwrap_or_default(),
+            arguments_text(call.get("arguments")),
+        ));
     }
     completion.usage = usage(raw.get("usage"));
     completion.raw = raw;
@@ -56,11 +56,11 @@ pub(crate) fn chat_completion(raw: Value) -> Result<Completion, Error> {
 
 fn tool_call(call: &Value, index: usize) -> ToolCall {
     let function = call.get("function").cloned().unwrap_or(Value::Null);
-    ToolCall {
-        id: str_field(call, "id").unwrap_or_else(|| format!("call_{index}")),
-        name: str_field(&function, "name").unwrap_or_default(),
-        arguments: arguments_text(function.get("arguments")),
-    }
+    ToolCall::new(
+        str_field(call, "id").unwrap_or_else(|| format!("call_{index}")),
+        str_field(&function, "name").unwrap_or_default(),
+        arguments_text(function.get("arguments")),
+    )
 }
 
 /// Arguments as text (some servers send an object instead of a string).
@@ -134,13 +134,13 @@ pub(crate) fn responses_completion(raw: Value) -> Result<Completion, Error> {
         .flatten()
     {
         match item.get("type").and_then(Value::as_str) {
-            Some("function_call") => completion.tool_calls.push(ToolCall {
-                id: str_field(item, "call_id")
+            Some("function_call") => completion.tool_calls.push(ToolCall::new(
+                str_field(item, "call_id")
                     .or_else(|| str_field(item, "id"))
                     .unwrap_or_default(),
-                name: str_field(item, "name").unwrap_or_default(),
-                arguments: arguments_text(item.get("arguments")),
-            }),
+                str_field(item, "name").unwrap_or_default(),
+                arguments_text(item.get("arguments")),
+            )),
             Some("message") => {
                 for part in item
                     .get("content")
