@@ -21,7 +21,8 @@
 #   BENCH_PORT (18081), BENCH_VENV (/tmp/instructor-bench-venv), BENCH_SERVER_SECONDS (3600),
 #   BENCH_SSE_WRITE (16384: bytes per server write; 0 = one write per SSE event),
 #   BENCH_SCENARIOS ("iterable:50000 partial:16384 partial:65536 partial:262144"),
-#   BENCH_PY_EXTRA ("async-partial:65536 async-partial:262144": Python-only rows),
+#   BENCH_PY_EXTRA ("async-partial:65536 async-partial:262144": Python-only rows; set it
+#   empty to skip them),
 #   BENCH_REPS (3: Rust repetitions, median), BENCH_PY_REPS (1),
 #   BENCH_PY_TIMEOUT (600 s per Python scenario), BENCH_PY_MEM_GB (8: ulimit -v for Python),
 #   BENCH_DHAT (0; 1 = also run the Rust bench under valgrind's DHAT for the exact peak
@@ -35,7 +36,7 @@ VENV="${BENCH_VENV:-/tmp/instructor-bench-venv}"
 SERVER_SECONDS="${BENCH_SERVER_SECONDS:-3600}"
 SSE_WRITE="${BENCH_SSE_WRITE:-16384}"
 SCENARIOS="${BENCH_SCENARIOS:-iterable:50000 partial:16384 partial:65536 partial:262144}"
-PY_EXTRA="${BENCH_PY_EXTRA:-async-partial:65536 async-partial:262144}"
+PY_EXTRA="${BENCH_PY_EXTRA-async-partial:65536 async-partial:262144}"
 REPS="${BENCH_REPS:-3}"
 PY_REPS="${BENCH_PY_REPS:-1}"
 PY_TIMEOUT="${BENCH_PY_TIMEOUT:-600}"
