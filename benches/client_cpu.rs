@@ -30,6 +30,11 @@ use instructor::prelude::*;
 use instructor::providers::OpenAI;
 use serde::{Deserialize, Serialize};
 
+#[path = "support/proc_cpu.rs"]
+mod proc_cpu;
+
+use proc_cpu::{clock_ticks, threads_cpu_ns};
+
 /// A person mentioned in the text.
 #[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct User {
@@ -57,52 +62,14 @@ fn env_usize(name: &str, default: usize) -> usize {
     }
 }
 
+/// The process's CPU ticks (the bench cannot go on without them).
+fn process_ticks() -> u64 {
+    proc_cpu::process_cpu_ticks().unwrap_or_else(|| fail("cannot read /proc/self/stat"))
+}
+
 fn fail(message: &str) -> ! {
     eprintln!("client_cpu: {message}");
     std::process::exit(1)
-}
-
-/// Clock ticks per second for `/proc/self/stat` (`getconf CLK_TCK`, else 100).
-fn clock_ticks() -> u64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .filter(|&t| t > 0)
-        .unwrap_or(100)
-}
-
-/// CPU time of the whole process (every thread, live or exited), user + system, in ticks.
-fn process_cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat")
-        .unwrap_or_else(|e| fail(&format!("/proc/self/stat: {e}")));
-    // Fields after the `(comm)`: state is field 3, utime field 14, stime field 15.
-    let after = stat.rfind(')').map_or("", |i| &stat[i + 1..]);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let field = |n: usize| {
-        fields
-            .get(n - 3)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or_else(|| fail("cannot parse /proc/self/stat"))
-    };
-    field(14) + field(15)
-}
-
-/// On-CPU nanoseconds summed over the live threads (`/proc/self/task/*/schedstat`):
-/// nanosecond precision, a cross-check of the tick-based figure (misses exited threads).
-fn live_threads_cpu_ns() -> Option<u64> {
-    let mut total = 0u64;
-    for entry in std::fs::read_dir("/proc/self/task").ok()?.take(100_000) {
-        let path = entry.ok()?.path().join("schedstat");
-        // A thread can exit between the listing and the read.
-        let Ok(text) = std::fs::read_to_string(path) else {
-            continue;
-        };
-        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
-    }
-    Some(total)
 }
 
 struct Snapshot {
@@ -115,8 +82,8 @@ impl Snapshot {
     fn now() -> Self {
         Self {
             wall: Instant::now(),
-            ticks: process_cpu_ticks(),
-            live_ns: live_threads_cpu_ns(),
+            ticks: process_ticks(),
+            live_ns: threads_cpu_ns(),
         }
     }
 }

@@ -45,6 +45,11 @@ use instructor::prelude::*;
 use instructor::providers::OpenAI;
 use serde::{Deserialize, Serialize};
 
+#[path = "support/proc_cpu.rs"]
+mod proc_cpu;
+
+use proc_cpu::clock_ticks;
+
 /// A person mentioned in the text.
 #[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct User {
@@ -137,56 +142,19 @@ struct Run {
     rss_peak_kb: u64,
 }
 
+/// The process's CPU ticks (the bench cannot go on without them).
+fn process_ticks() -> u64 {
+    proc_cpu::process_cpu_ticks().unwrap_or_else(|| fail("cannot read /proc/self/stat"))
+}
+
+/// On-CPU nanoseconds of the live threads (the bench cannot go on without them).
+fn live_ns() -> u64 {
+    proc_cpu::threads_cpu_ns().unwrap_or_else(|| fail("cannot list /proc/self/task"))
+}
+
 fn fail(message: &str) -> ! {
     eprintln!("stream_bench: {message}");
     std::process::exit(1)
-}
-
-/// Clock ticks per second for `/proc/self/stat` (`getconf CLK_TCK`, else 100).
-fn clock_ticks() -> u64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .filter(|&t| t > 0)
-        .unwrap_or(100)
-}
-
-/// CPU time of the whole process (every thread, live or exited), user + system, in ticks.
-fn process_cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat")
-        .unwrap_or_else(|e| fail(&format!("/proc/self/stat: {e}")));
-    let after = stat.rfind(')').map_or("", |i| &stat[i + 1..]);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let field = |n: usize| {
-        fields
-            .get(n - 3)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or_else(|| fail("cannot parse /proc/self/stat"))
-    };
-    field(14) + field(15)
-}
-
-/// On-CPU nanoseconds summed over the live threads (`/proc/self/task/*/schedstat`).
-fn threads_cpu_ns() -> u64 {
-    let mut total = 0u64;
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        fail("cannot list /proc/self/task")
-    };
-    for entry in tasks.take(100_000).flatten() {
-        // A thread can exit between the listing and the read.
-        let Ok(text) = std::fs::read_to_string(entry.path().join("schedstat")) else {
-            continue;
-        };
-        total += text
-            .split_whitespace()
-            .next()
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0);
-    }
-    total
 }
 
 /// A `kB` line of `/proc/self/status` (`VmRSS`, `VmHWM`).
@@ -293,10 +261,10 @@ async fn call(client: &Client, scenario: Scenario) -> Result<(usize, usize), Str
 async fn measured(client: &Client, scenario: Scenario) -> Result<Run, String> {
     reset_peak_rss();
     let rss_base_kb = status_kb("VmRSS");
-    let (ticks0, ns0, wall0) = (process_cpu_ticks(), threads_cpu_ns(), Instant::now());
+    let (ticks0, ns0, wall0) = (process_ticks(), live_ns(), Instant::now());
     let (units, json_bytes) = call(client, scenario).await?;
     let wall = wall0.elapsed();
-    let (ns1, ticks1) = (threads_cpu_ns(), process_cpu_ticks());
+    let (ns1, ticks1) = (live_ns(), process_ticks());
     Ok(Run {
         wall,
         cpu_ns: ns1.saturating_sub(ns0),
