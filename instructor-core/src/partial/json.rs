@@ -199,8 +199,13 @@ impl PartialJson {
             });
         }
         let first = self.offset;
-        for &byte in chunk {
+        for (i, &byte) in chunk.iter().enumerate() {
             if let Err(e) = self.byte(byte) {
+                // What was read before the bad byte stays, so a snapshot after the
+                // error shows the same as one before it.
+                if let Some(raw) = &mut self.raw {
+                    raw.capture(&chunk[..i], first);
+                }
                 return self.fail(e);
             }
             self.offset += 1;

@@ -54,7 +54,8 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> HttpError {
     error
 }
 
-/// Google's `details: [{"@type": "...RetryInfo", "retryDelay": "34.4s"}]`.
+/// Google's `details: [{"@type": "...RetryInfo", "retryDelay": "34.4s"}]`, bounded
+/// as a `retry-after` header is (see [`super::retry`]).
 fn retry_info_delay(envelope: &Value) -> Option<std::time::Duration> {
     let delay = envelope
         .get("details")?
@@ -67,8 +68,8 @@ fn retry_info_delay(envelope: &Value) -> Option<std::time::Duration> {
         })?
         .get("retryDelay")?
         .as_str()?;
-    let seconds: f64 = delay.strip_suffix('s')?.parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| std::time::Duration::from_secs_f64(seconds))
+    // A protobuf Duration in JSON: seconds with an `s` suffix; bounded like a header.
+    super::retry::seconds_delay(delay.strip_suffix('s')?, 1.0)
 }
 
 fn default_message(status: u16) -> String {

@@ -80,31 +80,46 @@ impl Transport {
         }
     }
 
-    /// POSTs JSON and reads a JSON answer, retrying transient failures per the policy.
+    /// POSTs JSON and reads a JSON answer, retrying transient failures per the policy
+    /// (a body that breaks or times out while it is read included).
     pub async fn post_json(&self, request: &HttpRequest<'_>) -> Result<Value, Error> {
-        let response = self.send_with_retries(request).await?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.map_reqwest(e, request))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Response(format!("invalid JSON ({e}): {}", snippet(&bytes))))
+        self.with_retries(|| async {
+            let response = self.send_once(request).await?;
+            let bytes = read_body(response, MAX_RESPONSE_BYTES)
+                .await
+                .map_err(|e| Attempt {
+                    error: self.map_body_error(e, request),
+                    should_retry: None,
+                })?;
+            serde_json::from_slice(&bytes).map_err(|e| Attempt {
+                error: Error::Response(format!("invalid JSON ({e}): {}", snippet(&bytes))),
+                should_retry: Some(false),
+            })
+        })
+        .await
     }
 
-    /// POSTs JSON and returns the successful response for streaming.
+    /// POSTs JSON and returns the successful response for streaming (its timeout
+    /// travels with it, so a stream that outlives it reports [`Error::Timeout`]).
     pub async fn post_stream(&self, request: &HttpRequest<'_>) -> Result<reqwest::Response, Error> {
-        self.send_with_retries(request).await
+        let mut response = self.with_retries(|| self.send_once(request)).await?;
+        let timeout = request.timeout.unwrap_or(self.timeout);
+        response
+            .extensions_mut()
+            .insert(events::RequestTimeout(timeout));
+        Ok(response)
     }
 
-    async fn send_with_retries(
-        &self,
-        request: &HttpRequest<'_>,
-    ) -> Result<reqwest::Response, Error> {
+    /// Runs `attempt` until it succeeds or the retry policy gives up.
+    async fn with_retries<T, F, Fut>(&self, mut attempt: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Attempt>>,
+    {
         let mut retries = 0;
         loop {
-            let outcome = self.send_once(request).await;
-            let error = match outcome {
-                Ok(response) => return Ok(response),
+            let error = match attempt().await {
+                Ok(value) => return Ok(value),
                 Err(error) => error,
             };
             let Some(delay) = self
@@ -137,7 +152,10 @@ impl Transport {
             return Ok(response);
         }
         let headers = response.headers().clone();
-        let body = response.bytes().await.unwrap_or_default();
+        // Only its start is shown; a body that breaks leaves what had arrived.
+        let body = read_body(response, MAX_ERROR_BODY_BYTES)
+            .await
+            .unwrap_or_else(|e| e.partial);
         let mut http = error::parse_error_body(status.as_u16(), &body);
         http.request_id =
             header(&headers, "x-request-id").or_else(|| header(&headers, "request-id"));
@@ -146,6 +164,15 @@ impl Transport {
             should_retry: header(&headers, "x-should-retry").map(|v| v == "true"),
             error: Error::Http(Box::new(http)),
         })
+    }
+
+    fn map_body_error(&self, error: BodyError, request: &HttpRequest<'_>) -> Error {
+        match error.cause {
+            Some(e) => self.map_reqwest(e, request),
+            None => Error::Response(format!(
+                "the response is larger than {MAX_RESPONSE_BYTES} bytes"
+            )),
+        }
     }
 
     fn map_reqwest(&self, error: reqwest::Error, request: &HttpRequest<'_>) -> Error {
@@ -179,6 +206,50 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// The largest successful (non-streamed) response body read.
+const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
+
+/// The most of an error response's body read (its start is what is shown).
+const MAX_ERROR_BODY_BYTES: usize = 1024 * 1024;
+
+/// A body that broke off (`cause`) or passed the limit (no cause), with what had
+/// arrived.
+struct BodyError {
+    partial: bytes::Bytes,
+    cause: Option<reqwest::Error>,
+}
+
+/// Reads a body, at most `limit` bytes of it; however large the server says it is,
+/// only what arrives is held.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<bytes::Bytes, BodyError> {
+    let mut body = bytes::BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = limit.saturating_sub(body.len());
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    return Err(BodyError {
+                        partial: body.freeze(),
+                        cause: None,
+                    });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body.freeze()),
+            Err(e) => {
+                return Err(BodyError {
+                    partial: body.freeze(),
+                    cause: Some(e),
+                });
+            }
+        }
+    }
 }
 
 /// The start of a body, for error messages.

@@ -1,13 +1,35 @@
-//! Transport retries, apart from reasking: 408, 409, 429, 5xx (529 included) and
-//! connection failures back off exponentially with jitter, honouring
-//! `retry-after-ms` / `retry-after` (capped) and `x-should-retry`. 400, 401, 403, 404
-//! and `insufficient_quota` are final. Only the provider layer retries, so a request
-//! the server rejected is never sent again by the reask loop for that reason.
+//! Transport retries, apart from reasking: 408, 409, 429, 5xx (529 included),
+//! connection failures (also a body cut off while it is read) and request timeouts
+//! back off exponentially with jitter, honouring `retry-after-ms` / `retry-after`
+//! (capped) and `x-should-retry`. 400, 401, 403, 404 and `insufficient_quota` are
+//! final. Only the provider layer retries, so a request the server rejected is never
+//! sent again by the reask loop for that reason.
+//!
+//! As the official OpenAI SDK does (`_base_client.py`: a timeout or any other failure
+//! while sending or reading a non-streamed response is retried, then raised as
+//! `APITimeoutError` / `APIConnectionError`), a timeout and a non-streamed body that
+//! breaks while it is read are retried. A stream that breaks after its first event
+//! is not: what it delivered has been handed out already.
+//!
+//! # Server-requested waits
+//! A wait read from a server (`retry-after-ms`, `retry-after` in seconds or as an
+//! HTTP date, Gemini's `RetryInfo.retryDelay` in an error body) is bounded before
+//! use: a negative, NaN or infinite value, a date that cannot be read, or any other
+//! text is no hint at all; a value above [`MAX_SERVER_DELAY`] (`1e30`, a date
+//! centuries away) reads as that cap; a date in the past reads as zero. The retry
+//! loop then waits at most [`RetryPolicy::max_delay`]; [`HttpError::retry_after`]
+//! (in `instructor_core`) reports the bounded hint.
+//!
+//! [`HttpError::retry_after`]: instructor_core::HttpError::retry_after
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use instructor_core::Error;
 use reqwest::header::HeaderMap;
+
+/// The longest wait a server's hint can ask for (10 minutes): a longer one is read
+/// as this.
+pub const MAX_SERVER_DELAY: Duration = Duration::from_secs(600);
 
 /// How transport failures are retried.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,7 +73,7 @@ impl RetryPolicy {
         }
         let retryable = match should_retry {
             Some(explicit) => explicit && !is_quota(error),
-            None => error.is_retryable(),
+            None => is_transient(error),
         };
         if !retryable {
             return None;
@@ -64,15 +86,23 @@ impl RetryPolicy {
         Some(self.backoff(retries))
     }
 
-    /// Exponential backoff with ±25% jitter.
+    /// Exponential backoff with ±25% jitter, at most [`Self::max_delay`].
     pub fn backoff(&self, retries: u32) -> Duration {
         let base = self
             .initial_delay
             .saturating_mul(2u32.saturating_pow(retries))
             .min(self.max_delay);
         let jitter = 0.75 + 0.5 * unit_random();
-        base.mul_f64(jitter).min(self.max_delay)
+        Duration::try_from_secs_f64(base.as_secs_f64() * jitter)
+            .unwrap_or(self.max_delay)
+            .min(self.max_delay)
     }
+}
+
+/// A failure another try may not meet: an HTTP status the server says is temporary,
+/// a connection that failed or broke, a request that timed out.
+fn is_transient(error: &Error) -> bool {
+    error.is_retryable() || matches!(error, Error::Timeout(_))
 }
 
 fn is_quota(error: &Error) -> bool {
@@ -80,52 +110,45 @@ fn is_quota(error: &Error) -> bool {
 }
 
 /// The delay a server asked for: `retry-after-ms`, else `retry-after` in seconds or
-/// as an HTTP date.
+/// as an HTTP date; bounded (see the module docs). A header that holds no valid
+/// hint is passed over.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(ms) = get("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
-        return (ms >= 0.0 && ms.is_finite()).then(|| Duration::from_secs_f64(ms / 1000.0));
+    if let Some(delay) = get("retry-after-ms").and_then(|v| seconds_delay(v, 1000.0)) {
+        return Some(delay);
     }
     let value = get("retry-after")?.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs >= 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs));
-    }
-    http_date_delay(value)
+    seconds_delay(value, 1.0).or_else(|| http_date_delay(value))
 }
 
-/// Seconds until an IMF-fixdate (`Wed, 21 Oct 2015 07:28:00 GMT`).
+/// A number of seconds (`unit` of them make a second) written by a server, as a
+/// bounded wait: `None` unless it is a non-negative number; at most
+/// [`MAX_SERVER_DELAY`].
+pub(crate) fn seconds_delay(text: &str, unit: f64) -> Option<Duration> {
+    let text = text.trim();
+    let value: f64 = text.parse().ok()?;
+    if value.is_nan() || value < 0.0 {
+        return None;
+    }
+    if value.is_infinite() {
+        // Digits too large for an f64 (`1e400`) ask for a very long wait; the word
+        // `inf` asks for nothing a number can say.
+        let word = text.trim_start_matches('+');
+        return (!word.eq_ignore_ascii_case("inf") && !word.eq_ignore_ascii_case("infinity"))
+            .then_some(MAX_SERVER_DELAY);
+    }
+    let delay = Duration::try_from_secs_f64(value / unit).unwrap_or(MAX_SERVER_DELAY);
+    Some(delay.min(MAX_SERVER_DELAY))
+}
+
+/// The time until an HTTP date (IMF-fixdate, RFC 850 or asctime), at most
+/// [`MAX_SERVER_DELAY`]; zero for a date in the past.
 fn http_date_delay(value: &str) -> Option<Duration> {
-    let parts: Vec<&str> = value.split_whitespace().collect();
-    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| m == month)? as i64
-        + 1;
-    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
-    let hms: Vec<i64> = time
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    let [h, m, s] = hms.as_slice() else {
-        return None;
-    };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let target = days * 86_400 + h * 3600 + m * 60 + s;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
-    Some(Duration::from_secs(
-        u64::try_from(target - now).unwrap_or(0),
-    ))
+    let target = httpdate::parse_http_date(value).ok()?;
+    let delay = target
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    Some(delay.min(MAX_SERVER_DELAY))
 }
 
 /// A number in [0, 1) from a small xorshift seeded by the clock (jitter only).

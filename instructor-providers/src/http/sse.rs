@@ -45,10 +45,17 @@ pub enum SseError {
     /// A line longer than the limit.
     #[error("an event-stream line exceeds {0} bytes")]
     LineTooLong(usize),
+    /// An event whose `data:` lines together are longer than the limit.
+    #[error("an event-stream event exceeds {0} bytes of data")]
+    EventTooLong(usize),
 }
 
 /// The longest line accepted (a guard against a server that never ends a line).
 pub const MAX_LINE: usize = 16 * 1024 * 1024;
+
+/// The most data one event may gather from its `data:` lines (a guard against a
+/// server that never ends an event).
+pub const MAX_EVENT: usize = 64 * 1024 * 1024;
 
 /// Incremental SSE decoder.
 #[derive(Debug, Default)]
@@ -166,6 +173,9 @@ impl SseDecoder {
                 self.has_event = true;
             }
             "data" => {
+                if self.data.len().saturating_add(value.len()) >= MAX_EVENT {
+                    return Err(SseError::EventTooLong(MAX_EVENT));
+                }
                 if self.has_data {
                     self.data.push('\n');
                 }
@@ -198,7 +208,7 @@ impl SseDecoder {
 
 /// A line of `buffered` bytes so far plus `part` must stay within [`MAX_LINE`].
 fn check_length(buffered: usize, part: &[u8]) -> Result<(), SseError> {
-    if buffered + part.len() > MAX_LINE {
+    if buffered.saturating_add(part.len()) > MAX_LINE {
         return Err(SseError::LineTooLong(MAX_LINE));
     }
     Ok(())
