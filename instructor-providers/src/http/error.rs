@@ -139,6 +139,24 @@ mod tests {
         );
         assert_eq!(e.kind.as_deref(), Some("RESOURCE_EXHAUSTED"));
 
+        // Fuzz finding: a huge `retryDelay` panicked in `Duration::from_secs_f64`.
+        for (delay, expected) in [
+            ("1e30s", Some(super::super::retry::MAX_SERVER_DELAY)),
+            ("-5s", None),
+            ("NaNs", None),
+            ("34.4", None),
+            ("s", None),
+        ] {
+            let body = format!(
+                r#"{{"error":{{"code":429,"details":[{{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"{delay}"}}]}}}}"#
+            );
+            assert_eq!(
+                parse_error_body(429, body.as_bytes()).retry_after,
+                expected,
+                "{delay}"
+            );
+        }
+
         assert_eq!(parse_error_body(502, b"Bad Gateway").message, "Bad Gateway");
         assert_eq!(parse_error_body(503, b"").message, "server error");
     }

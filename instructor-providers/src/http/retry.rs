@@ -234,6 +234,156 @@ mod tests {
         }
     }
 
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            // From bytes: non-ASCII (obs-text) arrives as a server may send it.
+            if let Ok(value) = reqwest::header::HeaderValue::from_bytes(value.as_bytes()) {
+                map.insert(name, value);
+            }
+        }
+        map
+    }
+
+    #[test]
+    fn huge_or_odd_waits_are_bounded_not_a_panic() {
+        // The fuzz findings: each used to panic in `Duration::from_secs_f64` or
+        // overflow in the date arithmetic.
+        let cases = [
+            (("retry-after-ms", "1e30"), Some(MAX_SERVER_DELAY)),
+            (("retry-after", "1e20"), Some(MAX_SERVER_DELAY)),
+            (("retry-after", "1e400"), Some(MAX_SERVER_DELAY)),
+            (
+                ("retry-after", "18446744073709551616"),
+                Some(MAX_SERVER_DELAY),
+            ),
+            (("retry-after", "Wed, 21 Oct 99999 07:28:00 GMT"), None),
+            (
+                (
+                    "retry-after",
+                    "Wed, 21 Oct 2015 99999999999999999:28:00 GMT",
+                ),
+                None,
+            ),
+            (
+                ("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"),
+                Some(MAX_SERVER_DELAY),
+            ),
+            (("retry-after", "-1"), None),
+            (("retry-after", "NaN"), None),
+            (("retry-after", "inf"), None),
+            (("retry-after-ms", "-infinity"), None),
+            (("retry-after", "soon"), None),
+            (("retry-after", "0"), Some(Duration::ZERO)),
+            (("retry-after", " 1.5 "), Some(Duration::from_millis(1500))),
+        ];
+        for ((name, value), expected) in cases {
+            assert_eq!(
+                retry_after(&headers(&[(name, value)])),
+                expected,
+                "{name}: {value}"
+            );
+        }
+        assert_eq!(
+            retry_after(&headers(&[
+                ("retry-after-ms", "soon"),
+                ("retry-after", "2")
+            ])),
+            Some(Duration::from_secs(2)),
+            "an unreadable retry-after-ms gives way to retry-after"
+        );
+        let far = RetryPolicy {
+            max_delay: Duration::MAX,
+            ..RetryPolicy::default()
+        };
+        for retries in [0, 1, 31, 32, 1000, u32::MAX] {
+            assert!(far.backoff(retries) <= Duration::MAX);
+        }
+    }
+
+    #[test]
+    fn timeouts_and_broken_connections_are_retried() {
+        let policy = RetryPolicy::default();
+        let timeout = Error::Timeout(Duration::from_secs(1));
+        let dropped = Error::Connection("connection reset".to_owned());
+        assert!(policy.delay_for(&timeout, None, 0).is_some());
+        assert!(policy.delay_for(&dropped, None, 1).is_some());
+        assert!(
+            policy.delay_for(&timeout, None, 2).is_none(),
+            "budget spent"
+        );
+        assert!(
+            policy
+                .delay_for(&Error::Response("bad JSON".to_owned()), None, 0)
+                .is_none()
+        );
+    }
+
+    /// Header text a hostile server might send: numbers of every size and sign,
+    /// HTTP dates with absurd fields, words, unicode.
+    fn arb_wait_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<f64>().prop_map(|f| f.to_string()),
+            any::<f64>().prop_map(|f| format!("{f:e}")),
+            any::<i128>().prop_map(|n| n.to_string()),
+            any::<u128>().prop_map(|n| format!("{n}.{n}")),
+            (0u32..400, -10_000i64..10_000).prop_map(|(e, m)| format!("{m}e{e}")),
+            (
+                prop::sample::select(vec!["Mon", "Sun", "Xyz", ""]),
+                any::<i64>(),
+                prop::sample::select(vec!["Jan", "Feb", "Dec", "Foo"]),
+                any::<i64>(),
+                any::<i64>(),
+                any::<i64>(),
+                any::<i64>(),
+            )
+                .prop_map(|(wd, d, mo, y, h, mi, s)| format!(
+                    "{wd}, {d:02} {mo} {y} {h:02}:{mi:02}:{s:02} GMT"
+                )),
+            (1970i64..10_000, 0u32..30, 0u32..24)
+                .prop_map(|(y, d, h)| format!("Tue, {:02} Mar {y} {h:02}:00:00 GMT", d + 1)),
+            "[ -~]{0,40}",
+            "\\PC{0,20}",
+            prop::sample::select(vec![
+                "inf", "-inf", "+inf", "Infinity", "NaN", "-0", "1e-400", "0x10", "1_000", "", " ",
+                "+5", ".5", "5.",
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_server_wait_is_bounded_or_none(
+            ms in arb_wait_text(),
+            secs in arb_wait_text(),
+            delay in arb_wait_text(),
+            use_ms in proptest::bool::ANY,
+        ) {
+            let mut pairs = vec![("retry-after", secs.as_str())];
+            if use_ms {
+                pairs.push(("retry-after-ms", ms.as_str()));
+            }
+            if let Some(wait) = retry_after(&headers(&pairs)) {
+                proptest::prop_assert!(wait <= MAX_SERVER_DELAY, "{wait:?} from {pairs:?}");
+            }
+            let body = serde_json::json!({"error": {"code": 429, "message": "slow down",
+                "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                    "retryDelay": format!("{delay}s")}]}});
+            let error = super::super::error::parse_error_body(429, body.to_string().as_bytes());
+            if let Some(wait) = error.retry_after {
+                proptest::prop_assert!(wait <= MAX_SERVER_DELAY, "{wait:?} from {delay:?}");
+            }
+            let policy = RetryPolicy::default();
+            let http = Error::Http(Box::new(error));
+            if let Some(wait) = policy.delay_for(&http, None, 0) {
+                proptest::prop_assert!(wait <= policy.max_delay);
+            }
+        }
+    }
+
     #[test]
     fn retry_after_headers() {
         let mut headers = HeaderMap::new();

@@ -315,6 +315,87 @@ mod tests {
         assert_eq!(d.push(&long).unwrap_err(), SseError::LineTooLong(MAX_LINE));
     }
 
+    /// Decodes `input` cut at `cuts`: the events, or the first error.
+    fn decode_cut(input: &[u8], cuts: &[usize]) -> Result<Vec<SseEvent>, SseError> {
+        let mut d = SseDecoder::new();
+        let mut out = Vec::new();
+        let mut start = 0;
+        for &cut in cuts.iter().chain([&input.len()]) {
+            let cut = cut.clamp(start, input.len());
+            out.extend(d.push(&input[start..cut])?);
+            start = cut;
+        }
+        out.extend(d.finish()?);
+        Ok(out)
+    }
+
+    /// Bytes a hostile or broken server might send: field names, line ends of
+    /// every kind, a multi-byte character, invalid UTF-8, any byte.
+    fn arb_stream() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            prop::sample::select(vec![
+                &b"data:"[..],
+                b"data: ",
+                b"event: ",
+                b"id: 1",
+                b"retry: 99999999999999999999",
+                b":",
+                b"\n",
+                b"\r",
+                b"\r\n",
+                b"\n\n",
+                b"[DONE]",
+                b"{\"a\":1}",
+                "\u{e9}\u{1f600}".as_bytes(),
+                b"\xff",
+                b"\xe2\x82",
+                b"\x00",
+            ])
+            .prop_map(<[u8]>::to_vec),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|p| p.concat())
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_any_chunking_decode_alike_or_fail_alike(
+            (input, cuts) in arb_stream().prop_flat_map(|input| {
+                let n = input.len();
+                (proptest::strategy::Just(input), proptest::collection::vec(0..=n, 0..6))
+            })
+        ) {
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let whole = decode_cut(&input, &[]);
+            let cut = decode_cut(&input, &cuts);
+            proptest::prop_assert_eq!(whole.is_ok(), cut.is_ok(), "{:?} / {:?}", whole, cut);
+            if let (Ok(whole), Ok(cut)) = (whole, cut) {
+                proptest::prop_assert_eq!(whole, cut);
+            }
+        }
+    }
+
+    #[test]
+    fn an_endless_event_is_an_error() {
+        let mut d = SseDecoder::new();
+        let line = vec![b'x'; 1024 * 1024];
+        let mut result = Ok(Vec::new());
+        for _ in 0..=MAX_EVENT / line.len() {
+            result = d
+                .push(b"data: ")
+                .and_then(|_| d.push(&line))
+                .and_then(|_| d.push(b"\n"));
+            if result.is_err() {
+                break;
+            }
+        }
+        assert_eq!(result.unwrap_err(), SseError::EventTooLong(MAX_EVENT));
+    }
+
     #[test]
     fn comments_alone_dispatch_nothing_and_bad_utf8_is_an_error() {
         assert!(decode_in_pieces(b": ping\n\n: ping\n\n", 3).is_empty());
