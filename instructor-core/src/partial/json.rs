@@ -216,7 +216,10 @@ impl PartialJson {
         Ok(())
     }
 
-    /// Ends the input: the complete value, or why there is none.
+    /// Ends the input: the complete value, or why there is none. The value is moved
+    /// out: a second call reports [`PartialJsonError::Incomplete`]. After an error
+    /// every call (push or finish) returns that error, and snapshots keep showing
+    /// what was visible before it.
     pub fn finish(&mut self) -> Result<Value, PartialJsonError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
