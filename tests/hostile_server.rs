@@ -2,11 +2,6 @@
 //! absurd `retry-after` values, a body cut off mid-read, a timeout mid-stream, a
 //! tool call index of four billion, usage counts at `u64::MAX`, an iterable answer
 //! cut off (or in prose) on a cleanly ended stream, a lone surrogate.
-#![allow(
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails by panicking"
-)]
 
 mod common;
 
