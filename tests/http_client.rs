@@ -3,6 +3,11 @@
 //! default header arrives), and every request carries `User-Agent:
 //! instructor-rs/<version>` unless the caller set one.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails by panicking on what it did not expect"
+)]
+
 mod common;
 
 use instructor::prelude::*;

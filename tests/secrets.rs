@@ -4,6 +4,11 @@
 //! key in a URL's query) and every hook payload — printed with `{:?}`, `{:#?}` and
 //! `{}` where implemented, contains none of the keys.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails by panicking on what it did not expect"
+)]
+
 mod common;
 
 use std::fmt::{Debug, Display};
@@ -395,8 +400,11 @@ async fn errors_never_print_a_key_even_when_the_server_echoes_it() {
     );
 }
 
+/// What each hook printed, by event.
+type Printed = Arc<Mutex<Vec<(HookEvent, Vec<String>)>>>;
+
 /// Every hook payload of a call is printed as the hook sees it.
-fn record_every_hook(client: &Client) -> Arc<Mutex<Vec<(HookEvent, Vec<String>)>>> {
+fn record_every_hook(client: &Client) -> Printed {
     let seen = Arc::new(Mutex::new(Vec::new()));
     for event in [
         HookEvent::CompletionKwargs,
