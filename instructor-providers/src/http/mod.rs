@@ -299,6 +299,7 @@ pub fn http_error(status: u16, message: impl Into<String>) -> HttpError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 mod tests {
     use instructor_core::{Error, Header};
     use reqwest::header::USER_AGENT as UA;
