@@ -266,6 +266,33 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_handled_without_panicking(url in "\\PC*") {
+            let _ = redact_url(&url);
+        }
+
+        #[test]
+        fn a_key_in_the_query_or_the_userinfo_never_shows(
+            host in "[a-z]{1,12}\\.example",
+            key in "K-[A-Za-z0-9_\\-]{8,40}",
+            name in "(key|api_key|API-KEY|access_token|sig|X-Goog-Api-Key)",
+        ) {
+            let shown = redact_url(&format!("https://u:{key}@{host}/v1?alt=sse&{name}={key}#{key}"));
+            proptest::prop_assert!(!shown.contains(&key), "{}", shown);
+            proptest::prop_assert!(shown.contains(&host) && shown.contains("alt=sse"), "{}", shown);
+        }
+
+        #[test]
+        fn a_url_without_credentials_is_unchanged(
+            path in "[a-z0-9/:.\\-]{0,30}",
+            version in "[0-9\\-]{1,10}",
+        ) {
+            let url = format!("https://h.example/{path}?api-version={version}&alt=sse");
+            proptest::prop_assert_eq!(redact_url(&url), url);
+        }
+    }
+
     #[test]
     fn a_sensitive_value_never_prints() {
         let headers = vec![
