@@ -1,4 +1,5 @@
 //! Compile-time checks of #[derive(Instruct)]: one UI case per error message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 #[test]
 fn derive_ui() {
     let t = trybuild::TestCases::new();

@@ -89,15 +89,14 @@ impl ObjectSchema {
         let mut schema = T::schema(generator);
         if T::IS_OPTION {
             // `Option<Inner>` flattened: look through the null union, nothing required.
-            if let Some(Value::Array(branches)) = schema.get("anyOf") {
-                if let Some(inner) = branches
+            if let Some(Value::Array(branches)) = schema.get("anyOf")
+                && let Some(inner) = branches
                     .iter()
                     .find(|b| b.get("type").is_none_or(|t| t != "null"))
                     .cloned()
                     .and_then(Schema::from_value)
-                {
-                    schema = resolve_ref(inner, generator);
-                }
+            {
+                schema = resolve_ref(inner, generator);
             }
         }
         let schema = resolve_ref(schema, generator);
@@ -106,10 +105,10 @@ impl ObjectSchema {
             Some(Value::Object(props)) => {
                 let required = map.remove("required");
                 self.properties.extend(props);
-                if !T::IS_OPTION {
-                    if let Some(Value::Array(req)) = required {
-                        self.required.extend(req);
-                    }
+                if !T::IS_OPTION
+                    && let Some(Value::Array(req)) = required
+                {
+                    self.required.extend(req);
                 }
                 if let Some(add) = map.remove("additionalProperties").filter(Value::is_object) {
                     self.additional = Some(add);
@@ -313,10 +312,10 @@ pub fn check_unique<T: UniqueItemsConstraint + ?Sized>(
     c: &Constraint,
     v: &mut Validator<'_>,
 ) {
-    if let Some((a, b)) = value.constraint_duplicate() {
-        if let Err(message) = c.check_items(0, || Some((a, b))) {
-            v.report(c.keyword(), message);
-        }
+    if let Some((a, b)) = value.constraint_duplicate()
+        && let Err(message) = c.check_items(0, || Some((a, b)))
+    {
+        v.report(c.keyword(), message);
     }
 }
 

@@ -1,5 +1,6 @@
 //! The incremental partial-JSON parser: split points, policies, limits, and
 //! properties over random documents and random chunkings.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 use instructor_core::partial::{Limits, PartialJson, PartialJsonError};
 use instructor_core::validate::PathSegment;
@@ -265,11 +266,10 @@ proptest! {
         let mut earlier: Vec<(Value, Vec<PathSegment>)> = Vec::new();
         for (i, byte) in text.iter().enumerate() {
             p.push(std::slice::from_ref(byte)).unwrap();
-            if i % 7 == 0 {
-                if let Some(s) = p.snapshot() {
+            if i % 7 == 0
+                && let Some(s) = p.snapshot() {
                     earlier.push((s, p.open_path()));
                 }
-            }
         }
         let last = p.finish().unwrap();
         for (snapshot, open) in earlier {

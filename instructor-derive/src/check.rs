@@ -96,13 +96,17 @@ fn field_names(field: &Field<'_>) -> Vec<(String, Span)> {
 fn check_unique_wire_names(cx: &Ctxt, names: impl Iterator<Item = (String, Span)>, what: &str) {
     let mut seen: BTreeMap<String, Span> = BTreeMap::new();
     for (name, span) in names {
-        if seen.contains_key(&name) {
-            cx.syn_error(syn::Error::new(
-                span,
-                format!("duplicate {what} name \"{name}\" on the wire (after serde renames and aliases): another {what} already reads \"{name}\"; each {what} needs its own name"),
-            ));
-        } else {
-            seen.insert(name, span);
+        match seen.entry(name) {
+            std::collections::btree_map::Entry::Occupied(entry) => {
+                let name = entry.key();
+                cx.syn_error(syn::Error::new(
+                    span,
+                    format!("duplicate {what} name \"{name}\" on the wire (after serde renames and aliases): another {what} already reads \"{name}\"; each {what} needs its own name"),
+                ));
+            }
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(span);
+            }
         }
     }
 }

@@ -217,10 +217,11 @@ impl PartialJson {
             return Err(e.clone());
         }
         // A number or literal at the very end of a root scalar is terminated by the end.
-        if self.stack.is_empty() && matches!(self.token, Token::Number(_) | Token::Literal(_)) {
-            if let Err(e) = self.end_scalar() {
-                return self.fail(e);
-            }
+        if self.stack.is_empty()
+            && matches!(self.token, Token::Number(_) | Token::Literal(_))
+            && let Err(e) = self.end_scalar()
+        {
+            return self.fail(e);
         }
         match (self.phase, self.root.take()) {
             (Phase::Done, Some(_)) if self.raw.is_some() => self.raw_value(),
@@ -428,10 +429,10 @@ impl PartialJson {
     }
 
     fn value_start(&mut self, byte: u8) -> Result<(), PartialJsonError> {
-        if self.stack.len() == 1 {
-            if let Some(raw) = &mut self.raw {
-                raw.field_starts_at(self.offset);
-            }
+        if self.stack.len() == 1
+            && let Some(raw) = &mut self.raw
+        {
+            raw.field_starts_at(self.offset);
         }
         let resume = self.offset + 1;
         match byte {

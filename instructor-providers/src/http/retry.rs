@@ -56,10 +56,10 @@ impl RetryPolicy {
         if !retryable {
             return None;
         }
-        if let Error::Http(http) = error {
-            if let Some(after) = http.retry_after {
-                return Some(after.min(self.max_delay));
-            }
+        if let Error::Http(http) = error
+            && let Some(after) = http.retry_after
+        {
+            return Some(after.min(self.max_delay));
         }
         Some(self.backoff(retries))
     }
