@@ -18,6 +18,7 @@
 mod client;
 mod completion;
 mod error;
+mod header;
 mod hooks;
 mod impls;
 mod instruct;
@@ -43,6 +44,7 @@ pub use completion::{CallCompletion, Completion, FinishReason, Usage};
 pub use error::{
     AttemptError, CallFailure, Error, FailedAttempt, HttpError, Result, RetriesExhausted,
 };
+pub use header::{Header, is_credential_header};
 pub use hooks::{HookEvent, HookHandle, HookPayload};
 pub use impls::MapKey;
 pub use instruct::{Instruct, PartialValue};

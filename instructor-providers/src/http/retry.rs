@@ -112,7 +112,7 @@ fn is_quota(error: &Error) -> bool {
 /// The delay a server asked for: `retry-after-ms`, else `retry-after` in seconds or
 /// as an HTTP date; bounded (see the module docs). A header that holds no valid
 /// hint is passed over.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(delay) = get("retry-after-ms").and_then(|v| seconds_delay(v, 1000.0)) {
         return Some(delay);
