@@ -85,9 +85,9 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         }
 
         #[automatically_derived]
-        impl #impl_generics ::core::cmp::PartialEq for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::PartialEq for #ident #ty_generics #where_clause {
             fn eq(&self, other: &Self) -> bool {
-                true #(&& self.#members == other.#members)*
+                #p::json_eq(self, other)
             }
         }
     }

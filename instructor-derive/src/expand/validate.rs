@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use super::{constraint_static_ident, constraints_ref};
+use super::{constraint_static_ident, constraints_ref, respan};
 use crate::attr::NumLit;
 use crate::attr::field::{ConstraintSpec, Target};
 use crate::model::{Container, Data, Field, Tagging, VariantStyle};
@@ -147,25 +147,6 @@ fn field_checks(
         #(#checks)*
         #(#validators)*
     }
-}
-
-/// The same tokens, every one at `span` (for where rustc reports type errors).
-fn respan(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
-    tokens
-        .clone()
-        .into_iter()
-        .map(|mut tree| {
-            if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut respanned =
-                    proc_macro2::Group::new(group.delimiter(), respan(&group.stream(), span));
-                respanned.set_span(span);
-                tree = proc_macro2::TokenTree::Group(respanned);
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
 }
 
 /// A field's checks at its place in the JSON path.
