@@ -203,7 +203,8 @@ fn strict_const(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
         })
         .map(|f| {
             let ty = f.ty;
-            quote!(<#ty as #p::Instruct>::STRICT_COMPATIBLE)
+            let term = quote!(<#ty as #p::Instruct>::STRICT_COMPATIBLE);
+            respan(&term, syn::spanned::Spanned::span(ty))
         })
         .collect();
     if terms.is_empty() {
