@@ -43,17 +43,19 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
             &quote!(#p::Option<<#ty as #p::Instruct>::PartialField>),
             ty.span(),
         );
-        let bound = syn::LitStr::new(&field_bound(ty, p).to_string(), ty.span());
+        let bound = needs_bound(ty, params_of(generics))
+            .then(|| syn::LitStr::new(&field_bound(ty, p).to_string(), ty.span()))
+            .map(|b| quote!(bound = #b,));
         if f.flatten {
             return quote! {
-                #[serde(flatten, bound = #bound, deserialize_with = #flattened)]
+                #[serde(flatten, #bound deserialize_with = #flattened)]
                 #field_vis #member: #partial_ty,
             };
         }
         let name = &f.wire_name;
         let aliases: Vec<&String> = f.aliases.iter().map(|(a, _)| a).collect();
         quote! {
-            #[serde(rename = #name, #(alias = #aliases,)* bound = #bound, default, skip_serializing_if = #none_check, deserialize_with = #lenient)]
+            #[serde(rename = #name, #(alias = #aliases,)* #bound default, skip_serializing_if = #none_check, deserialize_with = #lenient)]
             #field_vis #member: #partial_field_ty,
         }
     });
@@ -114,15 +116,76 @@ fn field_bound(ty: &syn::Type, p: &TokenStream) -> TokenStream {
 fn with_field_bounds(generics: &Generics, fields: &[&Field<'_>], p: &TokenStream) -> Generics {
     let mut generics = generics.clone();
     let mut seen = std::collections::BTreeSet::new();
+    let params = params_of(&generics);
     let where_clause = generics.make_where_clause();
     for field in fields {
         let ty = field.ty;
-        if seen.insert(quote!(#ty).to_string()) {
+        if needs_bound(ty, params.clone()) && seen.insert(quote!(#ty).to_string()) {
             let predicate = field_bound(ty, p);
             where_clause.predicates.push(syn::parse_quote!(#predicate));
         }
     }
     generics
+}
+
+/// The type parameters' names.
+fn params_of(generics: &Generics) -> Vec<String> {
+    generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect()
+}
+
+/// Whether `ty` may lack `Instruct`: it names something other than the std types
+/// and type parameters that always have it (kept out of the bounds to keep the
+/// expansion small).
+fn needs_bound(ty: &syn::Type, params: Vec<String>) -> bool {
+    const STD: &[&str] = &[
+        "String",
+        "str",
+        "bool",
+        "char",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "f32",
+        "f64",
+        "Option",
+        "Vec",
+        "VecDeque",
+        "Box",
+        "HashMap",
+        "BTreeMap",
+        "HashSet",
+        "BTreeSet",
+        "std",
+        "alloc",
+        "collections",
+        "string",
+        "option",
+        "vec",
+        "boxed",
+    ];
+    fn walk(tokens: TokenStream, params: &[String]) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => {
+                let name = i.to_string();
+                !STD.contains(&name.as_str()) && !params.contains(&name)
+            }
+            proc_macro2::TokenTree::Group(g) => walk(g.stream(), params),
+            _ => false,
+        })
+    }
+    walk(quote!(#ty), &params)
 }
 
 impl Field<'_> {

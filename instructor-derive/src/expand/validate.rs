@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 
 use super::{constraint_static_ident, constraints_ref, respan};
 use crate::attr::NumLit;
-use crate::attr::field::{ConstraintSpec, Target};
+use crate::attr::field::{ConstraintSpec, Format, Target};
 use crate::model::{Container, Data, Field, Tagging, VariantStyle};
 
 /// One `static` per constrained field, built once on first use, read by both the
@@ -96,15 +96,15 @@ fn constraint_tokens(spec: &ConstraintSpec, p: &TokenStream) -> TokenStream {
             quote!(#c::MultipleOf(#n))
         }
         ConstraintSpec::UniqueItems => quote!(#c::UniqueItems),
-        ConstraintSpec::Format(name) => {
-            let variant = match name.as_str() {
-                "email" => quote!(Email),
-                "uri" => quote!(Uri),
-                "uuid" => quote!(Uuid),
-                "date" => quote!(Date),
-                "date-time" => quote!(DateTime),
-                "ipv4" => quote!(Ipv4),
-                _ => quote!(Ipv6),
+        ConstraintSpec::Format(format) => {
+            let variant = match format {
+                Format::Email => quote!(Email),
+                Format::Uri => quote!(Uri),
+                Format::Uuid => quote!(Uuid),
+                Format::Date => quote!(Date),
+                Format::DateTime => quote!(DateTime),
+                Format::Ipv4 => quote!(Ipv4),
+                Format::Ipv6 => quote!(Ipv6),
             };
             quote!(#c::Format(#p::Format::#variant))
         }
