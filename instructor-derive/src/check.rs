@@ -1,7 +1,7 @@
 //! Rules that span several attributes or fields, checked on the resolved model
 //! before any code is generated. One function per rule.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use proc_macro2::Span;
 
@@ -123,15 +123,13 @@ fn field_names(field: &Field<'_>) -> Vec<(String, Span)> {
 /// `rename_all` and `alias`: the schema would describe one and serde would read
 /// either, so the model's answer would be ambiguous.
 fn check_unique_wire_names(cx: &Ctxt, names: impl Iterator<Item = (String, Span)>, what: &str) {
-    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     for (name, span) in names {
-        if seen.contains_key(&name) {
+        if !seen.insert(name.clone()) {
             cx.syn_error(syn::Error::new(
                 span,
                 format!("duplicate {what} name \"{name}\" on the wire (after serde renames and aliases): another {what} already reads \"{name}\"; each {what} needs its own name"),
             ));
-        } else {
-            seen.insert(name, span);
         }
     }
 }
