@@ -8,6 +8,7 @@
 
 pub use std::borrow::Cow;
 pub use std::clone::Clone;
+pub use std::cmp::PartialEq;
 pub use std::default::Default;
 pub use std::fmt;
 pub use std::option::Option::{self, None, Some};
@@ -367,6 +368,16 @@ where
 {
     let value = Value::deserialize(deserializer)?;
     serde_json::from_value(value).map_err(serde::de::Error::custom)
+}
+
+/// `PartialEq` of a partial twin: equal when both serialize to the same JSON, so a
+/// field type without `PartialEq` of its own (an enum deriving only serde's traits)
+/// needs none.
+pub fn json_eq<T: Serialize>(a: &T, b: &T) -> bool {
+    match (serde_json::to_value(a), serde_json::to_value(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Compile-time assertion helper: `strict` containers require strict-compatible fields.
