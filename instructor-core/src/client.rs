@@ -11,6 +11,7 @@ use tracing::Instrument;
 use crate::completion::{CallCompletion, Completion, FinishReason, Usage};
 use crate::error::{AttemptError, Error, FailedAttempt, Result, RetriesExhausted};
 use crate::hooks::{HookEvent, HookHandle, HookPayload, Hooks};
+use crate::many::{Many, TransportGate};
 use crate::mode::Mode;
 use crate::provider::{Provider, ProviderRequest, ResponseSpec};
 use crate::request::{DEFAULT_MAX_RETRIES, Request};
@@ -25,6 +26,8 @@ pub struct Client {
     mode_error: Option<String>,
     model: Option<String>,
     hooks: Arc<Hooks>,
+    /// Paces and pauses HTTP attempts (set per call by `create_many`).
+    pub(crate) gate: Option<TransportGate>,
 }
 
 impl Client {
@@ -42,6 +45,7 @@ impl Client {
             mode_error: None,
             model: None,
             hooks: Arc::default(),
+            gate: None,
         }
     }
 
@@ -199,6 +203,7 @@ impl Client {
             headers: request.headers.clone(),
             timeout: request.timeout,
             stream,
+            gate: self.gate.clone(),
         })
     }
 
@@ -361,6 +366,19 @@ pub trait Extract: Instruct + DeserializeOwned + Send {
         let request = Request::default().user(text);
         let client = client.clone();
         async move { client.create::<Self>(request).await }
+    }
+
+    /// Extracts `Self` from each of `texts`, several calls at a time (see
+    /// [`Client::create_many`]): `User::extract_many(&client, texts).await` is every
+    /// result in input order; set `.concurrency(n)`, `.rate_limit(..)` or
+    /// `.on_progress(..)` first, or take `.stream()`.
+    fn extract_many<I>(client: &Client, texts: I) -> Many<Self>
+    where
+        Self: 'static,
+        I: IntoIterator<IntoIter: Send + 'static>,
+        I::Item: Into<String>,
+    {
+        client.create_many::<Self>(texts.into_iter().map(|text| Request::default().user(text)))
     }
 }
 

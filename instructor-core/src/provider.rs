@@ -14,6 +14,7 @@ use crate::completion::{Completion, FinishReason, Usage};
 use crate::error::Error;
 use crate::header::Header;
 pub use crate::header::redact_url;
+pub use crate::many::TransportGate;
 use crate::message::Message;
 use crate::mode::Mode;
 use crate::schema::Schema;
@@ -52,6 +53,11 @@ pub struct ProviderRequest {
     pub timeout: Option<Duration>,
     /// Whether to stream.
     pub stream: bool,
+    /// Paces and pauses this call's HTTP attempts when it is part of a
+    /// [`create_many`](crate::Client::create_many) run: await
+    /// [`TransportGate::ready`] before each attempt and report failures with
+    /// [`TransportGate::attempt_failed`]. `None` for a single call.
+    pub gate: Option<TransportGate>,
 }
 
 /// One decoded event of a streamed response.

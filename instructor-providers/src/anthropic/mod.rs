@@ -107,6 +107,7 @@ impl Anthropic {
             headers,
             body,
             timeout: request.timeout,
+            gate: request.gate.clone(),
         }
     }
 }

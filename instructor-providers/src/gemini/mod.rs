@@ -116,6 +116,7 @@ impl Gemini {
             headers,
             body,
             timeout: request.timeout,
+            gate: request.gate.clone(),
         }
     }
 }

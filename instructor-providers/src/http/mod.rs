@@ -4,13 +4,14 @@
 pub mod error;
 #[cfg(any(feature = "openai", feature = "anthropic", feature = "gemini"))]
 pub(crate) mod events;
+mod rate_headers;
 pub mod retry;
 pub mod sse;
 
 use std::fmt;
 use std::time::Duration;
 
-use instructor_core::provider::redact_url;
+use instructor_core::provider::{TransportGate, redact_url};
 use instructor_core::{Error, Header, HttpError};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
@@ -75,6 +76,8 @@ pub(crate) struct HttpRequest<'a> {
     pub(crate) body: &'a Value,
     /// Overrides the transport's timeout.
     pub(crate) timeout: Option<Duration>,
+    /// Paces and pauses each attempt when the call is part of a `create_many` run.
+    pub(crate) gate: Option<TransportGate>,
 }
 
 impl Transport {
@@ -98,7 +101,7 @@ impl Transport {
     /// (a body that breaks or times out while it is read included).
     pub(crate) async fn post_json(&self, request: &HttpRequest<'_>) -> Result<Value, Error> {
         let headers = header_map(&request.headers)?;
-        self.with_retries(|| async {
+        self.with_retries(request.gate.as_ref(), || async {
             let response = self.send_once(request, &headers).await?;
             let bytes = read_body(response, MAX_RESPONSE_BYTES)
                 .await
@@ -126,7 +129,7 @@ impl Transport {
     ) -> Result<reqwest::Response, Error> {
         let headers = header_map(&request.headers)?;
         let mut response = self
-            .with_retries(|| self.send_once(request, &headers))
+            .with_retries(request.gate.as_ref(), || self.send_once(request, &headers))
             .await?;
         let timeout = request.timeout.unwrap_or(self.timeout);
         response
@@ -135,22 +138,33 @@ impl Transport {
         Ok(response)
     }
 
-    /// Runs `attempt` until it succeeds or the retry policy gives up.
-    async fn with_retries<T, F, Fut>(&self, mut attempt: F) -> Result<T, Error>
+    /// Runs `attempt` until it succeeds or the retry policy gives up; with a `gate`,
+    /// each attempt waits for its turn and failures are reported to it.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        gate: Option<&TransportGate>,
+        mut attempt: F,
+    ) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, Attempt>>,
     {
         let mut retries = 0;
         loop {
+            if let Some(gate) = gate {
+                gate.ready().await;
+            }
             let error = match attempt().await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
-            let Some(delay) = self
+            let delay = self
                 .retry
-                .delay_for(&error.error, error.should_retry, retries)
-            else {
+                .delay_for(&error.error, error.should_retry, retries);
+            if let Some(gate) = gate {
+                gate.attempt_failed(&error.error, delay);
+            }
+            let Some(delay) = delay else {
                 return Err(error.error);
             };
             tracing::debug!(retry = retries + 1, ?delay, error = %error.error, "transport retry");
@@ -191,6 +205,11 @@ impl Transport {
         http.request_id = header(&response_headers, "x-request-id")
             .or_else(|| header(&response_headers, "request-id"));
         http.retry_after = retry::retry_after(&response_headers).or(http.retry_after);
+        if status.as_u16() == 429 {
+            http.retry_after = http
+                .retry_after
+                .or_else(|| rate_headers::reset_delay(&response_headers));
+        }
         Err(Attempt {
             should_retry: header(&response_headers, "x-should-retry").map(|v| v == "true"),
             error: Error::Http(Box::new(http)),
@@ -239,6 +258,7 @@ impl fmt::Debug for HttpRequest<'_> {
             .field("url", &redact_url(&self.url))
             .field("headers", &self.headers)
             .field("timeout", &self.timeout)
+            .field("gate", &self.gate)
             .finish_non_exhaustive()
     }
 }

@@ -35,6 +35,7 @@ impl OpenAI {
             headers: self.request_headers(&request.headers),
             body,
             timeout: request.timeout,
+            gate: request.gate.clone(),
         };
         (http, responses)
     }
