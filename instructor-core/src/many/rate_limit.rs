@@ -190,6 +190,7 @@ impl RateLimit {
     }
 
     /// Whether `self` and `other` share their state.
+    #[cfg(test)]
     pub(crate) fn same(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
