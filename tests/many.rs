@@ -2,6 +2,7 @@
 //! retries in the mix), rate limits against a server that answers 429 above its
 //! rate, the run-wide pause on a 429 burst, progress, input-order `collect`,
 //! completion-order `stream`, and cancellation by dropping the stream.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 mod common;
 
