@@ -45,6 +45,32 @@ impl Replay {
         Self { server }
     }
 
+    /// Starts a server answering each request by its content, whatever the order the
+    /// requests come in: the answer paired with the first `key` found in the request's
+    /// first user message (else the last answer). For examples that send many requests
+    /// at once.
+    pub(crate) async fn start_keyed(answers: Vec<(&'static str, &'static str)>) -> Self {
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(move |request: &Request| {
+                let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+                let user = body["messages"]
+                    .as_array()
+                    .and_then(|m| m.iter().find(|m| m["role"] == "user"))
+                    .map(|m| m["content"].to_string())
+                    .unwrap_or_default();
+                let answer = answers
+                    .iter()
+                    .find(|(key, _)| user.contains(key))
+                    .or(answers.last())
+                    .map_or("{}", |(_, answer)| answer);
+                ResponseTemplate::new(200).set_body_json(complete(&body, answer))
+            })
+            .mount(&server)
+            .await;
+        Self { server }
+    }
+
     /// The base URL to give an OpenAI-compatible client (`http://127.0.0.1:port/v1`).
     pub(crate) fn base_url(&self) -> String {
         format!("{}/v1", self.server.uri())
