@@ -456,6 +456,7 @@ mod tests {
             headers: vec![Header::new("x-api-key", "sk-ant-secret")],
             body: &body,
             timeout: None,
+            gate: None,
         };
         let shown = format!("{request:?} {request:#?}");
         assert!(!shown.contains("AIza-query-secret") && !shown.contains("sk-ant-secret"));
