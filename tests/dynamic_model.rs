@@ -14,7 +14,7 @@ use common::{bodies, serve_chat, tool_answer};
 use futures::StreamExt;
 use instructor::prelude::*;
 use instructor::providers::{Anthropic, Gemini, OpenAI};
-use instructor::{DynamicModel, SchemaError};
+use instructor::{AttemptError, DynamicModel, SchemaError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -327,4 +327,500 @@ fn the_iterable_request_equals_the_derived_iterable_request() {
     let user = DynamicModel::from_json_schema(&twins()[0].1).unwrap();
     assert_eq!(user.response_spec().schema, User::tool().parameters);
     assert_eq!(user.response_spec().description, User::tool().description);
+}
+
+// ---------------------------------------------------------------------------------
+// Calls over loopback
+// ---------------------------------------------------------------------------------
+
+const PERSON: &str =
+    r#"{"name": "Ann", "home": {"city": "Oslo", "country": null}, "others": [{"city": "Rome"}]}"#;
+
+fn person_model() -> DynamicModel {
+    DynamicModel::from_json_schema(&twins()[1].1).unwrap()
+}
+
+fn openai(url: &str) -> Client {
+    instructor::from_openai(OpenAI::new("sk-test").base_url(url)).with_model("gpt-4o-mini")
+}
+
+/// The text of every tool message of a request body (what a reask tells the model).
+fn tool_texts(body: &Value) -> String {
+    body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["role"] == "tool")
+        .filter_map(|m| m["content"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn create_returns_the_valid_answer_as_a_value() {
+    let server = serve_chat(vec![tool_answer("Person", PERSON, (5, 5))]).await;
+    let client = common::client(&server);
+    let request = Request::default()
+        .user("Ann lives in Oslo")
+        .response_model(person_model());
+    let value: Value = client.create(request).await.unwrap();
+    assert_eq!(value, serde_json::from_str::<Value>(PERSON).unwrap());
+    let sent = &bodies(&server).await[0];
+    assert_eq!(sent["tools"][0]["function"]["name"], "Person");
+    assert_eq!(
+        sent["tools"][0]["function"]["parameters"],
+        serde_json::to_value(&Person::tool().parameters).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_top_level_array_is_unwrapped_from_content() {
+    let server = serve_chat(vec![tool_answer(
+        "Response",
+        r#"{"content": ["a", "b"]}"#,
+        (5, 5),
+    )])
+    .await;
+    let model = DynamicModel::from_json_schema(
+        &json!({"type": "array", "items": {"type": "string"}, "minItems": 2}),
+    )
+    .unwrap();
+    let value: Value = common::client(&server)
+        .create(Request::default().user("x").response_model(model))
+        .await
+        .unwrap();
+    assert_eq!(value, json!(["a", "b"]));
+}
+
+#[tokio::test]
+async fn a_model_on_a_call_that_is_not_for_value_is_a_config_error_and_sends_nothing() {
+    let server = serve_chat(vec![tool_answer("Person", PERSON, (5, 5))]).await;
+    let request = Request::default().user("x").response_model(person_model());
+    let result = common::client(&server).create::<Person>(request).await;
+    match result {
+        Err(Error::Config(message)) => {
+            assert!(message.contains("serde_json::Value"), "{message}");
+            assert!(message.contains("Person"), "{message}");
+        }
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+    assert!(bodies(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn create_partial_streams_growing_values_then_the_validated_final_value() {
+    let (url, mut received) = stream_server(vec![Script {
+        events: chat_tool_stream("Person", &pieces(PERSON, 5), (5, 5)),
+        ..Script::default()
+    }])
+    .await;
+    let request = Request::default()
+        .user("Ann")
+        .response_model(person_model());
+    let mut stream = openai(&url).create_partial::<Value>(request).await.unwrap();
+    let mut snapshots = Vec::new();
+    while let Some(snapshot) = stream.next().await {
+        snapshots.push(snapshot.unwrap());
+    }
+    assert!(snapshots.len() > 3, "{snapshots:?}");
+    assert_eq!(snapshots[0].get("home"), None);
+    let expected: Value = serde_json::from_str(PERSON).unwrap();
+    assert_eq!(snapshots.last(), Some(&expected));
+    assert_eq!(stream.take_final(), Some(expected));
+    let sent = received.recv().await.unwrap();
+    assert_eq!(sent["stream"], true);
+    assert_eq!(sent["tools"][0]["function"]["name"], "Person");
+}
+
+#[tokio::test]
+async fn create_partial_reasks_a_field_as_soon_as_it_breaks_a_constraint() {
+    let model = DynamicModel::from_json_schema(&json!({
+        "title": "Bio", "type": "object",
+        "properties": {"name": {"type": "string", "minLength": 2}, "bio": {"type": "string"}},
+        "required": ["name", "bio"]
+    }))
+    .unwrap();
+    let bad = r#"{"name": "Z", "bio": "a long biography"}"#;
+    let good = r#"{"name": "Zoe", "bio": "short"}"#;
+    let (url, mut received) = stream_server(vec![
+        Script {
+            events: chat_tool_stream("Bio", &pieces(bad, 4), (5, 5)),
+            ..Script::default()
+        },
+        Script {
+            events: chat_tool_stream("Bio", &pieces(good, 4), (5, 5)),
+            ..Script::default()
+        },
+    ])
+    .await;
+    let request = Request::default()
+        .user("Zoe")
+        .max_retries(1)
+        .response_model(model);
+    let stream = openai(&url).create_partial::<Value>(request).await.unwrap();
+    assert_eq!(
+        stream.into_final().await.unwrap(),
+        serde_json::from_str::<Value>(good).unwrap()
+    );
+    let _first = received.recv().await.unwrap();
+    let second = received.recv().await.unwrap();
+    let told = tool_texts(&second);
+    assert!(
+        told.contains("name: must be at least 2 characters long (got 1)"),
+        "{told}"
+    );
+    // Cut at the failing field: the bio had not been needed.
+    assert!(
+        !told.contains("biography") || second.to_string().contains("\\\"name\\\""),
+        "{second}"
+    );
+}
+
+#[tokio::test]
+async fn create_iterable_yields_each_valid_item_and_an_error_with_its_path_for_an_invalid_one() {
+    let args = r#"{"tasks": [{"name": "Ann", "home": {"city": "Oslo"}, "others": []}, {"name": "Bob", "home": {"city": 7}, "others": []}, {"name": "Cid", "home": {"city": "Bern"}, "others": [{"city": "Rome"}]}]}"#;
+    let (url, mut received) = stream_server(vec![Script {
+        events: chat_tool_stream("IterablePerson", &pieces(args, 7), (5, 5)),
+        ..Script::default()
+    }])
+    .await;
+    let request = Request::default()
+        .user("people")
+        .response_model(person_model());
+    let mut items = openai(&url)
+        .create_iterable::<Value>(request)
+        .await
+        .unwrap();
+    let first = items.next().await.unwrap().unwrap();
+    assert_eq!(first["name"], "Ann");
+    match items.next().await.unwrap() {
+        Err(Error::InvalidItem {
+            index: 1,
+            error: AttemptError::Validation(errors),
+        }) => {
+            assert_eq!(errors.errors()[0].path_string(), "home.city");
+            assert_eq!(
+                errors.errors()[0].message,
+                "must be a string (got number 7)"
+            );
+        }
+        other => panic!("expected an invalid item, got {other:?}"),
+    }
+    let third = items.next().await.unwrap().unwrap();
+    assert_eq!(third["others"][0]["city"], "Rome");
+    assert!(items.next().await.is_none());
+    let sent = received.recv().await.unwrap();
+    assert_eq!(sent["tools"][0]["function"]["name"], "IterablePerson");
+    let derived = instructor::from_openai(OpenAI::new("sk-test")).with_model("gpt-4o-mini");
+    // The same wrapper as for the derived type: compare with a derived stream's
+    // first request.
+    let (url2, mut received2) = stream_server(vec![Script {
+        events: chat_tool_stream("IterablePerson", &pieces(r#"{"tasks": []}"#, 7), (5, 5)),
+        ..Script::default()
+    }])
+    .await;
+    drop(derived);
+    let mut derived_items = openai(&url2)
+        .create_iterable::<Person>(Request::default().user("people"))
+        .await
+        .unwrap();
+    while derived_items.next().await.is_some() {}
+    let derived_sent = received2.recv().await.unwrap();
+    assert_eq!(sent["tools"], derived_sent["tools"]);
+    assert_eq!(sent["tool_choice"], derived_sent["tool_choice"]);
+}
+
+/// One constraint's violation: the property schema `v`, an answer breaking it, one
+/// keeping it, and what the reask must say (`path: message`).
+struct Violation {
+    schema: Value,
+    bad: Value,
+    good: Value,
+    told: &'static str,
+}
+
+fn violations() -> Vec<Violation> {
+    let v = |schema: Value, bad: Value, good: Value, told: &'static str| Violation {
+        schema,
+        bad,
+        good,
+        told,
+    };
+    let tree = json!({"$ref": "#/$defs/T"});
+    vec![
+        v(
+            json!({"type": "integer"}),
+            json!("x"),
+            json!(3),
+            r#"v: must be an integer (got string "x")"#,
+        ),
+        v(
+            json!({"type": "integer"}),
+            json!(1.5),
+            json!(3),
+            "v: must be an integer (got number 1.5)",
+        ),
+        v(
+            json!({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}),
+            json!({}),
+            json!({"a": "x"}),
+            "v.a: is required but missing; add this field",
+        ),
+        v(
+            json!({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": false}),
+            json!({"a": "x", "b": 1}),
+            json!({"a": "x"}),
+            "v.b: is not an allowed field; remove it (allowed fields: a)",
+        ),
+        v(
+            json!({"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}),
+            json!({"a": -1}),
+            json!({"a": 1}),
+            "v.a: must be greater than or equal to 0 (got -1)",
+        ),
+        v(
+            json!({"enum": ["a", "b"]}),
+            json!("c"),
+            json!("a"),
+            r#"v: must be one of "a", "b" (got "c")"#,
+        ),
+        v(
+            json!({"const": "x"}),
+            json!("y"),
+            json!("x"),
+            r#"v: must be exactly "x" (got "y")"#,
+        ),
+        v(
+            json!({"type": "string", "pattern": "^[a-z]+$"}),
+            json!("A1"),
+            json!("ab"),
+            r#"v: must match the pattern `^[a-z]+$` (got "A1")"#,
+        ),
+        v(
+            json!({"type": "string", "minLength": 3}),
+            json!("ab"),
+            json!("abc"),
+            "v: must be at least 3 characters long (got 2)",
+        ),
+        v(
+            json!({"type": "string", "maxLength": 2}),
+            json!("abc"),
+            json!("ab"),
+            "v: must be at most 2 characters long (got 3)",
+        ),
+        v(
+            json!({"type": "integer", "minimum": 10}),
+            json!(5),
+            json!(10),
+            "v: must be greater than or equal to 10 (got 5)",
+        ),
+        v(
+            json!({"type": "number", "maximum": 10}),
+            json!(10.5),
+            json!(10),
+            "v: must be less than or equal to 10 (got 10.5)",
+        ),
+        v(
+            json!({"type": "number", "exclusiveMinimum": 0}),
+            json!(0),
+            json!(0.5),
+            "v: must be greater than 0 (got 0)",
+        ),
+        v(
+            json!({"type": "number", "exclusiveMaximum": 1}),
+            json!(1),
+            json!(0.5),
+            "v: must be less than 1 (got 1)",
+        ),
+        v(
+            json!({"type": "number", "multipleOf": 0.1}),
+            json!(0.25),
+            json!(0.3),
+            "v: must be a multiple of 0.1 (got 0.25)",
+        ),
+        v(
+            json!({"type": "array", "items": {"type": "integer"}}),
+            json!([1, "x"]),
+            json!([1, 2]),
+            r#"v[1]: must be an integer (got string "x")"#,
+        ),
+        v(
+            json!({"type": "array", "minItems": 2}),
+            json!([1]),
+            json!([1, 2]),
+            "v: must have at least 2 items (got 1)",
+        ),
+        v(
+            json!({"type": "array", "maxItems": 1}),
+            json!([1, 2]),
+            json!([1]),
+            "v: must have at most 1 item (got 2)",
+        ),
+        v(
+            json!({"type": "array", "uniqueItems": true}),
+            json!([1, {"a": 1}, 1.0]),
+            json!([1, 2]),
+            "v: must not contain duplicate items (items 0 and 2 are equal)",
+        ),
+        v(
+            json!({"type": "array", "prefixItems": [{"type": "string"}], "items": false}),
+            json!(["a", 2]),
+            json!(["a"]),
+            "v[1]: no value is allowed here",
+        ),
+        v(
+            json!({"type": "string", "format": "email"}),
+            json!("nope"),
+            json!("a@b.co"),
+            r#"v: must be a valid email address (got "nope")"#,
+        ),
+        v(
+            json!({"type": "string", "format": "date"}),
+            json!("2023-02-29"),
+            json!("2024-02-29"),
+            r#"v: must be a date in YYYY-MM-DD form (got "2023-02-29")"#,
+        ),
+        v(
+            json!({"type": "string", "format": "uuid"}),
+            json!("123"),
+            json!("123e4567-e89b-12d3-a456-426614174000"),
+            "v: must be a UUID",
+        ),
+        v(
+            json!({"type": "string", "format": "ipv4"}),
+            json!("1.2.3.256"),
+            json!("1.2.3.4"),
+            "v: must be an IPv4 address",
+        ),
+        v(
+            json!({"anyOf": [{"type": "string"}, {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}]}),
+            json!({"n": "x"}),
+            json!({"n": 1}),
+            r#"v.n: must be an integer (got string "x")"#,
+        ),
+        v(
+            json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+            json!(true),
+            json!(1),
+            "v: does not match any of the allowed shapes (option 1: must be a string (got boolean true); option 2: must be an integer (got boolean true))",
+        ),
+        v(
+            json!({"oneOf": [{"type": "integer"}, {"type": "number"}]}),
+            json!(3),
+            json!(3.5),
+            "v: matches more than one of the allowed shapes (options 1 and 2); it must match exactly one",
+        ),
+        v(
+            json!({"allOf": [{"type": "integer"}, {"minimum": 3}]}),
+            json!(2),
+            json!(3),
+            "v: must be greater than or equal to 3 (got 2)",
+        ),
+        v(
+            json!({"not": {"type": "null"}}),
+            json!(null),
+            json!(0),
+            "v: must not match the excluded shape (got null)",
+        ),
+        v(
+            tree.clone(),
+            json!({"n": 1, "child": {"child": {"n": 9}}}),
+            json!({"n": 1, "child": {"n": 2}}),
+            "v.child.child.n: must be less than or equal to 3 (got 9)",
+        ),
+        v(
+            json!({"type": "array", "items": {"$ref": "#/$defs/City"}}),
+            json!([{"city": "Oslo"}, {"city": ""}]),
+            json!([{"city": "Oslo"}]),
+            "v[1].city: must be at least 1 character long (got 0)",
+        ),
+    ]
+}
+
+fn violation_model(schema: &Value) -> DynamicModel {
+    DynamicModel::from_json_schema(&json!({
+        "title": "Answer",
+        "type": "object",
+        "properties": {"v": schema},
+        "required": ["v"],
+        "$defs": {
+            "T": {"type": "object", "properties": {"n": {"type": "integer", "maximum": 3}, "child": {"$ref": "#/$defs/T"}}},
+            "City": {"type": "object", "properties": {"city": {"type": "string", "minLength": 1}}, "required": ["city"]}
+        }
+    }))
+    .unwrap_or_else(|e| panic!("{schema}: {e}"))
+}
+
+#[tokio::test]
+async fn each_constraint_violation_is_reasked_with_its_path_and_message() {
+    for case in violations() {
+        let model = violation_model(&case.schema);
+        let bad = json!({"v": case.bad}).to_string();
+        let good = json!({"v": case.good}).to_string();
+        // The checks agree with the model's own validate().
+        assert!(
+            model
+                .validate(&json!({"v": case.good}), &ValidationContext::empty())
+                .is_ok(),
+            "{}: good answer rejected",
+            case.schema
+        );
+        let server = serve_chat(vec![
+            tool_answer("Answer", &bad, (5, 5)),
+            tool_answer("Answer", &good, (5, 5)),
+        ])
+        .await;
+        let request = Request::default()
+            .user("x")
+            .max_retries(1)
+            .response_model(model);
+        let value: Value = common::client(&server)
+            .create(request)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", case.schema));
+        assert_eq!(value, json!({"v": case.good}), "{}", case.schema);
+        let received = bodies(&server).await;
+        assert_eq!(received.len(), 2, "{}", case.schema);
+        let told = tool_texts(&received[1]);
+        assert!(
+            told.contains(case.told),
+            "{}:\n expected {:?}\n told {told:?}",
+            case.schema,
+            case.told
+        );
+        assert!(
+            told.starts_with("Validation Error found:\n1 validation error found:\n- "),
+            "{}: {told}",
+            case.schema
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_failure_of_an_answer_is_reported_and_exhausting_retries_keeps_them() {
+    let model = violation_model(&json!({"type": "object", "properties": {
+        "a": {"type": "string", "minLength": 3},
+        "b": {"type": "integer", "maximum": 1}
+    }, "required": ["a", "b", "c"]}));
+    let bad = json!({"v": {"a": "x", "b": 2}}).to_string();
+    let server = serve_chat(vec![tool_answer("Answer", &bad, (5, 5))]).await;
+    let request = Request::default()
+        .user("x")
+        .max_retries(0)
+        .response_model(model);
+    let error = common::client(&server)
+        .create::<Value>(request)
+        .await
+        .unwrap_err();
+    let Error::RetriesExhausted(exhausted) = error else {
+        panic!("{error:?}")
+    };
+    let AttemptError::Validation(errors) = &exhausted.attempts[0].error else {
+        panic!("{exhausted:?}")
+    };
+    let paths: HashSet<String> = errors.errors().iter().map(|e| e.path_string()).collect();
+    assert_eq!(
+        paths,
+        HashSet::from(["v.a".to_owned(), "v.b".to_owned(), "v.c".to_owned()])
+    );
 }
