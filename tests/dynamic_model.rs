@@ -824,3 +824,442 @@ async fn every_failure_of_an_answer_is_reported_and_exhausting_retries_keeps_the
         HashSet::from(["v.a".to_owned(), "v.b".to_owned(), "v.c".to_owned()])
     );
 }
+
+// ---------------------------------------------------------------------------------
+// Loading: what cannot be honoured is refused with its pointer
+// ---------------------------------------------------------------------------------
+
+fn object_with(name: &str, property: Value) -> Value {
+    json!({"type": "object", "properties": {name: property}})
+}
+
+#[test]
+fn schemas_we_cannot_honour_are_refused_at_load_naming_the_pointer() {
+    type Kind = fn(&SchemaError) -> bool;
+    let unsupported: Kind = |e| matches!(e, SchemaError::Unsupported { .. });
+    let unresolved: Kind = |e| matches!(e, SchemaError::UnresolvedRef { .. });
+    let invalid: Kind = |e| matches!(e, SchemaError::Invalid { .. });
+    let contradiction: Kind = |e| matches!(e, SchemaError::Contradiction { .. });
+    let cases: Vec<(Value, &str, Kind, &str)> = vec![
+        (
+            object_with(
+                "a",
+                json!({"type": "string", "if": {"minLength": 1}, "then": {"maxLength": 3}}),
+            ),
+            "/properties/a/if",
+            unsupported,
+            "unsupported `if` at /properties/a/if",
+        ),
+        (
+            json!({"type": "object", "patternProperties": {"^x": {}}}),
+            "/patternProperties",
+            unsupported,
+            "cannot check",
+        ),
+        (
+            json!({"type": "object", "dependentSchemas": {"a": {}}}),
+            "/dependentSchemas",
+            unsupported,
+            "cannot check",
+        ),
+        (
+            json!({"type": "object", "unevaluatedProperties": false}),
+            "/unevaluatedProperties",
+            unsupported,
+            "cannot check",
+        ),
+        (
+            json!({"type": "array", "contains": {"type": "string"}}),
+            "/contains",
+            unsupported,
+            "cannot check",
+        ),
+        (
+            object_with("a", json!({"type": "string", "nullable": true})),
+            "/properties/a/nullable",
+            unsupported,
+            "\"null\"",
+        ),
+        (
+            object_with("a", json!({"$ref": "#/$defs/Missing"})),
+            "/properties/a/$ref",
+            unresolved,
+            "#/$defs/Missing",
+        ),
+        (
+            json!({"type": "object", "properties": {"a": {"$ref": "other.json#/A"}}, "$defs": {}}),
+            "/properties/a/$ref",
+            unresolved,
+            "other.json",
+        ),
+        (
+            json!({"type": "object", "properties": {"a": {"$ref": "#/properties/b"}, "b": {"type": "string"}}}),
+            "/properties/a/$ref",
+            unresolved,
+            "#/properties/b",
+        ),
+        (
+            object_with(
+                "age",
+                json!({"type": "integer", "minimum": 10, "maximum": 5}),
+            ),
+            "/properties/age/minimum",
+            contradiction,
+            "minimum 10 is above maximum 5",
+        ),
+        (
+            object_with(
+                "r",
+                json!({"type": "number", "exclusiveMinimum": 1, "exclusiveMaximum": 1}),
+            ),
+            "/properties/r/exclusiveMinimum",
+            contradiction,
+            "no number fits",
+        ),
+        (
+            object_with(
+                "r",
+                json!({"type": "number", "minimum": 1, "exclusiveMaximum": 1}),
+            ),
+            "/properties/r/minimum",
+            contradiction,
+            "no number fits",
+        ),
+        (
+            object_with(
+                "name",
+                json!({"type": "string", "minLength": 5, "maxLength": 2}),
+            ),
+            "/properties/name/minLength",
+            contradiction,
+            "minLength 5 is above maxLength 2",
+        ),
+        (
+            object_with(
+                "tags",
+                json!({"type": "array", "minItems": 3, "maxItems": 1}),
+            ),
+            "/properties/tags/minItems",
+            contradiction,
+            "minItems 3 is above maxItems 1",
+        ),
+        (
+            json!({"type": "object", "properties": {"a": {}}, "required": ["a", "b"], "additionalProperties": false}),
+            "/required/1",
+            contradiction,
+            "\"b\" is required",
+        ),
+        (
+            object_with("a", json!({"type": "string", "enum": ["x", 1]})),
+            "/properties/a/enum/1",
+            contradiction,
+            "not of the schema's `type`",
+        ),
+        (
+            object_with("a", json!({"const": "z", "enum": ["x", "y"]})),
+            "/properties/a/const",
+            contradiction,
+            "not among the `enum`",
+        ),
+        (
+            object_with("a", json!({"type": "string", "minimum": 1})),
+            "/properties/a/minimum",
+            contradiction,
+            "applies to numbers",
+        ),
+        (
+            object_with("a", json!({"type": "integer", "items": {}})),
+            "/properties/a/items",
+            contradiction,
+            "applies to arrays",
+        ),
+        (
+            object_with("a", json!({"type": "string", "pattern": "(unclosed"})),
+            "/properties/a/pattern",
+            invalid,
+            "not a valid regular expression",
+        ),
+        (
+            object_with("a", json!({"type": "string", "format": "hostname"})),
+            "/properties/a/format",
+            unsupported,
+            "supported formats: email",
+        ),
+        (
+            object_with("a", json!({"type": "strin"})),
+            "/properties/a/type",
+            invalid,
+            "not a JSON type",
+        ),
+        (
+            object_with("a", json!({"type": "string", "minLength": -1})),
+            "/properties/a/minLength",
+            invalid,
+            "non-negative integer",
+        ),
+        (
+            object_with("a", json!({"type": "number", "multipleOf": 0})),
+            "/properties/a/multipleOf",
+            invalid,
+            "greater than 0",
+        ),
+        (
+            object_with(
+                "a",
+                json!({"type": "number", "exclusiveMaximum": true, "maximum": 3}),
+            ),
+            "/properties/a/exclusiveMaximum",
+            unsupported,
+            "draft-4",
+        ),
+        (
+            object_with("a", json!({"enum": []})),
+            "/properties/a/enum",
+            invalid,
+            "non-empty",
+        ),
+        (
+            object_with("a", json!({"anyOf": []})),
+            "/properties/a/anyOf",
+            invalid,
+            "non-empty",
+        ),
+        (
+            object_with("a", json!(42)),
+            "/properties/a",
+            invalid,
+            "object or a boolean",
+        ),
+        (
+            object_with("a", json!({"$defs": {"B": {}}})),
+            "/properties/a/$defs",
+            unsupported,
+            "only at the root",
+        ),
+        (
+            object_with("a", json!({"$id": "https://x"})),
+            "/properties/a/$id",
+            unsupported,
+            "only at the root",
+        ),
+        (
+            json!({"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}}, "$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"anyOf": [{"$ref": "#/$defs/A"}]}}}),
+            "/$defs/",
+            unsupported,
+            "loops back",
+        ),
+        (
+            object_with(
+                "a/b~c",
+                json!({"type": "integer", "minimum": 2, "maximum": 1}),
+            ),
+            "/properties/a~1b~0c/minimum",
+            contradiction,
+            "/properties/a~1b~0c/minimum",
+        ),
+        (json!(true), "", invalid, "the schema root"),
+        (
+            json!({"$defs": {}, "definitions": {}}),
+            "/definitions",
+            unsupported,
+            "keep one",
+        ),
+    ];
+    for (document, pointer, kind, words) in cases {
+        let error = DynamicModel::from_json_schema(&document)
+            .map(|_| ())
+            .expect_err(&format!("{document} must be refused"));
+        let at = error.pointer().unwrap_or_default();
+        assert!(
+            if pointer.ends_with('/') {
+                at.starts_with(pointer)
+            } else {
+                at == pointer
+            },
+            "{document}: pointer {at:?}, expected {pointer:?} ({error})"
+        );
+        assert!(kind(&error), "{document}: wrong kind {error:?}");
+        assert!(error.to_string().contains(words), "{document}: {error}");
+        // Through `?` in a function returning instructor's error, it stays typed.
+        let converted: instructor::Error = error.into();
+        assert!(
+            matches!(converted, instructor::Error::Schema(_)),
+            "{converted:?}"
+        );
+    }
+}
+
+#[test]
+fn annotations_are_accepted_and_kept_out_of_the_checks() {
+    let model = DynamicModel::from_json_schema(&json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://example.com/user.json",
+        "$comment": "a comment",
+        "title": "User",
+        "description": "A user.",
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "title": "Name", "examples": ["Ann"], "default": "x", "deprecated": false, "readOnly": true, "writeOnly": false, "$comment": "c"}
+        },
+        "required": ["name"]
+    }))
+    .unwrap();
+    assert_eq!(model.name(), "User");
+    let schema = serde_json::to_value(model.json_schema()).unwrap();
+    for gone in ["$schema", "$id", "$comment", "title"] {
+        assert!(schema.get(gone).is_none(), "{gone} in {schema}");
+    }
+    assert!(schema["properties"]["name"].get("$comment").is_none());
+    assert_eq!(schema["properties"]["name"]["examples"], json!(["Ann"]));
+    assert!(
+        model
+            .validate(&json!({"name": "Bo"}), &ValidationContext::empty())
+            .is_ok()
+    );
+}
+
+#[test]
+fn documents_load_from_text_and_files_with_typed_errors() {
+    let text = r#"{"title": "Tag", "type": "object", "properties": {"t": {"type": "string"}}}"#;
+    let from_text = DynamicModel::from_json_schema_str(text).unwrap();
+    let dir = std::env::temp_dir().join(format!("instructor-dynamic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tag.json");
+    std::fs::write(&path, text).unwrap();
+    let from_file = DynamicModel::from_path(&path).unwrap();
+    assert_eq!(from_text, from_file);
+    assert_eq!(from_file.name(), "Tag");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(matches!(
+        DynamicModel::from_json_schema_str("{not json"),
+        Err(SchemaError::Json(_))
+    ));
+    let missing = DynamicModel::from_path(dir.join("missing.json")).unwrap_err();
+    assert!(matches!(missing, SchemaError::Read { .. }), "{missing:?}");
+    assert!(missing.to_string().contains("missing.json"), "{missing}");
+    assert!(std::error::Error::source(&missing).is_some());
+}
+
+// ---------------------------------------------------------------------------------
+// Properties: the checks never panic, and agree with an independent validator
+// ---------------------------------------------------------------------------------
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1000i64..1000).prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            (-100.0f64..100.0).prop_map(Value::from),
+            "[a-zA-Z0-9@._ -]{0,12}".prop_map(Value::from),
+            prop::sample::select(vec![
+                "Oslo",
+                "a@b.co",
+                "2024-02-29",
+                "1.2.3.4",
+                "Ann",
+                "x",
+                "positive"
+            ])
+            .prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+        ];
+        leaf.prop_recursive(5, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec(
+                    (
+                        prop::sample::select(vec![
+                            "name",
+                            "home",
+                            "others",
+                            "city",
+                            "country",
+                            "value",
+                            "children",
+                            "v",
+                            "n",
+                            "child",
+                            "x",
+                            "y",
+                            "shape",
+                            "tags",
+                            "ratio",
+                            "step",
+                            "email",
+                            "born",
+                            "previous",
+                            "label",
+                            "stars",
+                            "sentiment",
+                            "content"
+                        ]),
+                        inner
+                    ),
+                    0..6
+                )
+                .prop_map(|entries| Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect()
+                )),
+            ]
+        })
+    }
+
+    /// Every schema of the tests: the twins and each violation's.
+    fn documents() -> Vec<Value> {
+        let mut out: Vec<Value> = twins().into_iter().map(|(_, d, _)| d).collect();
+        out.extend(violations().into_iter().map(|case| {
+            json!({
+                "type": "object",
+                "properties": {"v": case.schema},
+                "required": ["v"],
+                "$defs": {
+                    "T": {"type": "object", "properties": {"n": {"type": "integer", "maximum": 3}, "child": {"$ref": "#/$defs/T"}}},
+                    "City": {"type": "object", "properties": {"city": {"type": "string", "minLength": 1}}, "required": ["city"]}
+                }
+            })
+        }));
+        out
+    }
+
+    fn oracle(document: &Value) -> jsonschema::Validator {
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(document)
+            .unwrap_or_else(|e| panic!("jsonschema rejects {document}: {e}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn random_values_never_panic_and_agree_with_jsonschema(value in json_value(), wrap in any::<bool>()) {
+            for document in documents() {
+                let model = DynamicModel::from_json_schema(&document).unwrap();
+                let oracle = oracle(&document);
+                // Also as the value of the single property, to reach deeper checks.
+                let value = if wrap { json!({"v": value.clone()}) } else { value.clone() };
+                let ours = model.validate(&value, &ValidationContext::empty());
+                prop_assert_eq!(ours.is_ok(), oracle.is_valid(&value), "{} on {}: {:?}", document, value, ours);
+            }
+        }
+
+        #[test]
+        fn random_documents_never_panic_the_loader(document in json_value()) {
+            if let Ok(model) = DynamicModel::from_json_schema(&document) {
+                let _ = model.validate(&document, &ValidationContext::empty());
+            }
+        }
+    }
+}
