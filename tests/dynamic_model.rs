@@ -1263,3 +1263,48 @@ mod properties {
         }
     }
 }
+
+#[tokio::test]
+async fn parallel_tools_check_each_call_and_reask_only_the_failing_one() {
+    let model = DynamicModel::from_json_schema(&json!({
+        "title": "City", "type": "object",
+        "properties": {"city": {"type": "string", "minLength": 2}}, "required": ["city"]
+    }))
+    .unwrap();
+    let server = serve_chat(vec![
+        common::tool_answer_many(
+            &[
+                ("City", r#"{"city": "Oslo"}"#),
+                ("City", r#"{"city": "R"}"#),
+            ],
+            (5, 5),
+        ),
+        common::tool_answer_many(
+            &[
+                ("City", r#"{"city": "Oslo"}"#),
+                ("City", r#"{"city": "Rome"}"#),
+            ],
+            (5, 5),
+        ),
+    ])
+    .await;
+    let request = Request::default()
+        .user("cities")
+        .max_retries(1)
+        .response_model(model);
+    let cities: Vec<Value> = common::client(&server)
+        .with_mode(Mode::ParallelTools)
+        .create_parallel(request)
+        .await
+        .unwrap();
+    assert_eq!(
+        cities,
+        vec![json!({"city": "Oslo"}), json!({"city": "Rome"})]
+    );
+    let told = tool_texts(&bodies(&server).await[1]);
+    assert!(
+        told.contains("city: must be at least 2 characters long (got 1)"),
+        "{told}"
+    );
+    assert!(told.contains("This call is valid"), "{told}");
+}

@@ -126,7 +126,9 @@ impl Request {
 
     /// Sets a response model known only at run time: the call is then made as
     /// `create::<serde_json::Value>(..)` (or the streaming and many-call variants)
-    /// and the answer is checked against the model's schema.
+    /// and the answer is checked against the model's schema. A call for any other
+    /// `T` fails at once with [`Error::Config`](crate::Error::Config) rather than
+    /// silently ignoring the model.
     pub fn response_model(mut self, model: DynamicModel) -> Self {
         self.response_model = Some(model);
         self

@@ -192,27 +192,32 @@ impl Compiled {
             );
         }
         for (key, item) in map {
-            let schema = rules.properties.get(key).copied().or(rules.additional);
-            match schema.and_then(|id| self.nodes.get(id).map(|node| (id, node))) {
-                Some((_, Node::Nothing)) => v.at_field(key, |v| {
-                    let mut allowed: Vec<&str> =
-                        rules.properties.keys().map(String::as_str).collect();
-                    allowed.sort_unstable();
-                    v.report(
-                        "additionalProperties",
-                        format!(
-                            "is not an allowed field; remove it (allowed fields: {})",
-                            if allowed.is_empty() {
-                                "none".to_owned()
-                            } else {
-                                allowed.join(", ")
-                            }
-                        ),
-                    );
-                }),
-                Some((id, _)) => v.at_field(key, |v| self.check(id, item, v)),
-                None => {}
-            }
+            self.check_entry(rules, key, item, v);
+        }
+    }
+
+    /// Checks one field of an object against its property schema (or
+    /// `additionalProperties`).
+    fn check_entry(&self, rules: &Rules, key: &str, item: &Value, v: &mut Validator<'_>) {
+        let schema = rules.properties.get(key).copied().or(rules.additional);
+        match schema.and_then(|id| self.nodes.get(id).map(|node| (id, node))) {
+            Some((_, Node::Nothing)) => v.at_field(key, |v| {
+                let mut allowed: Vec<&str> = rules.properties.keys().map(String::as_str).collect();
+                allowed.sort_unstable();
+                v.report(
+                    "additionalProperties",
+                    format!(
+                        "is not an allowed field; remove it (allowed fields: {})",
+                        if allowed.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            allowed.join(", ")
+                        }
+                    ),
+                );
+            }),
+            Some((id, _)) => v.at_field(key, |v| self.check(id, item, v)),
+            None => {}
         }
     }
 
@@ -297,20 +302,18 @@ impl Compiled {
         probe.finish()
     }
 
-    /// The schema of the root's property `key`, when the root is a plain object
-    /// schema (for checking a streamed field as soon as it is complete).
-    pub(crate) fn root_property(&self, key: &str) -> Option<NodeId> {
-        match self.nodes.get(self.root)? {
-            Node::Rules(rules)
-                if rules.reference.is_none()
-                    && rules.all_of.is_empty()
-                    && rules.any_of.is_empty()
-                    && rules.one_of.is_empty()
-                    && rules.not.is_none() =>
-            {
-                rules.properties.get(key).copied().or(rules.additional)
+    /// Checks the root's field `key` on its own, when the root is a plain object
+    /// schema (a streamed field, as soon as it is complete); otherwise nothing.
+    pub(crate) fn check_root_field(&self, key: &str, item: &Value, v: &mut Validator<'_>) {
+        if let Some(Node::Rules(rules)) = self.nodes.get(self.root) {
+            let plain = rules.reference.is_none()
+                && rules.all_of.is_empty()
+                && rules.any_of.is_empty()
+                && rules.one_of.is_empty()
+                && rules.not.is_none();
+            if plain {
+                self.check_entry(rules, key, item, v);
             }
-            _ => None,
         }
     }
 }

@@ -176,13 +176,9 @@ impl DynamicModel {
 
     /// Checks one top-level field of a streamed answer as soon as it is complete.
     fn validate_field(&self, key: &str, json: &str, validator: &mut Validator<'_>) {
-        let compiled = &self.inner.compiled;
-        let Some(id) = compiled.root_property(key) else {
-            return;
-        };
         // Malformed JSON is reported (and reasked) at the end of the answer.
         if let Ok(value) = serde_json::from_str::<Value>(json) {
-            validator.at_field(key, |v| compiled.check(id, &value, v));
+            self.inner.compiled.check_root_field(key, &value, validator);
         }
     }
 }
