@@ -41,9 +41,9 @@ pub mod differences_from_python {}
 
 pub use instructor_core::{
     AttemptError, CallCompletion, CallFailure, Client, Completion, Error, Extract, FailedAttempt,
-    FinishReason, HookEvent, HookHandle, HookPayload, HttpError, Instruct, MapKey, Maybe, Message,
-    Mode, Part, PartialMaybe, PartialValue, Request, Result, RetriesExhausted, Role, Schema,
-    SchemaGenerator, ToolCall, ToolDefinition, Usage, ValidationContext, ValidationError,
+    FinishReason, Header, HookEvent, HookHandle, HookPayload, HttpError, Instruct, MapKey, Maybe,
+    Message, Mode, Part, PartialMaybe, PartialValue, Request, Result, RetriesExhausted, Role,
+    Schema, SchemaGenerator, ToolCall, ToolDefinition, Usage, ValidationContext, ValidationError,
     ValidationErrors, Validator,
 };
 pub use instructor_core::{DynamicModel, ResponseModel, SchemaError};
@@ -76,10 +76,25 @@ pub mod providers {
     pub use instructor_providers::anthropic::Anthropic;
     #[cfg(feature = "gemini")]
     pub use instructor_providers::gemini::{Gemini, SchemaField};
-    pub use instructor_providers::http::{ApiKey, RetryPolicy};
+    pub use instructor_providers::http::{ApiKey, RetryPolicy, USER_AGENT};
     #[cfg(feature = "openai")]
     pub use instructor_providers::openai::{AzureOpenAI, OpenAI};
 }
+
+/// The reqwest version the providers are built on: build the `reqwest::Client` you
+/// pass to a provider's `with_http_client` with this one, so the types match. It is
+/// the one dependency type in instructor's API, on purpose.
+///
+/// ```
+/// use instructor::providers::OpenAI;
+///
+/// let http = instructor::reqwest::Client::builder()
+///     .pool_max_idle_per_host(4)
+///     .build()?;
+/// let client = instructor::from_openai(OpenAI::new("sk-test").with_http_client(http));
+/// # Ok::<(), instructor::reqwest::Error>(())
+/// ```
+pub use instructor_providers::reqwest;
 
 /// A client over an OpenAI-compatible provider (`OpenAI`, `AzureOpenAI`, presets).
 #[cfg(feature = "openai")]

@@ -1,5 +1,6 @@
 //! Client behaviour over loopback HTTP: transport retries, typed errors, hooks,
 //! templating, presets, secrets.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 mod common;
 
@@ -123,11 +124,9 @@ async fn client_errors_are_not_retried_and_carry_the_providers_message() {
 
 #[tokio::test]
 async fn a_hung_server_hits_the_timeout() {
-    let server = serve(
-        "/v1/chat/completions",
-        vec![ok(tool_answer("User", GOOD, (1, 1))).set_delay(Duration::from_secs(5))],
-    )
-    .await;
+    // A timeout is retried (as the OpenAI SDK does): every try hangs here.
+    let hung = || ok(tool_answer("User", GOOD, (1, 1))).set_delay(Duration::from_secs(5));
+    let server = serve("/v1/chat/completions", vec![hung(), hung(), hung()]).await;
     let started = Instant::now();
     let error = client(&server)
         .create::<User>(request().timeout(Duration::from_millis(200)))
@@ -138,6 +137,29 @@ async fn a_hung_server_hits_the_timeout() {
         "{error:?}"
     );
     assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(
+        bodies(&server).await.len(),
+        3,
+        "the first try and two retries"
+    );
+}
+
+#[tokio::test]
+async fn a_timeout_is_retried_then_succeeds() {
+    let server = serve(
+        "/v1/chat/completions",
+        vec![
+            ok(tool_answer("User", GOOD, (1, 1))).set_delay(Duration::from_secs(5)),
+            ok(tool_answer("User", GOOD, (1, 1))),
+        ],
+    )
+    .await;
+    let user: User = client(&server)
+        .create(request().timeout(Duration::from_millis(200)))
+        .await
+        .unwrap();
+    assert_eq!(user.name, "Jason");
+    assert_eq!(bodies(&server).await.len(), 2);
 }
 
 #[tokio::test]
@@ -274,10 +296,8 @@ async fn the_exact_body_reaches_the_kwargs_hook() {
         }
     });
     let _: User = client.create(request()).await.unwrap();
-    assert_eq!(
-        captured.lock().unwrap().clone().unwrap(),
-        bodies(&server).await[0]
-    );
+    let sent = bodies(&server).await.remove(0);
+    assert_eq!(captured.lock().unwrap().clone().unwrap(), sent);
 }
 
 #[tokio::test]

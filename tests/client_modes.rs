@@ -1,5 +1,6 @@
 //! Every OpenAI-family mode over real HTTP on loopback: the exact request body
 //! (snapshot), a typed result, and a reask carrying the model's answer and the error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 mod common;
 

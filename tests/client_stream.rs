@@ -1,5 +1,6 @@
 //! Streaming over loopback SSE: partial snapshots in order, iterable items as they
 //! complete, reask at the end of a stream, typed errors for broken streams.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Snapshot tests of the derived JSON Schema and tool definitions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -252,4 +253,40 @@ fn doc_comments_become_descriptions() {
 fn schema_is_computed_once() {
     assert!(std::ptr::eq(Person::json_schema(), Person::json_schema()));
     assert!(std::ptr::eq(Person::tool(), Person::tool()));
+}
+
+/// `deny_unknown_fields` on an enum: serde rejects unknown keys in its struct
+/// variants, so their object schemas are closed too.
+#[derive(Instruct, Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", deny_unknown_fields)]
+enum Shape {
+    Circle { radius: f64 },
+    Square { side: f64 },
+}
+
+#[test]
+fn deny_unknown_fields_on_an_enum_closes_its_struct_variants() {
+    let schema = serde_json::to_value(Shape::json_schema()).unwrap();
+    let text = schema.to_string();
+    let branches = schema["anyOf"].as_array().expect("two variants");
+    for branch in branches {
+        assert!(branch.get("$ref").is_none(), "variants are inline: {text}");
+        assert_eq!(branch["additionalProperties"], false, "{text}");
+    }
+    assert!(serde_json::from_str::<Shape>(r#"{"kind":"Circle","radius":1.0,"x":1}"#).is_err());
+}
+
+/// A strict-compatible nesting: its `STRICT_COMPATIBLE` composes over the fields.
+#[derive(Instruct, Debug, Clone, Serialize, Deserialize)]
+struct Holder {
+    person: Person,
+    address: Address,
+}
+
+#[test]
+fn strict_compatibility_reaches_nested_types() {
+    assert!(<Address as Instruct>::STRICT_COMPATIBLE);
+    // `Person` holds a `BTreeMap<String, i32>`: not strict-compatible, nor is what holds it.
+    assert!(!<Person as Instruct>::STRICT_COMPATIBLE);
+    assert!(!<Holder as Instruct>::STRICT_COMPATIBLE);
 }

@@ -17,6 +17,7 @@
 //!
 //! Every translated constraint is also written back with `Constraint::apply_to` to
 //! check that the schema keyword it emits equals the suite's keyword value.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -237,13 +238,13 @@ fn side_violation(side: &[Side], data: &Value) -> Option<String> {
                 }
             }
             Side::NoExtraItems => {
-                if let Value::Array(values) = data {
-                    if values.len() > prefix_len {
-                        return Some(format!(
-                            "items: false and {} items > {prefix_len}",
-                            values.len()
-                        ));
-                    }
+                if let Value::Array(values) = data
+                    && values.len() > prefix_len
+                {
+                    return Some(format!(
+                        "items: false and {} items > {prefix_len}",
+                        values.len()
+                    ));
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! cache counters from `message_start` plus `message_delta`, reasks with
 //! `tool_result`, iterables, and typed errors (an `error` event after HTTP 200, a
 //! missing `message_stop`, `max_tokens`, `refusal`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 #![cfg(feature = "anthropic")]
 
 mod common;

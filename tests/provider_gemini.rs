@@ -4,6 +4,7 @@
 //! `functionResponse` with an error), usage, truncation, blocked content, and typed
 //! errors (a bad key is a 400 not retried; a 429's `retryDelay` is honoured).
 //! Streaming is in `provider_gemini_stream.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 #![cfg(feature = "gemini")]
 
 mod common;

@@ -3,6 +3,7 @@
 //! `usageMetadata` counted once, `finishReason` on the last chunk, reasks with
 //! `functionResponse`, iterables, and typed errors (`MAX_TOKENS`, `SAFETY`, a blocked
 //! prompt, a stream without `finishReason`, an error object inside the stream).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 #![cfg(feature = "gemini")]
 
 mod common;

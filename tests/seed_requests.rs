@@ -1,5 +1,6 @@
 //! The seed scenarios' requests (OpenAI, OpenRouter, WorkflowAI, Azure) produce the
 //! right URL, headers and body, over real HTTP on loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 mod common;
 

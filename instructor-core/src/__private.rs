@@ -8,6 +8,7 @@
 
 pub use std::borrow::Cow;
 pub use std::clone::Clone;
+pub use std::cmp::PartialEq;
 pub use std::default::Default;
 pub use std::fmt;
 pub use std::option::Option::{self, None, Some};
@@ -89,15 +90,14 @@ impl ObjectSchema {
         let mut schema = T::schema(generator);
         if T::IS_OPTION {
             // `Option<Inner>` flattened: look through the null union, nothing required.
-            if let Some(Value::Array(branches)) = schema.get("anyOf") {
-                if let Some(inner) = branches
+            if let Some(Value::Array(branches)) = schema.get("anyOf")
+                && let Some(inner) = branches
                     .iter()
                     .find(|b| b.get("type").is_none_or(|t| t != "null"))
                     .cloned()
                     .and_then(Schema::from_value)
-                {
-                    schema = resolve_ref(inner, generator);
-                }
+            {
+                schema = resolve_ref(inner, generator);
             }
         }
         let schema = resolve_ref(schema, generator);
@@ -106,10 +106,10 @@ impl ObjectSchema {
             Some(Value::Object(props)) => {
                 let required = map.remove("required");
                 self.properties.extend(props);
-                if !T::IS_OPTION {
-                    if let Some(Value::Array(req)) = required {
-                        self.required.extend(req);
-                    }
+                if !T::IS_OPTION
+                    && let Some(Value::Array(req)) = required
+                {
+                    self.required.extend(req);
                 }
                 if let Some(add) = map.remove("additionalProperties").filter(Value::is_object) {
                     self.additional = Some(add);
@@ -313,10 +313,10 @@ pub fn check_unique<T: UniqueItemsConstraint + ?Sized>(
     c: &Constraint,
     v: &mut Validator<'_>,
 ) {
-    if let Some((a, b)) = value.constraint_duplicate() {
-        if let Err(message) = c.check_items(0, || Some((a, b))) {
-            v.report(c.keyword(), message);
-        }
+    if let Some((a, b)) = value.constraint_duplicate()
+        && let Err(message) = c.check_items(0, || Some((a, b)))
+    {
+        v.report(c.keyword(), message);
     }
 }
 
@@ -368,6 +368,16 @@ where
 {
     let value = Value::deserialize(deserializer)?;
     serde_json::from_value(value).map_err(serde::de::Error::custom)
+}
+
+/// `PartialEq` of a partial twin: equal when both serialize to the same JSON, so a
+/// field type without `PartialEq` of its own (an enum deriving only serde's traits)
+/// needs none.
+pub fn json_eq<T: Serialize>(a: &T, b: &T) -> bool {
+    match (serde_json::to_value(a), serde_json::to_value(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Compile-time assertion helper: `strict` containers require strict-compatible fields.

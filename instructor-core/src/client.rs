@@ -265,13 +265,14 @@ impl Client {
                         completion,
                         error,
                     });
-                    if let Some(budget) = request.token_budget {
-                        if total.total_tokens >= budget && will_retry {
-                            return Err(Error::TokenBudgetExceeded {
-                                budget,
-                                used: total.total_tokens,
-                            });
-                        }
+                    if let Some(budget) = request.token_budget
+                        && total.total_tokens >= budget
+                        && will_retry
+                    {
+                        return Err(Error::TokenBudgetExceeded {
+                            budget,
+                            used: total.total_tokens,
+                        });
                     }
                 }
             }

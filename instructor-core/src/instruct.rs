@@ -96,19 +96,21 @@ pub trait Instruct: Sized + 'static {
     }
 }
 
-/// What a partial value must offer: cloneable, comparable, printable, and
-/// (de)serializable from whatever part of the JSON has arrived.
+/// What a partial value must offer: cloneable, printable, and (de)serializable from
+/// whatever part of the JSON has arrived. (Not `PartialEq`: a derived partial twin
+/// compares its fields through their JSON, so an enum used in a model needs no
+/// `PartialEq` of its own.)
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot appear in a partial (streaming) value",
-    note = "types used in response models must implement Clone, Debug, PartialEq, Serialize and Deserialize; for an enum, add `#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]`"
+    note = "types used in response models must implement Clone, Debug, Serialize and Deserialize; for an enum, add `#[derive(Clone, Debug, Serialize, Deserialize)]`"
 )]
 pub trait PartialValue:
-    Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
+    Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static
 {
 }
 
 impl<T> PartialValue for T where
-    T: Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
+    T: Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static
 {
 }
 

@@ -19,6 +19,7 @@ mod client;
 mod completion;
 mod dynamic;
 mod error;
+mod header;
 mod hooks;
 mod impls;
 mod instruct;
@@ -45,6 +46,7 @@ pub use dynamic::{DynamicModel, ResponseModel, SchemaError};
 pub use error::{
     AttemptError, CallFailure, Error, FailedAttempt, HttpError, Result, RetriesExhausted,
 };
+pub use header::{Header, is_credential_header};
 pub use hooks::{HookEvent, HookHandle, HookPayload};
 pub use impls::MapKey;
 pub use instruct::{Instruct, PartialValue};

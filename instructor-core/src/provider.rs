@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 
 use crate::completion::{Completion, FinishReason, Usage};
 use crate::error::Error;
+use crate::header::Header;
+pub use crate::header::redact_url;
 use crate::message::Message;
 use crate::mode::Mode;
 use crate::schema::Schema;
@@ -44,8 +46,8 @@ pub struct ProviderRequest {
     pub max_tokens: Option<u32>,
     /// Fields merged verbatim into the body.
     pub extra_body: Map<String, Value>,
-    /// Extra HTTP headers.
-    pub headers: Vec<(String, String)>,
+    /// Extra HTTP headers (sensitive values never print).
+    pub headers: Vec<Header>,
     /// Per-request timeout.
     pub timeout: Option<Duration>,
     /// Whether to stream.

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::dynamic::DynamicModel;
+use crate::header::Header;
 use crate::message::{Message, Role};
 
 /// The default number of reasks after the first attempt.
@@ -29,8 +30,8 @@ pub struct Request {
     pub max_tokens: Option<u32>,
     /// Fields merged verbatim into the provider's JSON body.
     pub extra_body: Map<String, Value>,
-    /// Extra HTTP headers.
-    pub headers: Vec<(String, String)>,
+    /// Extra HTTP headers (sensitive values never print).
+    pub headers: Vec<Header>,
     /// A timeout for each HTTP request of this call.
     pub timeout: Option<Duration>,
     /// Stop reasking once this many tokens were used in total.
@@ -112,9 +113,31 @@ impl Request {
         self
     }
 
-    /// Adds an HTTP header.
+    /// Adds an HTTP header. A credential header (`Authorization`, `api-key`,
+    /// `x-api-key`, `Cookie`, ...: see [`is_credential_header`](crate::is_credential_header))
+    /// is sensitive: its value never prints.
+    ///
+    /// ```
+    /// use instructor_core::Request;
+    ///
+    /// let request = Request::new("gpt-4o-mini").header("Authorization", "Bearer sk-gateway");
+    /// assert!(!format!("{request:?}").contains("sk-gateway"));
+    /// ```
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        self.headers.push(Header::new(name, value));
+        self
+    }
+
+    /// Adds an HTTP header whose value is a secret whatever its name: it never prints.
+    ///
+    /// ```
+    /// use instructor_core::Request;
+    ///
+    /// let request = Request::new("gpt-4o-mini").sensitive_header("x-tenant", "acme-secret");
+    /// assert!(!format!("{request:#?}").contains("acme-secret"));
+    /// ```
+    pub fn sensitive_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push(Header::sensitive(name, value));
         self
     }
 

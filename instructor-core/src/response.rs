@@ -57,17 +57,17 @@ pub fn response_name<T: Instruct>() -> String {
 pub fn from_response_value<T: Instruct + DeserializeOwned>(
     value: Value,
 ) -> Result<T, serde_json::Error> {
-    if is_wrapped::<T>() {
-        if let Value::Object(mut map) = value {
-            return match map.remove(WRAPPER_FIELD) {
-                Some(inner) if map.is_empty() => serde_json::from_value(inner),
-                Some(inner) => {
-                    map.insert(WRAPPER_FIELD.to_owned(), inner);
-                    serde_json::from_value(Value::Object(map))
-                }
-                None => serde_json::from_value(Value::Object(map)),
-            };
-        }
+    if is_wrapped::<T>()
+        && let Value::Object(mut map) = value
+    {
+        return match map.remove(WRAPPER_FIELD) {
+            Some(inner) if map.is_empty() => serde_json::from_value(inner),
+            Some(inner) => {
+                map.insert(WRAPPER_FIELD.to_owned(), inner);
+                serde_json::from_value(Value::Object(map))
+            }
+            None => serde_json::from_value(Value::Object(map)),
+        };
     }
     serde_json::from_value(value)
 }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::client::check_finish;
 use crate::completion::{Completion, FinishReason, Usage};
-use crate::error::{AttemptError, Error, FailedAttempt, Result, RetriesExhausted};
+use crate::error::{AttemptError, CallFailure, Error, FailedAttempt, Result, RetriesExhausted};
 use crate::message::ToolCall;
 use crate::mode::Mode;
 use crate::partial::PartialJson;
@@ -25,6 +25,10 @@ use crate::{Client, Instruct, ResponseModel, reply};
 /// The array property of the iterable wrapper (as Python instructor's `tasks`).
 pub const ITERABLE_FIELD: &str = "tasks";
 
+/// The most tool calls one streamed answer may hold: a call index from the wire at
+/// or beyond it is an error, not a vector of that length.
+const MAX_TOOL_CALLS: usize = 1024;
+
 /// What one streamed attempt received, kept for reasks and errors.
 #[derive(Debug, Default)]
 struct Received {
@@ -33,10 +37,30 @@ struct Received {
     refusal: String,
     finish: Option<FinishReason>,
     usage: Usage,
+    /// Bytes of text, refusal and tool call names and arguments so far.
+    bytes: usize,
 }
 
 impl Received {
-    fn apply(&mut self, event: &StreamEvent) {
+    /// Records an event; a tool call index beyond [`MAX_TOOL_CALLS`], or an answer
+    /// beyond the parser's size limit, is an error.
+    fn apply(&mut self, event: &StreamEvent) -> Result<()> {
+        let size = match event {
+            StreamEvent::TextDelta(t) | StreamEvent::RefusalDelta(t) => t.len(),
+            StreamEvent::ToolCallDelta {
+                name, arguments, ..
+            } => arguments
+                .len()
+                .saturating_add(name.as_ref().map_or(0, String::len)),
+            _ => 0,
+        };
+        self.bytes = self.bytes.saturating_add(size);
+        let limit = crate::partial::Limits::default().max_bytes;
+        if self.bytes > limit {
+            return Err(Error::Stream(format!(
+                "the streamed answer exceeds {limit} bytes"
+            )));
+        }
         match event {
             StreamEvent::TextDelta(t) => self.text.push_str(t),
             StreamEvent::ToolCallDelta {
@@ -45,7 +69,7 @@ impl Received {
                 name,
                 arguments,
             } => {
-                let call = self.call_mut(*index);
+                let call = self.call_mut(*index)?;
                 if let Some(id) = id {
                     call.id.clone_from(id);
                 }
@@ -55,22 +79,24 @@ impl Received {
                 call.arguments.push_str(arguments);
             }
             StreamEvent::ToolCallSignature { index, signature } => {
-                self.call_mut(*index).signature = Some(signature.clone());
+                self.call_mut(*index)?.signature = Some(signature.clone());
             }
             StreamEvent::RefusalDelta(r) => self.refusal.push_str(r),
             StreamEvent::Usage(u) => self.usage += *u,
             StreamEvent::Finish(f) => self.finish = Some(f.clone()),
             _ => {}
         }
+        Ok(())
     }
 
     /// The call at `index`, creating it (and any before it) on first mention.
-    fn call_mut(&mut self, index: usize) -> &mut ToolCall {
+    fn call_mut(&mut self, index: usize) -> Result<&mut ToolCall> {
+        check_call_index(index)?;
         while self.calls.len() <= index {
             let n = self.calls.len();
             self.calls.push(ToolCall::new(format!("call_{n}"), "", ""));
         }
-        &mut self.calls[index]
+        Ok(&mut self.calls[index])
     }
 
     /// The attempt's completion (what was received is moved, not copied).
@@ -265,6 +291,12 @@ impl Client {
     /// A stream of validated items of `T`, each yielded as soon as its closing brace
     /// arrives (Tools/JSON modes: a `{"tasks": [...]}` wrapper; ParallelTools: one
     /// tool call per item).
+    ///
+    /// The end of the answer is checked: one that stops before its JSON is complete
+    /// (cut off mid-array, though the stream itself ended cleanly), or that holds no
+    /// JSON at all (prose), ends the stream with [`Error::RetriesExhausted`] holding
+    /// that attempt and the error `create` would report for the same answer. It is
+    /// not reasked: the items already yielded cannot be taken back.
     pub async fn create_iterable<T: Instruct + DeserializeOwned + Send>(
         &self,
         request: crate::Request,
@@ -276,6 +308,7 @@ impl Client {
         } else {
             model.iterable_spec()
         };
+        let name = spec.name.clone();
         let call = self.prepare_with(&request, spec, true)?;
         let parser = if parallel {
             PartialJson::lenient()
@@ -285,6 +318,7 @@ impl Client {
         let first = self.open_attempt(&call, 1, parser).await?;
         let state = IterState::<T> {
             attempt: first,
+            name,
             parallel,
             mode: self.mode(),
             context: request.context.clone(),
@@ -327,14 +361,14 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
                 return None;
             }
             let step = match self.attempt.events.next().await {
-                Some(Ok(event)) => {
-                    self.attempt.received.apply(&event);
-                    match self.feed(&event) {
+                Some(Ok(event)) => match self.attempt.received.apply(&event) {
+                    Err(e) => Err(e),
+                    Ok(()) => match self.feed(&event) {
                         Ok(Some(partial)) => return Some(Ok(partial)),
                         Ok(None) => Ok(()),
                         Err(failure) => self.early_end(failure).await,
-                    }
-                }
+                    },
+                },
                 Some(Err(e)) => Err(e),
                 None => self.end_of_attempt().await,
             };
@@ -515,6 +549,8 @@ impl<P: DeserializeOwned> WrappedPartial<P> {
 
 struct IterState<T> {
     attempt: Attempt,
+    /// The response model's name (the tool to call).
+    name: String,
     parallel: bool,
     mode: Mode,
     context: Option<Value>,
@@ -535,7 +571,10 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
             }
             match self.attempt.events.next().await {
                 Some(Ok(event)) => {
-                    self.attempt.received.apply(&event);
+                    if let Err(e) = self.attempt.received.apply(&event) {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
                     if let Err(e) = self.feed(&event) {
                         self.done = true;
                         return Some(Err(Error::Stream(format!(
@@ -549,9 +588,13 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
                 }
                 None => {
                     self.done = true;
+                    let finished = self.answer_finished();
                     let completion = self.attempt.end();
                     if let Err(e) = check_finish(&completion, completion.usage) {
                         return Some(Err(e));
+                    }
+                    if !finished {
+                        return Some(Err(self.unfinished(completion)));
                     }
                 }
             }
@@ -597,6 +640,55 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
         Ok(())
     }
 
+    /// Whether the answer is complete: every tool call's JSON (ParallelTools), or
+    /// the `{"tasks": [...]}` wrapper.
+    fn answer_finished(&mut self) -> bool {
+        if self.parallel {
+            return self
+                .attempt
+                .call_parsers
+                .iter()
+                .all(PartialJson::is_complete);
+        }
+        matches!(
+            self.attempt.parser.finish(),
+            Ok(Value::Object(root)) if root.get(ITERABLE_FIELD).is_some_and(Value::is_array)
+        )
+    }
+
+    /// The error of an answer that ended unfinished: what `create` reports for it,
+    /// as the only failed attempt.
+    fn unfinished(&self, completion: Completion) -> Error {
+        let error = if self.parallel {
+            let failures = completion
+                .tool_calls
+                .iter()
+                .enumerate()
+                .filter_map(|(index, call)| {
+                    let error = call_error(&call.arguments)?;
+                    Some(CallFailure { index, error })
+                })
+                .collect();
+            AttemptError::Calls(failures)
+        } else {
+            reply::answer_json(self.mode, &completion, &self.name)
+                .and_then(|json| wrapper_error(json).map_or(Ok(()), Err))
+                .err()
+                .unwrap_or_else(|| {
+                    AttemptError::Parse("the answer ended before its JSON was complete".to_owned())
+                })
+        };
+        let usage = completion.usage;
+        Error::RetriesExhausted(Box::new(RetriesExhausted {
+            attempts: vec![FailedAttempt {
+                number: 1,
+                completion,
+                error,
+            }],
+            usage,
+        }))
+    }
+
     fn item(&mut self, value: Value) -> Result<T> {
         let index = self.index;
         self.index += 1;
@@ -605,4 +697,37 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
             .parse_item(value, &context)
             .map_err(|error| Error::InvalidItem { index, error })
     }
+}
+
+/// `create`'s error for a tool call's arguments that are not (complete) JSON;
+/// `None` when they are.
+fn call_error(json: &str) -> Option<AttemptError> {
+    let e = serde_json::from_str::<serde::de::IgnoredAny>(json).err()?;
+    Some(AttemptError::Parse(format!("invalid JSON: {e}")))
+}
+
+/// `create`'s error for an answer that is not the `{"tasks": [...]}` wrapper (not
+/// JSON, cut off, or another shape); `None` when it is.
+fn wrapper_error(json: &str) -> Option<AttemptError> {
+    #[derive(serde::Deserialize)]
+    struct Wrapper {
+        #[serde(rename = "tasks")]
+        _tasks: Vec<serde::de::IgnoredAny>,
+    }
+    const _: () = assert!(matches!(ITERABLE_FIELD.as_bytes(), b"tasks"));
+    let e = serde_json::from_str::<Wrapper>(json).err()?;
+    Some(AttemptError::Parse(match e.classify() {
+        serde_json::error::Category::Data => format!("the JSON does not match the schema: {e}"),
+        _ => format!("invalid JSON: {e}"),
+    }))
+}
+
+/// A tool call index from the wire, bounded by [`MAX_TOOL_CALLS`].
+fn check_call_index(index: usize) -> Result<()> {
+    if index >= MAX_TOOL_CALLS {
+        return Err(Error::Stream(format!(
+            "tool call index {index} is beyond the limit of {MAX_TOOL_CALLS} calls in one answer"
+        )));
+    }
+    Ok(())
 }

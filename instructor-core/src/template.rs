@@ -14,12 +14,12 @@ pub fn render_messages(messages: &mut [Message], context: &Value) -> Result<(), 
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     for (i, message) in messages.iter_mut().enumerate() {
         for part in &mut message.parts {
-            if let Part::Text(text) = part {
-                if text.contains("{{") || text.contains("{%") {
-                    *text = env
-                        .render_str(text, context)
-                        .map_err(|e| template_error(&env, i, text, context, &e))?;
-                }
+            if let Part::Text(text) = part
+                && (text.contains("{{") || text.contains("{%"))
+            {
+                *text = env
+                    .render_str(text, context)
+                    .map_err(|e| template_error(&env, i, text, context, &e))?;
             }
         }
     }

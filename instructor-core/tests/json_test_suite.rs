@@ -384,3 +384,26 @@ fn i_files_never_panic_and_ignore_chunking() {
     });
     eprintln!("{}", outcomes.join("\n"));
 }
+
+/// The implementation-defined files are decided as serde_json decides them, in both
+/// storage modes: so `create` (serde_json), `create_partial` (raw text) and
+/// `create_iterable` (values) accept and reject the same answers. The lone-surrogate
+/// files (`i_string_1st_surrogate_but_2nd_missing.json`, ...) are among them: all
+/// rejected.
+#[test]
+fn i_files_are_decided_as_serde_json_decides_them() {
+    let mut surrogates = 0;
+    for case in cases("i_") {
+        let serde = serde_json::from_slice::<Value>(&case.bytes).ok();
+        let plain = parse_chunks([case.bytes.as_slice()]).ok();
+        let mut raw = PartialJson::new().with_raw_text();
+        let raw = raw.push(&case.bytes).and_then(|()| raw.finish()).ok();
+        assert_eq!(plain, serde, "{}: default mode vs serde_json", case.name);
+        assert_eq!(raw, serde, "{}: raw-text mode vs serde_json", case.name);
+        if case.name.contains("surrogate") && !case.name.contains("UTF8") {
+            assert_eq!(plain, None, "{}", case.name);
+            surrogates += 1;
+        }
+    }
+    assert!(surrogates >= 5, "{surrogates} surrogate files");
+}

@@ -1,5 +1,6 @@
 //! The incremental partial-JSON parser: split points, policies, limits, and
 //! properties over random documents and random chunkings.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 use instructor_core::partial::{Limits, PartialJson, PartialJsonError};
 use instructor_core::validate::PathSegment;
@@ -265,11 +266,10 @@ proptest! {
         let mut earlier: Vec<(Value, Vec<PathSegment>)> = Vec::new();
         for (i, byte) in text.iter().enumerate() {
             p.push(std::slice::from_ref(byte)).unwrap();
-            if i % 7 == 0 {
-                if let Some(s) = p.snapshot() {
+            if i % 7 == 0
+                && let Some(s) = p.snapshot() {
                     earlier.push((s, p.open_path()));
                 }
-            }
         }
         let last = p.finish().unwrap();
         for (snapshot, open) in earlier {
@@ -426,5 +426,200 @@ fn assert_final_parts_equal(snapshot: &Value, last: &Value, open: &[PathSegment]
             assert!(l.starts_with(s.as_str()), "a string prefix changed")
         }
         (s, l) => assert_eq!(s, l),
+    }
+}
+
+/// Fuzz finding: in raw-text mode a push that failed (`{c`) left the kept text
+/// shorter than the cut point, and `snapshot_as` split past its end.
+#[test]
+fn raw_text_snapshot_after_a_failed_push_does_not_panic() {
+    for lenient in [false, true] {
+        let mut raw = PartialJson::with_limits(Limits::default(), lenient).with_raw_text();
+        let mut plain = PartialJson::with_limits(Limits::default(), lenient);
+        assert!(raw.push_str("{c").is_err());
+        assert!(plain.push_str("{c").is_err());
+        // The snapshot is the value as it stood before the bad byte, in both modes.
+        assert_eq!(
+            raw.snapshot_as::<Value>().map(Result::unwrap),
+            Some(json!({}))
+        );
+        assert_eq!(raw.snapshot(), plain.snapshot());
+        // Every later call returns the error or the same consistent snapshot.
+        assert!(raw.push_str("}").is_err());
+        assert!(raw.finish().is_err());
+        assert_eq!(raw.snapshot(), Some(json!({})));
+        assert_eq!(raw.completed_root_json().count(), 0);
+        assert_eq!(raw.completed_root_text().as_deref(), Some("{}"));
+    }
+    // The same, deeper and after some complete entries, the bad byte mid-chunk.
+    let mut raw = PartialJson::new().with_raw_text();
+    raw.push_str(r#"{"a": [1, "x"], "b": {"c": tru"#).unwrap();
+    assert!(raw.push_str("x, 3]}").is_err());
+    assert_eq!(
+        raw.snapshot_as::<Value>().map(Result::unwrap),
+        Some(json!({"a": [1, "x"], "b": {}}))
+    );
+}
+
+/// The strings with surrogate escapes that must be rejected, as serde_json rejects
+/// them: lone high, lone low, reversed pair, high then a non-surrogate escape, high
+/// then a plain character, high then another escape, high at the end of a key.
+const LONE_SURROGATES: &[&str] = &[
+    r#"["\ud83d"]"#,
+    r#"["\ude00"]"#,
+    r#"["\ude00\ud83d"]"#,
+    r#"["\ud83d\u0041"]"#,
+    r#"["\ud83dx"]"#,
+    r#"["\ud83d\n"]"#,
+    r#"["\ud83d\ud83d"]"#,
+    r#"{"\udbff": 1}"#,
+    r#"{"a": "b\udfff c"}"#,
+];
+
+#[test]
+fn lone_surrogates_are_rejected_in_both_modes_at_any_chunking() {
+    for text in LONE_SURROGATES {
+        assert!(
+            serde_json::from_str::<Value>(text).is_err(),
+            "serde: {text}"
+        );
+        let bytes = text.as_bytes();
+        for size in 1..=bytes.len() {
+            for raw_text in [false, true] {
+                let mut p = PartialJson::new();
+                if raw_text {
+                    p = p.with_raw_text();
+                }
+                let pushed = bytes.chunks(size).try_for_each(|c| p.push(c));
+                let error = pushed.and_then(|()| p.finish().map(drop)).unwrap_err();
+                assert!(
+                    matches!(error, PartialJsonError::LoneSurrogate { .. }),
+                    "{text} in chunks of {size} (raw text: {raw_text}): {error:?}"
+                );
+                // Nothing past the error is accepted, and a snapshot does not panic.
+                assert!(p.push_str("]").is_err());
+                let _ = p.snapshot();
+                let _ = p.snapshot_as::<Value>();
+            }
+        }
+    }
+}
+
+#[test]
+fn surrogate_pairs_split_across_chunks_are_joined() {
+    let text = r#"{"e": "a\ud83d\ude00b\uD83D\uDE00", "k\ud83d\ude00": 1}"#;
+    let expected: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(expected["e"], json!("a😀b😀"));
+    let bytes = text.as_bytes();
+    for i in 0..=bytes.len() {
+        for j in i..=bytes.len() {
+            let mut plain = PartialJson::new();
+            let mut raw = PartialJson::new().with_raw_text();
+            for piece in [&bytes[..i], &bytes[i..j], &bytes[j..]] {
+                plain.push(piece).unwrap();
+                raw.push(piece).unwrap();
+                // The half of a pair waiting for the other is never shown.
+                let shown = plain.snapshot();
+                assert_eq!(raw.snapshot(), shown, "split at {i}, {j}");
+                if let Some(e) = shown.as_ref().and_then(|s| s.get("e")) {
+                    assert!(!e.as_str().unwrap().contains('\u{fffd}'));
+                }
+            }
+            assert_eq!(plain.finish().unwrap(), expected, "split at {i}, {j}");
+            assert_eq!(raw.finish().unwrap(), expected, "split at {i}, {j}");
+        }
+    }
+}
+
+/// Byte-level mutations of a valid document: a byte replaced, inserted or removed.
+fn arb_mutated_doc() -> impl Strategy<Value = Vec<u8>> {
+    let edit = (
+        any::<prop::sample::Index>(),
+        0u8..3,
+        any::<u8>(),
+        prop::sample::select(b"{}[]\",:\\u0dD8e-+.tfn \n\xff\xc3".to_vec()),
+        any::<bool>(),
+    );
+    (arb_doc(), prop::collection::vec(edit, 0..4)).prop_map(|((_, mut text), edits)| {
+        for (at, kind, byte, special, use_special) in edits {
+            let byte = if use_special { special } else { byte };
+            let i = at.index(text.len() + 1);
+            match kind {
+                0 if i < text.len() => text[i] = byte,
+                1 => text.insert(i, byte),
+                _ if i < text.len() => {
+                    text.remove(i);
+                }
+                _ => text.push(byte),
+            }
+        }
+        text
+    })
+}
+
+/// Any input (mutated JSON, or bytes from anywhere), cut anywhere.
+fn arb_hostile_input() -> impl Strategy<Value = (Vec<u8>, Vec<usize>)> {
+    prop_oneof![
+        3 => arb_mutated_doc(),
+        1 => prop::collection::vec(any::<u8>(), 0..64),
+        1 => "[\\[\\]{}\",:\\\\u0-9a-fA-FeE.+\\- ntrl]{0,48}".prop_map(String::into_bytes),
+    ]
+    .prop_flat_map(|text| {
+        let n = text.len();
+        (Just(text), arb_cuts(n))
+    })
+}
+
+/// Pushes `chunks` to `p`, calling every read method after each push (errors
+/// included); returns the first push error, or the outcome of `finish`.
+fn drive(p: &mut PartialJson, chunks: &[Vec<u8>]) -> Result<Value, PartialJsonError> {
+    let mut first_error = None;
+    for chunk in chunks {
+        if let Err(e) = p.push(chunk) {
+            first_error.get_or_insert(e);
+        }
+        let _ = p.snapshot();
+        let _ = p.snapshot_as::<Value>();
+        let _ = p.open_path();
+        let _ = p.visible_version();
+        let _ = p.completed_root_entries();
+        let _ = p.completed_root_json().count();
+        let _ = p.completed_root_text();
+        let _ = p.is_complete();
+        let _ = p.take_items();
+    }
+    let finished = p.finish();
+    let _ = p.snapshot();
+    let _ = p.snapshot_as::<Value>();
+    match first_error {
+        Some(e) => {
+            assert_eq!(finished.as_ref().err(), Some(&e), "an error is sticky");
+            Err(e)
+        }
+        None => finished,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Hostile input in any chunking, in every mode (strict, lenient, raw text, item
+    /// path): never a panic; a value or an error, the same for every chunking and in
+    /// both storage modes; in strict mode, exactly what serde_json decides.
+    #[test]
+    fn any_input_any_chunking_is_a_value_or_an_error((text, cuts) in arb_hostile_input()) {
+        let chunks = chunked(&text, &cuts);
+        for lenient in [false, true] {
+            let make = || PartialJson::with_limits(Limits::default(), lenient);
+            let whole = drive(&mut make(), std::slice::from_ref(&text)).ok();
+            let plain = drive(&mut make(), &chunks).ok();
+            let raw = drive(&mut make().with_raw_text(), &chunks).ok();
+            let _ = drive(&mut make().with_item_path(&["tasks"]), &chunks);
+            prop_assert_eq!(&plain, &whole, "chunking changed the outcome");
+            prop_assert_eq!(&raw, &plain, "raw-text mode differs");
+            if !lenient {
+                prop_assert_eq!(plain, serde_json::from_slice::<Value>(&text).ok(), "serde_json differs");
+            }
+        }
     }
 }

@@ -1,19 +1,21 @@
 //! Rules that span several attributes or fields, checked on the resolved model
 //! before any code is generated. One function per rule.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use proc_macro2::Span;
 
 use crate::attr::field::ConstraintSpec;
 use crate::attr::{NumLit, Spanned};
 use crate::ctxt::Ctxt;
-use crate::model::{Container, Data, Field};
+use crate::model::{Container, Data, Field, VariantStyle};
 
 pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
     check_tool_name(cx, cont);
     check_no_lifetimes(cx, cont);
     check_partial_only_on_structs(cx, cont);
+    check_strict_not_generic(cx, cont);
+    check_strict_no_tuple_variants(cx, cont);
     match &cont.data {
         Data::Struct(fields) => {
             check_unique_wire_names(
@@ -84,6 +86,33 @@ fn check_partial_only_on_structs(cx: &Ctxt, cont: &Container<'_>) {
     }
 }
 
+/// `strict` is checked when the derive expands, on concrete field types; a type
+/// parameter's type is only known where the generic type is used. The check still
+/// reaches it: a strict container holding `Page<HashMap<..>>` is rejected, because
+/// `Page<T>` is strict-compatible exactly when `T` is.
+fn check_strict_not_generic(cx: &Ctxt, cont: &Container<'_>) {
+    if let (Some(span), Some(param)) = (cont.strict, cont.type_params().first()) {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!("`strict` cannot be checked on a generic type (`{param}` is not known here): put `#[instruct(strict)]` on the concrete type that uses this one, whose check reaches the type parameters"),
+        ));
+    }
+}
+
+/// A tuple variant's schema is a fixed-length array (`prefixItems`), which OpenAI
+/// strict mode does not accept.
+fn check_strict_no_tuple_variants(cx: &Ctxt, cont: &Container<'_>) {
+    let (Some(_), Data::Enum(variants, _)) = (cont.strict, &cont.data) else {
+        return;
+    };
+    for v in variants
+        .iter()
+        .filter(|v| !v.skipped && v.style == VariantStyle::Tuple)
+    {
+        cx.error_spanned_by(&v.ident, "`#[instruct(strict)]`: a tuple variant has no OpenAI strict-mode schema (a fixed-length array); give its fields names");
+    }
+}
+
 fn field_names(field: &Field<'_>) -> Vec<(String, Span)> {
     let mut names = vec![(field.wire_name.clone(), field.wire_span)];
     names.extend(field.aliases.iter().cloned());
@@ -94,15 +123,13 @@ fn field_names(field: &Field<'_>) -> Vec<(String, Span)> {
 /// `rename_all` and `alias`: the schema would describe one and serde would read
 /// either, so the model's answer would be ambiguous.
 fn check_unique_wire_names(cx: &Ctxt, names: impl Iterator<Item = (String, Span)>, what: &str) {
-    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     for (name, span) in names {
-        if seen.contains_key(&name) {
+        if !seen.insert(name.clone()) {
             cx.syn_error(syn::Error::new(
                 span,
                 format!("duplicate {what} name \"{name}\" on the wire (after serde renames and aliases): another {what} already reads \"{name}\"; each {what} needs its own name"),
             ));
-        } else {
-            seen.insert(name, span);
         }
     }
 }
@@ -113,8 +140,17 @@ fn check_field(cx: &Ctxt, field: &Field<'_>) {
 }
 
 /// Constraints on a flattened or skipped field would never reach the schema or
-/// never be checked.
+/// never be checked; nor would a validator on a skipped field (serde never reads it,
+/// so there is no value from the model to check).
 fn check_constraints_apply(cx: &Ctxt, field: &Field<'_>) {
+    if field.skipped {
+        for path in &field.validators {
+            cx.error_spanned_by(
+                path,
+                "this field is skipped by serde, so its validator would never run (the model never sends it)",
+            );
+        }
+    }
     let Some(first) = field.constraints.first() else {
         return;
     };

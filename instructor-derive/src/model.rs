@@ -127,7 +127,7 @@ impl<'a> Container<'a> {
             ast::Data::Enum(variants) => Data::Enum(
                 variants
                     .iter()
-                    .map(|v| Variant::from_serde(cx, v))
+                    .map(|v| Variant::from_serde(cx, v, serde_ast.attrs.deny_unknown_fields()))
                     .collect(),
                 tagging(serde_ast.attrs.tag()),
             ),
@@ -239,7 +239,9 @@ impl<'a> Field<'a> {
 }
 
 impl<'a> Variant<'a> {
-    fn from_serde(cx: &Ctxt, variant: &ast::Variant<'a>) -> Self {
+    /// `deny_unknown_fields` on the enum: serde applies it to each struct variant's
+    /// fields, so their object schemas are closed too.
+    fn from_serde(cx: &Ctxt, variant: &ast::Variant<'a>, deny_unknown_fields: bool) -> Self {
         let attrs = VariantAttrs::from_ast(cx, &variant.original.attrs);
         let name = variant.attrs.name().deserialize_name();
         let style = match variant.style {
@@ -261,7 +263,7 @@ impl<'a> Variant<'a> {
             description: attrs.description,
             skipped: variant.attrs.skip_deserializing(),
             untagged: variant.attrs.untagged(),
-            deny_unknown_fields: false,
+            deny_unknown_fields,
         }
     }
 }

@@ -45,3 +45,38 @@ fn errors_accumulate_and_come_with_placeholder_impls() {
         "{out}"
     );
 }
+
+#[test]
+#[should_panic(expected = "Ctxt dropped without check()")]
+fn an_unchecked_error_context_is_a_bug() {
+    let cx = crate::ctxt::Ctxt::new();
+    cx.error_spanned_by(quote::quote!(x), "lost");
+    drop(cx);
+}
+
+#[test]
+fn a_repeated_key_is_reported_once_at_its_second_use() {
+    let input: syn::DeriveInput = parse_quote! {
+        #[instruct(strict, strict)]
+        struct Twice {
+            #[instruct(min_length = 1, min_length = 2, format = "email", format = "uri")]
+            a: String,
+        }
+    };
+    let out = expand(input);
+    assert_eq!(
+        out.matches("duplicate instruct attribute").count(),
+        3,
+        "{out}"
+    );
+}
+
+#[test]
+fn strict_on_a_generic_type_is_an_error() {
+    let input: syn::DeriveInput = parse_quote! {
+        #[instruct(strict)]
+        struct Page<T> { items: Vec<T> }
+    };
+    let out = expand(input);
+    assert!(out.contains("cannot be checked on a generic type"), "{out}");
+}

@@ -1,9 +1,10 @@
 //! Configuration helpers every provider shares: environment variables (an unset or
 //! empty variable is never silently an empty key), base URLs, extra body fields.
 
-use std::env;
+use std::{env, fmt};
 
 use instructor_core::Error;
+use instructor_core::provider::redact_url;
 use serde_json::{Map, Value};
 
 /// A base URL without its trailing slashes.
@@ -54,15 +55,72 @@ pub(crate) fn data_url(url: &str) -> Option<(&str, &str)> {
     Some((media, data))
 }
 
-/// The builder methods every provider client shares (`header`, `retry_policy`,
-/// `timeout`), for a type with `headers: Vec<(String, String)>` and
-/// `transport: Transport` fields. Expanded inside the type's `impl` block.
+/// A base URL without its trailing slashes. Its `Debug` hides a password or a
+/// query-string key in it (see [`redact_url`]).
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct BaseUrl(String);
+
+impl BaseUrl {
+    /// `url` without its trailing slashes.
+    pub(crate) fn new(url: &str) -> Self {
+        Self(trim_url(url))
+    }
+
+    /// The URL, for building request URLs.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&redact_url(&self.0), f)
+    }
+}
+
+/// The builder methods every provider client shares (`header`, `sensitive_header`,
+/// `with_http_client`, `retry_policy`, `timeout`), for a type with
+/// `headers: Vec<Header>` and `transport: Transport` fields. Expanded inside the
+/// type's `impl` block.
 macro_rules! transport_builders {
     () => {
-        /// Adds a header sent with every request.
+        /// Adds a header sent with every request. A credential header
+        /// (`Authorization`, `api-key`, `x-api-key`, `Cookie`, ...: see
+        /// [`is_credential_header`](instructor_core::is_credential_header)) is
+        /// sensitive: its value never prints.
         #[must_use]
         pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-            self.headers.push((name.into(), value.into()));
+            self.headers.push(instructor_core::Header::new(name, value));
+            self
+        }
+
+        /// Adds a header sent with every request whose value is a secret whatever
+        /// its name (a gateway key, say): it never prints.
+        #[must_use]
+        pub fn sensitive_header(
+            mut self,
+            name: impl Into<String>,
+            value: impl Into<String>,
+        ) -> Self {
+            self.headers
+                .push(instructor_core::Header::sensitive(name, value));
+            self
+        }
+
+        /// Sends every request through `client`: the caller's own proxies, root
+        /// certificates, connection pool and default headers.
+        ///
+        /// This takes reqwest's type on purpose: it is the one reqwest type in this
+        /// crate's API. Use the re-exported [`reqwest`](crate::reqwest)
+        /// (`instructor::reqwest`) so the versions match. The provider's
+        /// [`timeout`](Self::timeout) and [`retry_policy`](Self::retry_policy) still
+        /// apply to each request; every request sends `User-Agent:
+        /// instructor-rs/<version>` unless a `User-Agent` was set with
+        /// [`header`](Self::header) (on the provider or the request), like the
+        /// official OpenAI SDK.
+        #[must_use]
+        pub fn with_http_client(mut self, client: crate::reqwest::Client) -> Self {
+            self.transport.set_client(client);
             self
         }
 

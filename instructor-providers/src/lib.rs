@@ -18,6 +18,21 @@
 //! assert!(provider.supports_mode(Mode::ResponsesTools));
 //! assert!(format!("{provider:?}").contains("<redacted>"));
 //! ```
+//!
+//! Every provider accepts your own `reqwest::Client` (proxies, custom roots, a shared
+//! pool) through `with_http_client`; build it with the re-exported [`reqwest`]:
+//!
+//! ```
+//! # #[cfg(feature = "openai")] {
+//! use instructor_providers::{OpenAI, reqwest};
+//!
+//! let http = reqwest::Client::builder()
+//!     .pool_max_idle_per_host(4)
+//!     .build()
+//!     .unwrap();
+//! let provider = OpenAI::new("sk-test").with_http_client(http);
+//! # }
+//! ```
 #![deny(missing_docs)]
 
 #[cfg(feature = "anthropic")]
@@ -29,6 +44,12 @@ pub mod gemini;
 pub mod http;
 #[cfg(feature = "openai")]
 pub mod openai;
+
+/// The reqwest version this crate is built on, for
+/// [`with_http_client`](OpenAI::with_http_client): build your `reqwest::Client` with
+/// this one so the types match. `reqwest::Client` in `with_http_client` is the one
+/// reqwest type in this crate's API, on purpose.
+pub use reqwest;
 
 #[cfg(feature = "anthropic")]
 pub use anthropic::Anthropic;

@@ -309,10 +309,10 @@ async fn serve_script(
         if script.drop_after == Some(i) {
             break;
         }
-        if let Some((at, gate)) = &script.gate {
-            if *at == i {
-                let _ = tokio::time::timeout(Duration::from_secs(10), gate.notified()).await;
-            }
+        if let Some((at, gate)) = &script.gate
+            && *at == i
+        {
+            let _ = tokio::time::timeout(Duration::from_secs(10), gate.notified()).await;
         }
         let size = chunk_bytes.unwrap_or(event.len()).max(1);
         for piece in event.as_bytes().chunks(size) {

@@ -199,8 +199,13 @@ impl PartialJson {
             });
         }
         let first = self.offset;
-        for &byte in chunk {
+        for (i, &byte) in chunk.iter().enumerate() {
             if let Err(e) = self.byte(byte) {
+                // What was read before the bad byte stays, so a snapshot after the
+                // error shows the same as one before it.
+                if let Some(raw) = &mut self.raw {
+                    raw.capture(&chunk[..i], first);
+                }
                 return self.fail(e);
             }
             self.offset += 1;
@@ -211,16 +216,20 @@ impl PartialJson {
         Ok(())
     }
 
-    /// Ends the input: the complete value, or why there is none.
+    /// Ends the input: the complete value, or why there is none. The value is moved
+    /// out: a second call reports [`PartialJsonError::Incomplete`]. After an error
+    /// every call (push or finish) returns that error, and snapshots keep showing
+    /// what was visible before it.
     pub fn finish(&mut self) -> Result<Value, PartialJsonError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
         // A number or literal at the very end of a root scalar is terminated by the end.
-        if self.stack.is_empty() && matches!(self.token, Token::Number(_) | Token::Literal(_)) {
-            if let Err(e) = self.end_scalar() {
-                return self.fail(e);
-            }
+        if self.stack.is_empty()
+            && matches!(self.token, Token::Number(_) | Token::Literal(_))
+            && let Err(e) = self.end_scalar()
+        {
+            return self.fail(e);
         }
         match (self.phase, self.root.take()) {
             (Phase::Done, Some(_)) if self.raw.is_some() => self.raw_value(),
@@ -428,10 +437,10 @@ impl PartialJson {
     }
 
     fn value_start(&mut self, byte: u8) -> Result<(), PartialJsonError> {
-        if self.stack.len() == 1 {
-            if let Some(raw) = &mut self.raw {
-                raw.field_starts_at(self.offset);
-            }
+        if self.stack.len() == 1
+            && let Some(raw) = &mut self.raw
+        {
+            raw.field_starts_at(self.offset);
         }
         let resume = self.offset + 1;
         match byte {

@@ -87,10 +87,10 @@ pub fn openai_strict(schema: &Schema) -> Result<Schema, DialectError> {
             close_object(node);
             require_all_nullable_optional(node);
         }
-        if let Some(Value::String(f)) = node.get("format") {
-            if !OPENAI_STRICT_FORMATS.contains(&f.as_str()) {
-                move_to_description(node, &["format"]);
-            }
+        if let Some(Value::String(f)) = node.get("format")
+            && !OPENAI_STRICT_FORMATS.contains(&f.as_str())
+        {
+            move_to_description(node, &["format"]);
         }
         move_unlisted_to_description(node, OPENAI_STRICT_KEYWORDS);
         Ok(())
@@ -142,10 +142,10 @@ pub fn gemini(schema: &Schema) -> Result<Schema, DialectError> {
                 move_to_description(node, &["enum"]);
             }
         }
-        if let Some(Value::String(f)) = node.get("format") {
-            if !matches!(f.as_str(), "enum" | "date-time") {
-                move_to_description(node, &["format"]);
-            }
+        if let Some(Value::String(f)) = node.get("format")
+            && !matches!(f.as_str(), "enum" | "date-time")
+        {
+            move_to_description(node, &["format"]);
         }
         if matches!(node.get("additionalProperties"), Some(Value::Bool(_))) {
             node.shift_remove("additionalProperties");
@@ -204,10 +204,10 @@ pub fn anthropic_structured(schema: &Schema) -> Result<Schema, DialectError> {
         {
             close_object(node);
         }
-        if let Some(Value::String(f)) = node.get("format") {
-            if !ANTHROPIC_FORMATS.contains(&f.as_str()) {
-                move_to_description(node, &["format"]);
-            }
+        if let Some(Value::String(f)) = node.get("format")
+            && !ANTHROPIC_FORMATS.contains(&f.as_str())
+        {
+            move_to_description(node, &["format"]);
         }
         if node
             .get("minItems")
@@ -299,16 +299,16 @@ fn require_all_nullable_optional(node: &mut Map<String, Value>) {
     let mut all = Vec::with_capacity(props.len());
     for (name, prop) in props.iter_mut() {
         all.push(Value::String(name.clone()));
-        if !required.iter().any(|r| r == name) {
-            if let Value::Object(map) = prop {
-                let schema = Schema(std::mem::take(map));
-                let schema = if schema.is_nullable() {
-                    schema
-                } else {
-                    schema.into_nullable()
-                };
-                *map = schema.0;
-            }
+        if !required.iter().any(|r| r == name)
+            && let Value::Object(map) = prop
+        {
+            let schema = Schema(std::mem::take(map));
+            let schema = if schema.is_nullable() {
+                schema
+            } else {
+                schema.into_nullable()
+            };
+            *map = schema.0;
         }
     }
     node.insert("required".into(), Value::Array(all));

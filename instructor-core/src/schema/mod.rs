@@ -170,10 +170,10 @@ impl SchemaGenerator {
         }
         let id = TypeId::of::<T>();
         if let Some(name) = self.names.get(&id) {
-            if let Some((root, referenced)) = &mut self.root {
-                if *root == id {
-                    *referenced = true;
-                }
+            if let Some((root, referenced)) = &mut self.root
+                && *root == id
+            {
+                *referenced = true;
             }
             return Schema::reference(name);
         }

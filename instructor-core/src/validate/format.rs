@@ -90,7 +90,7 @@ fn is_email(text: &str) -> bool {
         let inner = &local[1..local.len() - 1];
         let mut escaped = false;
         inner.chars().all(|c| {
-            let ok = escaped || (c != '"' && c != '\\') || c == '\\';
+            let ok = escaped || c != '"';
             escaped = !escaped && c == '\\';
             ok && (c == ' ' || c.is_ascii_graphic())
         })

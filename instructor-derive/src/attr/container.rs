@@ -2,17 +2,19 @@
 //! validate = path, partial(name = .., derive(..)), crate = path)]`.
 
 use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
 use syn::{ExprPath, Ident, LitStr, Path};
 
 use super::{
-    Doc, SeenKeys, Spanned, doc_comment, for_each_instruct_meta, key_name, key_span, parse_lit_str,
+    Attr, BoolAttr, Doc, Spanned, doc_comment, for_each_instruct_meta, key_span, parse_lit_str,
     unknown_key,
 };
 use crate::ctxt::Ctxt;
-use crate::symbol::{CONTAINER_KEYS, PARTIAL_KEYS};
+use crate::symbol::{
+    CONTAINER_KEYS, CRATE, DERIVE, DESCRIPTION, NAME, PARTIAL, PARTIAL_KEYS, STRICT, VALIDATE,
+};
 
 /// Options set on the struct or enum.
-#[derive(Default)]
 pub(crate) struct ContainerAttrs {
     /// `name = "..."`: the schema/tool name.
     pub(crate) name: Option<LitStr>,
@@ -32,73 +34,102 @@ pub(crate) struct ContainerAttrs {
     pub(crate) crate_path: Option<Spanned<Path>>,
 }
 
+/// The slots while parsing.
+struct Slots {
+    name: Attr<LitStr>,
+    description: Attr<Doc>,
+    strict: BoolAttr,
+    validators: Vec<ExprPath>,
+    partial: Attr<Span>,
+    partial_name: Attr<Ident>,
+    partial_derives: Vec<Path>,
+    crate_path: Attr<Spanned<Path>>,
+}
+
 impl ContainerAttrs {
     pub(crate) fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
-        let mut out = Self {
-            description: doc_comment(attrs),
-            ..Self::default()
+        let mut slots = Slots {
+            name: Attr::none(NAME),
+            description: Attr::none(DESCRIPTION),
+            strict: BoolAttr::none(STRICT),
+            validators: Vec::new(),
+            partial: Attr::none(PARTIAL),
+            partial_name: Attr::none(NAME),
+            partial_derives: Vec::new(),
+            crate_path: Attr::none(CRATE),
         };
-        let mut seen = SeenKeys::default();
-        for_each_instruct_meta(cx, attrs, |meta| {
-            let key = key_name(meta);
-            match key.as_str() {
-                "validate" => out.validators.push(meta.value()?.parse()?),
-                k if CONTAINER_KEYS.contains(&k) && !seen.first_use(cx, meta, k) => {
-                    super::skip_value(meta);
-                }
-                "name" => out.name = Some(parse_lit_str(meta)?),
-                "description" => {
-                    out.description = Some(Doc::Text(parse_lit_str(meta)?.value()));
-                }
-                "strict" => out.strict = Some(key_span(meta)),
-                "crate" => {
-                    let value = meta.value()?;
-                    let path = if value.peek(LitStr) {
-                        value.parse::<LitStr>()?.parse::<Path>()?
-                    } else {
-                        value.parse::<Path>()?
-                    };
-                    out.crate_path = Some(Spanned {
-                        value_tokens: quote::ToTokens::to_token_stream(&path),
-                        value: path,
-                        key: key_span(meta),
-                    });
-                }
-                "partial" => {
-                    out.partial_span = Some(key_span(meta));
-                    let mut seen_partial = SeenKeys::default();
-                    meta.parse_nested_meta(|inner| {
-                        let inner_key = key_name(&inner);
-                        if PARTIAL_KEYS.contains(&inner_key.as_str())
-                            && !seen_partial.first_use(cx, &inner, &inner_key)
-                        {
-                            super::skip_value(&inner);
-                            return Ok(());
-                        }
-                        match inner_key.as_str() {
-                            "name" => {
-                                let value = inner.value()?;
-                                let usage = "`partial(name = ..)` expects a type name: `partial(name = UserDraft)`";
-                                out.partial_name = Some(if value.peek(LitStr) {
-                                    let lit = value.parse::<LitStr>()?;
-                                    lit.parse::<Ident>().map_err(|_| syn::Error::new(lit.span(), usage))?
-                                } else {
-                                    value.parse::<Ident>().map_err(|e| syn::Error::new(e.span(), usage))?
-                                });
-                            }
-                            "derive" => inner.parse_nested_meta(|d| {
-                                out.partial_derives.push(d.path.clone());
-                                Ok(())
-                            })?,
-                            _ => unknown_key(cx, &inner, "partial", PARTIAL_KEYS),
-                        }
-                        Ok(())
-                    })?;
-                }
-                _ => unknown_key(cx, meta, "container", CONTAINER_KEYS),
-            }
-            Ok(())
-        });
-        out
+        for_each_instruct_meta(cx, attrs, |meta| slots.parse_key(cx, meta));
+        slots.description.set_if_none(doc_comment(attrs));
+        Self {
+            name: slots.name.get(),
+            description: slots.description.get(),
+            strict: slots.strict.get(),
+            validators: slots.validators,
+            partial_name: slots.partial_name.get(),
+            partial_derives: slots.partial_derives,
+            partial_span: slots.partial.get(),
+            crate_path: slots.crate_path.get(),
+        }
+    }
+}
+
+impl Slots {
+    fn parse_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        let path = &meta.path;
+        if *path == VALIDATE {
+            self.validators.push(meta.value()?.parse()?);
+        } else if *path == NAME {
+            self.name.set(cx, path, parse_lit_str(meta)?);
+        } else if *path == DESCRIPTION {
+            let text = parse_lit_str(meta)?.value();
+            self.description.set(cx, path, Doc::Text(text));
+        } else if *path == STRICT {
+            self.strict.set_true(cx, meta);
+        } else if *path == CRATE {
+            let value = meta.value()?;
+            let krate = if value.peek(LitStr) {
+                value.parse::<LitStr>()?.parse::<Path>()?
+            } else {
+                value.parse::<Path>()?
+            };
+            let spanned = Spanned {
+                value_tokens: quote::ToTokens::to_token_stream(&krate),
+                value: krate,
+                key: key_span(meta),
+            };
+            self.crate_path.set(cx, path, spanned);
+        } else if *path == PARTIAL {
+            self.partial.set(cx, path, key_span(meta));
+            meta.parse_nested_meta(|inner| self.parse_partial_key(cx, &inner))?;
+        } else {
+            unknown_key(cx, meta, "container", CONTAINER_KEYS);
+        }
+        Ok(())
+    }
+
+    /// `partial(name = .., derive(..))`.
+    fn parse_partial_key(&mut self, cx: &Ctxt, inner: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        if inner.path == NAME {
+            let value = inner.value()?;
+            let usage = "`partial(name = ..)` expects a type name: `partial(name = UserDraft)`";
+            let ident = if value.peek(LitStr) {
+                let lit = value.parse::<LitStr>()?;
+                lit.parse::<Ident>()
+                    .map_err(|_| syn::Error::new(lit.span(), usage))?
+            } else {
+                value
+                    .parse::<Ident>()
+                    .map_err(|e| syn::Error::new(e.span(), usage))?
+            };
+            self.partial_name.set(cx, &inner.path, ident);
+        } else if inner.path == DERIVE {
+            inner.parse_nested_meta(|d| {
+                self.partial_derives.push(d.path.clone());
+                Ok(())
+            })?;
+        } else {
+            unknown_key(cx, inner, "partial", PARTIAL_KEYS);
+        }
+        Ok(())
     }
 }

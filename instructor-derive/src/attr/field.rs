@@ -9,16 +9,54 @@
 //! #[instruct(description = "...", example = "x", examples = ["x", "y"])]
 //! ```
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::ExprPath;
+use syn::meta::ParseNestedMeta;
 
 use super::{
-    Doc, NumLit, SeenKeys, Spanned, doc_comment, expr_json, expr_number, for_each_instruct_meta,
-    key_name, key_span, parse_expr, parse_json_list, unknown_key,
+    Attr, Doc, NumLit, Spanned, doc_comment, expr_json, expr_number, for_each_instruct_meta,
+    key_span, parse_expr, parse_json_list, unknown_key,
 };
 use crate::ctxt::Ctxt;
-use crate::symbol::{FIELD_KEYS, FORMATS, RANGE_KEYS, did_you_mean};
+use crate::symbol::{
+    DESCRIPTION, EXAMPLE, EXAMPLES, EXCLUSIVE_MAXIMUM, EXCLUSIVE_MINIMUM, FIELD_KEYS, FORMAT, MAX,
+    MAX_ITEMS, MAX_LENGTH, MIN, MIN_ITEMS, MIN_LENGTH, MULTIPLE_OF, ONE_OF, PATTERN, RANGE,
+    RANGE_KEYS, UNIQUE_ITEMS, VALIDATE, did_you_mean,
+};
+
+/// A `format = ".."` name, parsed once here; code generation maps it to the runtime's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Email,
+    Uri,
+    Uuid,
+    Date,
+    DateTime,
+    Ipv4,
+    Ipv6,
+}
+
+impl Format {
+    /// Every format with its attribute spelling, in the order messages list them.
+    const ALL: [(&'static str, Self); 7] = [
+        ("email", Self::Email),
+        ("uri", Self::Uri),
+        ("uuid", Self::Uuid),
+        ("date", Self::Date),
+        ("date-time", Self::DateTime),
+        ("ipv4", Self::Ipv4),
+        ("ipv6", Self::Ipv6),
+    ];
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    fn names() -> impl Iterator<Item = &'static str> {
+        Self::ALL.iter().map(|(n, _)| *n)
+    }
+}
 
 /// One built-in constraint as written.
 #[derive(Clone)]
@@ -34,7 +72,7 @@ pub(crate) enum ConstraintSpec {
     MinItems(u64),
     MaxItems(u64),
     UniqueItems,
-    Format(String),
+    Format(Format),
     OneOf(Vec<String>),
 }
 
@@ -67,7 +105,6 @@ impl ConstraintSpec {
 }
 
 /// Options set on a field.
-#[derive(Default)]
 pub(crate) struct FieldAttrs {
     pub(crate) description: Option<Doc>,
     pub(crate) constraints: Vec<Spanned<ConstraintSpec>>,
@@ -79,158 +116,204 @@ pub(crate) struct FieldAttrs {
 
 impl FieldAttrs {
     pub(crate) fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut description = Attr::none(DESCRIPTION);
+        let mut examples = Attr::none(EXAMPLES);
         let mut out = Self {
-            description: doc_comment(attrs),
-            ..Self::default()
+            description: None,
+            constraints: Vec::new(),
+            validators: Vec::new(),
+            examples: Vec::new(),
+            first_key: None,
         };
-        let mut seen = SeenKeys::default();
         for_each_instruct_meta(cx, attrs, |meta| {
-            let key = key_name(meta);
             out.first_key.get_or_insert_with(|| key_span(meta));
-            let repeatable = matches!(key.as_str(), "validate" | "example");
-            if !repeatable && FIELD_KEYS.contains(&key.as_str()) && !seen.first_use(cx, meta, &key)
-            {
-                super::skip_value(meta);
-                return Ok(());
-            }
-            out.parse_key(cx, meta, &key)
-        });
-        out
-    }
-
-    fn push(
-        &mut self,
-        meta: &syn::meta::ParseNestedMeta<'_>,
-        value_tokens: proc_macro2::TokenStream,
-        spec: ConstraintSpec,
-    ) {
-        self.constraints.push(Spanned {
-            value: spec,
-            key: key_span(meta),
-            value_tokens,
-        });
-    }
-
-    fn parse_key(
-        &mut self,
-        cx: &Ctxt,
-        meta: &syn::meta::ParseNestedMeta<'_>,
-        key: &str,
-    ) -> syn::Result<()> {
-        match key {
-            "pattern" => {
-                let lit = expect_str(
-                    meta,
-                    r#"`pattern` expects a string literal: `pattern = r"^\d+$"`"#,
-                )?;
-                if let Err(err) = regex::Regex::new(&lit.value()) {
-                    cx.error_spanned_by(
-                        &lit,
-                        format!(
-                            "invalid regular expression in `pattern`: {}",
-                            one_line(&err.to_string())
-                        ),
-                    );
-                }
-                self.push(
-                    meta,
-                    lit.to_token_stream(),
-                    ConstraintSpec::Pattern(lit.value()),
-                );
-            }
-            "min_length" | "max_length" | "min_items" | "max_items" => {
-                let expr = parse_expr(meta)?;
-                let usage = format!("`{key}` expects a non-negative integer: `{key} = 2`");
-                let number =
-                    expr_number(&expr).map_err(|_| syn::Error::new_spanned(&expr, &usage))?;
-                let n = match number {
-                    NumLit::Int(i) if i >= 0 => {
-                        u64::try_from(i).map_err(|_| syn::Error::new_spanned(&expr, "too large"))?
-                    }
-                    _ => return Err(syn::Error::new_spanned(&expr, usage)),
-                };
-                let spec = match key {
-                    "min_length" => ConstraintSpec::MinLength(n),
-                    "max_length" => ConstraintSpec::MaxLength(n),
-                    "min_items" => ConstraintSpec::MinItems(n),
-                    _ => ConstraintSpec::MaxItems(n),
-                };
-                self.push(meta, expr.to_token_stream(), spec);
-            }
-            "exclusive_minimum" | "exclusive_maximum" | "multiple_of" => {
-                let expr = parse_expr(meta)?;
-                let n = expr_number(&expr)?;
-                let spec = match key {
-                    "exclusive_minimum" => ConstraintSpec::ExclusiveMinimum(n),
-                    "exclusive_maximum" => ConstraintSpec::ExclusiveMaximum(n),
-                    _ => {
-                        if n.as_f64() <= 0.0 || !n.as_f64().is_finite() {
-                            cx.error_spanned_by(&expr, "`multiple_of` must be greater than 0");
-                        }
-                        ConstraintSpec::MultipleOf(n)
-                    }
-                };
-                self.push(meta, expr.to_token_stream(), spec);
-            }
-            "range" => self.parse_range(cx, meta)?,
-            "unique_items" => {
-                if meta.input.peek(syn::Token![=]) {
-                    return Err(meta.error("`unique_items` takes no value: write `unique_items`"));
-                }
-                self.push(
-                    meta,
-                    meta.path.to_token_stream(),
-                    ConstraintSpec::UniqueItems,
-                );
-            }
-            "format" => {
-                let lit = expect_str(
-                    meta,
-                    r#"`format` expects a string literal: `format = "email"`"#,
-                )?;
-                let name = lit.value();
-                if !FORMATS.contains(&name.as_str()) {
-                    let hint = did_you_mean(&name, FORMATS)
-                        .map(|s| format!("did you mean \"{s}\"? "))
-                        .unwrap_or_default();
-                    cx.error_spanned_by(
-                        &lit,
-                        format!(
-                            "unknown format \"{name}\"; {hint}expected one of: {}",
-                            FORMATS.join(", ")
-                        ),
-                    );
-                }
-                self.push(meta, lit.to_token_stream(), ConstraintSpec::Format(name));
-            }
-            "one_of" => {
-                let tokens = meta.path.to_token_stream();
-                let values: Vec<String> =
-                    parse_json_list(meta)?.into_iter().map(|(j, _)| j).collect();
-                if values.is_empty() {
-                    return Err(meta.error("`one_of` needs at least one allowed value"));
-                }
-                self.push(meta, tokens, ConstraintSpec::OneOf(values));
-            }
-            "validate" => self.validators.push(meta.value()?.parse()?),
-            "description" => {
+            let path = &meta.path;
+            if *path == DESCRIPTION {
                 let lit = expect_str(
                     meta,
                     r#"`description` expects a string literal: `description = "..."`"#,
                 )?;
-                self.description = Some(Doc::Text(lit.value()));
+                description.set(cx, path, Doc::Text(lit.value()));
+            } else if *path == EXAMPLES {
+                let list: Vec<String> =
+                    parse_json_list(meta)?.into_iter().map(|(j, _)| j).collect();
+                examples.set(cx, path, list);
+            } else {
+                out.parse_key(cx, meta)?;
             }
-            "example" => self.examples.push(expr_json(&parse_expr(meta)?)?),
-            "examples" => self
-                .examples
-                .extend(parse_json_list(meta)?.into_iter().map(|(j, _)| j)),
-            _ => unknown_key(cx, meta, "field", FIELD_KEYS),
+            Ok(())
+        });
+        description.set_if_none(doc_comment(attrs));
+        out.description = description.get();
+        out.examples.extend(examples.get().unwrap_or_default());
+        out
+    }
+
+    /// Adds a constraint written at `meta`'s key.
+    fn push(
+        &mut self,
+        cx: &Ctxt,
+        meta: &ParseNestedMeta<'_>,
+        value_tokens: TokenStream,
+        spec: ConstraintSpec,
+    ) {
+        self.push_at(cx, &meta.path, key_span(meta), value_tokens, spec);
+    }
+
+    /// Adds a constraint; a second one of the same kind is a duplicate key, reported
+    /// at that key (the list is the slot: one entry per kind).
+    fn push_at(
+        &mut self,
+        cx: &Ctxt,
+        key: &syn::Path,
+        key_span: Span,
+        value_tokens: TokenStream,
+        spec: ConstraintSpec,
+    ) {
+        let kind = std::mem::discriminant(&spec);
+        if self
+            .constraints
+            .iter()
+            .any(|c| std::mem::discriminant(&c.value) == kind)
+        {
+            let name = key
+                .get_ident()
+                .map_or_else(|| key.to_token_stream().to_string(), ToString::to_string);
+            cx.error_spanned_by(key, format!("duplicate instruct attribute `{name}`"));
+            return;
+        }
+        self.constraints.push(Spanned {
+            value: spec,
+            key: key_span,
+            value_tokens,
+        });
+    }
+
+    fn parse_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        let path = &meta.path;
+        if *path == PATTERN {
+            self.parse_pattern(cx, meta)?;
+        } else if let Some(key) = [MIN_LENGTH, MAX_LENGTH, MIN_ITEMS, MAX_ITEMS]
+            .into_iter()
+            .find(|k| *path == *k)
+        {
+            let expr = parse_expr(meta)?;
+            let usage = format!("`{key}` expects a non-negative integer: `{key} = 2`");
+            let number = expr_number(&expr).map_err(|_| syn::Error::new_spanned(&expr, &usage))?;
+            let n = match number {
+                NumLit::Int(i) if i >= 0 => {
+                    u64::try_from(i).map_err(|_| syn::Error::new_spanned(&expr, "too large"))?
+                }
+                _ => return Err(syn::Error::new_spanned(&expr, usage)),
+            };
+            let spec = match key.as_str() {
+                "min_length" => ConstraintSpec::MinLength(n),
+                "max_length" => ConstraintSpec::MaxLength(n),
+                "min_items" => ConstraintSpec::MinItems(n),
+                _ => ConstraintSpec::MaxItems(n),
+            };
+            self.push(cx, meta, expr.to_token_stream(), spec);
+        } else if *path == EXCLUSIVE_MINIMUM || *path == EXCLUSIVE_MAXIMUM || *path == MULTIPLE_OF {
+            let expr = parse_expr(meta)?;
+            let n = expr_number(&expr)?;
+            let spec = if *path == EXCLUSIVE_MINIMUM {
+                ConstraintSpec::ExclusiveMinimum(n)
+            } else if *path == EXCLUSIVE_MAXIMUM {
+                ConstraintSpec::ExclusiveMaximum(n)
+            } else {
+                if n.as_f64() <= 0.0 || !n.as_f64().is_finite() {
+                    cx.error_spanned_by(&expr, "`multiple_of` must be greater than 0");
+                }
+                ConstraintSpec::MultipleOf(n)
+            };
+            self.push(cx, meta, expr.to_token_stream(), spec);
+        } else if *path == RANGE {
+            self.parse_range(cx, meta)?;
+        } else if *path == UNIQUE_ITEMS {
+            if meta.input.peek(syn::Token![=]) {
+                return Err(meta.error("`unique_items` takes no value: write `unique_items`"));
+            }
+            self.push(
+                cx,
+                meta,
+                path.to_token_stream(),
+                ConstraintSpec::UniqueItems,
+            );
+        } else if *path == FORMAT {
+            self.parse_format(cx, meta)?;
+        } else if *path == ONE_OF {
+            let tokens = path.to_token_stream();
+            let values: Vec<String> = parse_json_list(meta)?.into_iter().map(|(j, _)| j).collect();
+            if values.is_empty() {
+                return Err(meta.error("`one_of` needs at least one allowed value"));
+            }
+            self.push(cx, meta, tokens, ConstraintSpec::OneOf(values));
+        } else if *path == VALIDATE {
+            self.validators.push(meta.value()?.parse()?);
+        } else if *path == EXAMPLE {
+            self.examples.push(expr_json(&parse_expr(meta)?)?);
+        } else {
+            unknown_key(cx, meta, "field", FIELD_KEYS);
+        }
+        Ok(())
+    }
+
+    /// `pattern = r"..."`, the regex compiled now so a bad one fails the build.
+    fn parse_pattern(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        let lit = expect_str(
+            meta,
+            r#"`pattern` expects a string literal: `pattern = r"^\d+$"`"#,
+        )?;
+        if let Err(err) = regex::Regex::new(&lit.value()) {
+            cx.error_spanned_by(
+                &lit,
+                format!(
+                    "invalid regular expression in `pattern`: {}",
+                    one_line(&err.to_string())
+                ),
+            );
+        }
+        self.push(
+            cx,
+            meta,
+            lit.to_token_stream(),
+            ConstraintSpec::Pattern(lit.value()),
+        );
+        Ok(())
+    }
+
+    /// `format = "email"`, one of [`Format::ALL`].
+    fn parse_format(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        let lit = expect_str(
+            meta,
+            r#"`format` expects a string literal: `format = "email"`"#,
+        )?;
+        let name = lit.value();
+        match Format::from_name(&name) {
+            Some(format) => {
+                self.push(
+                    cx,
+                    meta,
+                    lit.to_token_stream(),
+                    ConstraintSpec::Format(format),
+                );
+            }
+            None => {
+                let hint = did_you_mean(&name, Format::names())
+                    .map(|s| format!("did you mean \"{s}\"? "))
+                    .unwrap_or_default();
+                let list = Format::names().collect::<Vec<_>>().join(", ");
+                cx.error_spanned_by(
+                    &lit,
+                    format!("unknown format \"{name}\"; {hint}expected one of: {list}"),
+                );
+            }
         }
         Ok(())
     }
 
     /// `range(min = X, max = Y)`, either bound optional.
-    fn parse_range(&mut self, cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    fn parse_range(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
         const USAGE: &str = "`range` needs `min`, `max` or both: `range(min = 0, max = 10)`";
         if !meta.input.peek(syn::token::Paren) {
             return Err(meta.error(USAGE));
@@ -249,37 +332,25 @@ impl FieldAttrs {
             let _ = meta.input.parse::<proc_macro2::TokenTree>();
             return Err(meta.error(USAGE));
         }
-        let mut seen = SeenKeys::default();
         let mut any = false;
+        let range_key = key_span(meta);
         meta.parse_nested_meta(|inner| {
-            let key = key_name(&inner);
-            if RANGE_KEYS.contains(&key.as_str()) && !seen.first_use(cx, &inner, &key) {
-                super::skip_value(&inner);
+            let spec: fn(NumLit) -> ConstraintSpec = if inner.path == MIN {
+                ConstraintSpec::Minimum
+            } else if inner.path == MAX {
+                ConstraintSpec::Maximum
+            } else {
+                unknown_key(cx, &inner, "range", RANGE_KEYS);
                 return Ok(());
-            }
-            let spec: fn(NumLit) -> ConstraintSpec = match key.as_str() {
-                "min" => ConstraintSpec::Minimum,
-                "max" => ConstraintSpec::Maximum,
-                _ => {
-                    unknown_key(cx, &inner, "range", RANGE_KEYS);
-                    return Ok(());
-                }
             };
             let expr = parse_expr(&inner)?;
             let n = expr_number(&expr)?;
             any = true;
-            self.constraints.push(Spanned {
-                value: spec(n),
-                key: key_span(meta),
-                value_tokens: expr.to_token_stream(),
-            });
+            self.push_at(cx, &inner.path, range_key, expr.to_token_stream(), spec(n));
             Ok(())
         })?;
         if !any {
-            cx.error_spanned_by(
-                &meta.path,
-                "`range` needs `min`, `max` or both: `range(min = 0, max = 10)`",
-            );
+            cx.error_spanned_by(&meta.path, USAGE);
         }
         Ok(())
     }

@@ -5,15 +5,13 @@ pub(crate) mod container;
 pub(crate) mod field;
 pub(crate) mod variant;
 
-use std::collections::BTreeMap;
-
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
 use syn::{Expr, Lit, LitStr, UnOp};
 
 use crate::ctxt::Ctxt;
-use crate::symbol::unknown_key_message;
+use crate::symbol::{Symbol, unknown_key_message};
 
 /// A numeric literal from an attribute, kept exact for integers.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,22 +37,54 @@ pub(crate) struct Spanned<T> {
     pub(crate) value_tokens: TokenStream,
 }
 
-/// Remembers which keys were set, so a repeated key is reported at its second use.
-#[derive(Default)]
-pub(crate) struct SeenKeys {
-    seen: BTreeMap<String, Span>,
+/// A typed attribute slot that remembers the tokens that set it, so a repeated key
+/// is reported at its second occurrence (serde's `Attr<T>`).
+pub(crate) struct Attr<T> {
+    name: Symbol,
+    value: Option<T>,
 }
 
-impl SeenKeys {
-    /// Returns false (and reports) when `key` was already given.
-    pub(crate) fn first_use(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> bool {
-        if self.seen.contains_key(key) {
-            cx.error_spanned_by(&meta.path, format!("duplicate instruct attribute `{key}`"));
-            false
+impl<T> Attr<T> {
+    pub(crate) fn none(name: Symbol) -> Self {
+        Self { name, value: None }
+    }
+
+    /// Sets the value, or reports a duplicate at `obj` (the repeated key).
+    pub(crate) fn set<A: ToTokens>(&mut self, cx: &Ctxt, obj: A, value: T) {
+        if self.value.is_some() {
+            cx.error_spanned_by(obj, format!("duplicate instruct attribute `{}`", self.name));
         } else {
-            self.seen.insert(key.to_owned(), key_span(meta));
-            true
+            self.value = Some(value);
         }
+    }
+
+    /// Sets the value unless already set (a default that an explicit key overrides).
+    pub(crate) fn set_if_none(&mut self, value: Option<T>) {
+        if self.value.is_none() {
+            self.value = value;
+        }
+    }
+
+    pub(crate) fn get(self) -> Option<T> {
+        self.value
+    }
+}
+
+/// A key without a value (`strict`), remembering where it was written.
+pub(crate) struct BoolAttr(Attr<Span>);
+
+impl BoolAttr {
+    pub(crate) fn none(name: Symbol) -> Self {
+        Self(Attr::none(name))
+    }
+
+    pub(crate) fn set_true(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>) {
+        self.0.set(cx, &meta.path, key_span(meta));
+    }
+
+    /// Where the key was written, if it was.
+    pub(crate) fn get(self) -> Option<Span> {
+        self.0.get()
     }
 }
 
@@ -73,7 +103,7 @@ pub(crate) fn key_name(meta: &ParseNestedMeta<'_>) -> String {
 }
 
 /// Reports an unknown key (with a suggestion) and skips its value.
-pub(crate) fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta<'_>, position: &str, known: &[&str]) {
+pub(crate) fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta<'_>, position: &str, known: &[Symbol]) {
     cx.error_spanned_by(
         &meta.path,
         unknown_key_message(position, &key_name(meta), known),

@@ -1,13 +1,10 @@
 //! Variant options: `#[instruct(description = "..")]`.
 
-use super::{
-    Doc, SeenKeys, doc_comment, for_each_instruct_meta, key_name, parse_lit_str, unknown_key,
-};
+use super::{Attr, Doc, doc_comment, for_each_instruct_meta, parse_lit_str, unknown_key};
 use crate::ctxt::Ctxt;
-use crate::symbol::VARIANT_KEYS;
+use crate::symbol::{DESCRIPTION, VARIANT_KEYS};
 
 /// Options set on an enum variant.
-#[derive(Default)]
 pub(crate) struct VariantAttrs {
     /// `description = "..."`, else the doc comment.
     pub(crate) description: Option<Doc>,
@@ -15,22 +12,19 @@ pub(crate) struct VariantAttrs {
 
 impl VariantAttrs {
     pub(crate) fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
-        let mut out = Self {
-            description: doc_comment(attrs),
-        };
-        let mut seen = SeenKeys::default();
+        let mut description = Attr::none(DESCRIPTION);
         for_each_instruct_meta(cx, attrs, |meta| {
-            let key = key_name(meta);
-            if VARIANT_KEYS.contains(&key.as_str()) && !seen.first_use(cx, meta, &key) {
-                super::skip_value(meta);
-                return Ok(());
-            }
-            match key.as_str() {
-                "description" => out.description = Some(Doc::Text(parse_lit_str(meta)?.value())),
-                _ => unknown_key(cx, meta, "variant", VARIANT_KEYS),
+            if meta.path == DESCRIPTION {
+                let text = parse_lit_str(meta)?.value();
+                description.set(cx, &meta.path, Doc::Text(text));
+            } else {
+                unknown_key(cx, meta, "variant", VARIANT_KEYS);
             }
             Ok(())
         });
-        out
+        description.set_if_none(doc_comment(attrs));
+        Self {
+            description: description.get(),
+        }
     }
 }

@@ -5,14 +5,14 @@ mod schema;
 mod validate;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote};
 use syn::{Generics, Ident};
 
 use crate::attr::Doc;
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::dummy;
-use crate::model::{Container, Data, Field};
+use crate::model::{Container, Data, Field, VariantStyle};
 
 /// Expands `#[derive(Instruct)]`; on error, the errors plus placeholder impls.
 pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
@@ -63,9 +63,13 @@ fn generate(cont: &Container<'_>) -> TokenStream {
         Data::Struct(_) => {
             let twin_ident = &cont.partial_ident;
             (
-                quote! {
-                    type Partial = #twin_ident #ty_generics;
-                    type PartialField = #twin_ident #ty_generics;
+                {
+                    let strict = strict_const(cont, &p);
+                    quote! {
+                        type Partial = #twin_ident #ty_generics;
+                        type PartialField = #twin_ident #ty_generics;
+                        #strict
+                    }
                 },
                 partial::twin(cont, &p, &generics),
             )
@@ -83,9 +87,13 @@ fn generate(cont: &Container<'_>) -> TokenStream {
             )
         }
         Data::Enum(..) => (
-            quote! {
-                type Partial = #p::Option<Self>;
-                type PartialField = Self;
+            {
+                let strict = strict_const(cont, &p);
+                quote! {
+                    type Partial = #p::Option<Self>;
+                    type PartialField = Self;
+                    #strict
+                }
             },
             TokenStream::new(),
         ),
@@ -161,35 +169,99 @@ pub(crate) fn constraints_ref(
     }
 }
 
-/// `strict`: every field's type must have a strict-mode schema. Checked in a const
-/// item at compile time, so the error points at the field's type.
-fn strict_assertions(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
-    if cont.strict.is_none() {
-        return TokenStream::new();
-    }
-    if !cont.type_params().is_empty() {
-        return TokenStream::new();
-    }
-    let fields: Vec<&Field<'_>> = match &cont.data {
+/// The fields that reach the wire (not skipped), of every variant.
+pub(crate) fn live_fields<'c, 'a>(cont: &'c Container<'a>) -> Vec<&'c Field<'a>> {
+    match &cont.data {
         Data::Struct(fields) => fields.iter().filter(|f| !f.skipped).collect(),
         Data::Newtype(field) => vec![field],
         Data::Enum(variants, _) => variants
             .iter()
             .filter(|v| !v.skipped)
-            .flat_map(|v| v.fields.iter())
+            .flat_map(|v| v.fields.iter().filter(|f| !f.skipped))
             .collect(),
-    };
-    let checks = fields.iter().map(|field| {
+    }
+}
+
+/// `STRICT_COMPATIBLE` of a struct or enum: every live field type's, so the check of a
+/// strict container reaches nested types. A field type naming the type itself
+/// (recursion) is left out: it adds nothing the other fields do not already decide.
+fn strict_const(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
+    let has_tuple_variant = matches!(&cont.data, Data::Enum(variants, _)
+        if variants.iter().any(|v| !v.skipped && v.style == VariantStyle::Tuple));
+    if has_tuple_variant {
+        return quote!(
+            const STRICT_COMPATIBLE: bool = false;
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let terms: Vec<TokenStream> = live_fields(cont)
+        .into_iter()
+        .filter(|f| !mentions(f.ty, &cont.ident))
+        .filter(|f| {
+            let ty = f.ty;
+            seen.insert(quote!(#ty).to_string())
+        })
+        .map(|f| {
+            let ty = f.ty;
+            let term = quote!(<#ty as #p::Instruct>::STRICT_COMPATIBLE);
+            respan(&term, syn::spanned::Spanned::span(ty))
+        })
+        .collect();
+    if terms.is_empty() {
+        return TokenStream::new();
+    }
+    quote!(const STRICT_COMPATIBLE: bool = #(#terms)&&*;)
+}
+
+/// Whether `ty` names `ident` or `Self` anywhere (a recursive field).
+fn mentions(ty: &syn::Type, ident: &Ident) -> bool {
+    fn walk(tokens: TokenStream, ident: &Ident) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == *ident || i == "Self",
+            proc_macro2::TokenTree::Group(g) => walk(g.stream(), ident),
+            _ => false,
+        })
+    }
+    walk(quote!(#ty), ident)
+}
+
+/// `strict`: every field's type must have a strict-mode schema (nested types
+/// included, through `STRICT_COMPATIBLE`). Checked in a const item at compile time,
+/// every token spanned at the field's type so the error points there.
+fn strict_assertions(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
+    if cont.strict.is_none() {
+        return TokenStream::new();
+    }
+    let checks = live_fields(cont).into_iter().map(|field| {
         let ty = field.ty;
         let ty_text = quote!(#ty).to_string().replace(' ', "");
         let message = format!(
-            "`#[instruct(strict)]`: the type `{ty_text}` of field `{}` has no OpenAI strict-mode schema (maps with arbitrary keys, serde_json::Value and tuples are not allowed in strict mode)",
+            "`#[instruct(strict)]`: field `{}` has type `{ty_text}`, which has no OpenAI strict-mode schema (it is or contains a map with arbitrary keys, a serde_json::Value or a tuple)",
             field.wire_name
         );
-        let span = syn::spanned::Spanned::span(ty);
-        quote_spanned! {span=>
+        let check = quote! {
             const _: () = if !#p::strict_compatible::<#ty>() { #p::panic!(#message) };
-        }
+        };
+        respan(&check, syn::spanned::Spanned::span(ty))
     });
     quote!(#(#checks)*)
+}
+
+/// The same tokens, every one at `span` (for where rustc reports errors).
+pub(crate) fn respan(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut respanned =
+                    proc_macro2::Group::new(group.delimiter(), respan(&group.stream(), span));
+                respanned.set_span(span);
+                tree = proc_macro2::TokenTree::Group(respanned);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }

@@ -7,6 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::Generics;
 use syn::spanned::Spanned;
 
+use super::respan;
 use crate::model::{Container, Data, Field};
 
 pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -> TokenStream {
@@ -17,8 +18,13 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
     let ident = &cont.partial_ident;
     let original = &cont.ident;
     let vis = &cont.input.vis;
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let params = &generics.params;
+    let struct_where = &generics.where_clause;
+    // The impls (ours and serde's) are bounded by `FieldTy: Instruct`, spanned at the
+    // field's type: a field type without `Instruct` is reported there, once (rustc
+    // merges the identical reports), instead of once inside each impl's body.
+    let bounded = with_field_bounds(generics, &fields, p);
+    let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
     let serde_crate = format!("{}::serde", p).replace(' ', "");
     let none_check = format!("{}::Option::is_none", p).replace(' ', "");
     let lenient = format!("{}::partial_field", p).replace(' ', "");
@@ -33,18 +39,24 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         let field_vis = f.vis;
         // Spanned at the field's type: a missing `Instruct` impl is reported there.
         let partial_ty = quote_spanned!(ty.span()=> <#ty as #p::Instruct>::Partial);
-        let partial_field_ty = quote_spanned!(ty.span()=> <#ty as #p::Instruct>::PartialField);
+        let partial_field_ty = respan(
+            &quote!(#p::Option<<#ty as #p::Instruct>::PartialField>),
+            ty.span(),
+        );
+        let bound = needs_bound(ty, params_of(generics))
+            .then(|| syn::LitStr::new(&field_bound(ty, p).to_string(), ty.span()))
+            .map(|b| quote!(bound = #b,));
         if f.flatten {
             return quote! {
-                #[serde(flatten, deserialize_with = #flattened)]
+                #[serde(flatten, #bound deserialize_with = #flattened)]
                 #field_vis #member: #partial_ty,
             };
         }
         let name = &f.wire_name;
         let aliases: Vec<&String> = f.aliases.iter().map(|(a, _)| a).collect();
         quote! {
-            #[serde(rename = #name, #(alias = #aliases,)* default, skip_serializing_if = #none_check, deserialize_with = #lenient)]
-            #field_vis #member: #p::Option<#partial_field_ty>,
+            #[serde(rename = #name, #(alias = #aliases,)* #bound default, skip_serializing_if = #none_check, deserialize_with = #lenient)]
+            #field_vis #member: #partial_field_ty,
         }
     });
     let members: Vec<_> = fields.iter().map(|f| &f.member).collect();
@@ -57,7 +69,7 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         #[derive(#p::serde::Serialize, #p::serde::Deserialize)]
         #extra_derives
         #[serde(crate = #serde_crate, bound(serialize = "", deserialize = ""))]
-        #vis struct #ident <#params> #where_clause {
+        #vis struct #ident <#params> #struct_where {
             #(#defs)*
         }
 
@@ -85,12 +97,95 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         }
 
         #[automatically_derived]
-        impl #impl_generics ::core::cmp::PartialEq for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::PartialEq for #ident #ty_generics #where_clause {
             fn eq(&self, other: &Self) -> bool {
-                true #(&& self.#members == other.#members)*
+                #p::json_eq(self, other)
             }
         }
     }
+}
+
+/// `ty: Instruct`, every token at the type's span.
+fn field_bound(ty: &syn::Type, p: &TokenStream) -> TokenStream {
+    respan(&quote!(#ty: #p::Instruct), ty.span())
+}
+
+/// `generics` plus `FieldTy: Instruct` for each field's type. (Only the twin's impls
+/// get these: on the `Instruct` impl itself, a recursive type would need itself to
+/// implement `Instruct` first, a cycle rustc rejects.)
+fn with_field_bounds(generics: &Generics, fields: &[&Field<'_>], p: &TokenStream) -> Generics {
+    let mut generics = generics.clone();
+    let mut seen = std::collections::BTreeSet::new();
+    let params = params_of(&generics);
+    let where_clause = generics.make_where_clause();
+    for field in fields {
+        let ty = field.ty;
+        if needs_bound(ty, params.clone()) && seen.insert(quote!(#ty).to_string()) {
+            let predicate = field_bound(ty, p);
+            where_clause.predicates.push(syn::parse_quote!(#predicate));
+        }
+    }
+    generics
+}
+
+/// The type parameters' names.
+fn params_of(generics: &Generics) -> Vec<String> {
+    generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect()
+}
+
+/// Whether `ty` may lack `Instruct`: it names something other than the std types
+/// and type parameters that always have it (kept out of the bounds to keep the
+/// expansion small).
+fn needs_bound(ty: &syn::Type, params: Vec<String>) -> bool {
+    const STD: &[&str] = &[
+        "String",
+        "str",
+        "bool",
+        "char",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "f32",
+        "f64",
+        "Option",
+        "Vec",
+        "VecDeque",
+        "Box",
+        "HashMap",
+        "BTreeMap",
+        "HashSet",
+        "BTreeSet",
+        "std",
+        "alloc",
+        "collections",
+        "string",
+        "option",
+        "vec",
+        "boxed",
+    ];
+    fn walk(tokens: TokenStream, params: &[String]) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => {
+                let name = i.to_string();
+                !STD.contains(&name.as_str()) && !params.contains(&name)
+            }
+            proc_macro2::TokenTree::Group(g) => walk(g.stream(), params),
+            _ => false,
+        })
+    }
+    walk(quote!(#ty), &params)
 }
 
 impl Field<'_> {

@@ -96,7 +96,10 @@ fn object_body(
             let has_default = field.has_default;
             let optional = quote_spanned!(ty.span()=> <#ty as #p::Instruct>::IS_OPTION);
             quote! {
-                __instruct_obj.property(#name, #schema, !#has_default && !#optional);
+                // `IS_OPTION` first: a missing `Instruct` is then reported once, by
+                // the path (no note), and `field_schema`'s bound is not reported again.
+                let __instruct_required = !#has_default && !#optional;
+                __instruct_obj.property(#name, #schema, __instruct_required);
             }
         });
     quote! {{

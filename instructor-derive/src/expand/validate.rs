@@ -3,9 +3,9 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use super::{constraint_static_ident, constraints_ref};
+use super::{constraint_static_ident, constraints_ref, respan};
 use crate::attr::NumLit;
-use crate::attr::field::{ConstraintSpec, Target};
+use crate::attr::field::{ConstraintSpec, Format, Target};
 use crate::model::{Container, Data, Field, Tagging, VariantStyle};
 
 /// One `static` per constrained field, built once on first use, read by both the
@@ -96,15 +96,15 @@ fn constraint_tokens(spec: &ConstraintSpec, p: &TokenStream) -> TokenStream {
             quote!(#c::MultipleOf(#n))
         }
         ConstraintSpec::UniqueItems => quote!(#c::UniqueItems),
-        ConstraintSpec::Format(name) => {
-            let variant = match name.as_str() {
-                "email" => quote!(Email),
-                "uri" => quote!(Uri),
-                "uuid" => quote!(Uuid),
-                "date" => quote!(Date),
-                "date-time" => quote!(DateTime),
-                "ipv4" => quote!(Ipv4),
-                _ => quote!(Ipv6),
+        ConstraintSpec::Format(format) => {
+            let variant = match format {
+                Format::Email => quote!(Email),
+                Format::Uri => quote!(Uri),
+                Format::Uuid => quote!(Uuid),
+                Format::Date => quote!(Date),
+                Format::DateTime => quote!(DateTime),
+                Format::Ipv4 => quote!(Ipv4),
+                Format::Ipv6 => quote!(Ipv6),
             };
             quote!(#c::Format(#p::Format::#variant))
         }
@@ -147,25 +147,6 @@ fn field_checks(
         #(#checks)*
         #(#validators)*
     }
-}
-
-/// The same tokens, every one at `span` (for where rustc reports type errors).
-fn respan(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
-    tokens
-        .clone()
-        .into_iter()
-        .map(|mut tree| {
-            if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut respanned =
-                    proc_macro2::Group::new(group.delimiter(), respan(&group.stream(), span));
-                respanned.set_span(span);
-                tree = proc_macro2::TokenTree::Group(respanned);
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
 }
 
 /// A field's checks at its place in the JSON path.

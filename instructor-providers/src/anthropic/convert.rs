@@ -83,9 +83,12 @@ pub(crate) fn usage(usage: Option<&Value>, start: Option<&Value>) -> Usage {
     };
     let cache_read = n("cache_read_input_tokens");
     let cache_creation = n("cache_creation_input_tokens");
-    let prompt = n("input_tokens") + cache_read + cache_creation;
+    // Saturating: the counts are the server's word.
+    let prompt = n("input_tokens")
+        .saturating_add(cache_read)
+        .saturating_add(cache_creation);
     let output = n("output_tokens");
-    let mut out = Usage::new(prompt, output, prompt + output);
+    let mut out = Usage::new(prompt, output, prompt.saturating_add(output));
     out.cached_tokens = cache_read;
     out.cache_creation_tokens = cache_creation;
     out

@@ -9,10 +9,10 @@ mod stream;
 mod wire;
 
 use instructor_core::provider::{EventStream, Provider, ProviderRequest};
-use instructor_core::{Completion, Error, Mode};
+use instructor_core::{Completion, Error, Header, Mode};
 use serde_json::Value;
 
-use crate::config::{optional_env, require_env, trim_url};
+use crate::config::{BaseUrl, optional_env, require_env};
 use crate::http::{ApiKey, HttpRequest, Transport};
 
 /// The API version header sent with every request.
@@ -39,10 +39,10 @@ const MODES: &[Mode] = &[
 /// ```
 #[derive(Debug, Clone)]
 pub struct Anthropic {
-    base_url: String,
+    base_url: BaseUrl,
     api_key: ApiKey,
     betas: Vec<String>,
-    headers: Vec<(String, String)>,
+    headers: Vec<Header>,
     max_tokens: u32,
     transport: Transport,
 }
@@ -51,7 +51,7 @@ impl Anthropic {
     /// Anthropic at `https://api.anthropic.com` with `api_key`.
     pub fn new(api_key: impl Into<String>) -> Self {
         Self {
-            base_url: "https://api.anthropic.com".to_owned(),
+            base_url: BaseUrl::new("https://api.anthropic.com"),
             api_key: ApiKey::new(api_key),
             betas: Vec::new(),
             headers: Vec::new(),
@@ -72,8 +72,11 @@ impl Anthropic {
     /// Replaces the base URL (without `/v1`), e.g. to point at a local server.
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        let url = trim_url(&url.into());
-        self.base_url = url.strip_suffix("/v1").map_or(url.clone(), str::to_owned);
+        let url = BaseUrl::new(&url.into());
+        self.base_url = match url.as_str().strip_suffix("/v1") {
+            Some(base) => BaseUrl::new(base),
+            None => url,
+        };
         self
     }
 
@@ -88,19 +91,19 @@ impl Anthropic {
 
     /// The base URL requests go to.
     pub fn url(&self) -> &str {
-        &self.base_url
+        self.base_url.as_str()
     }
 
     fn http_request<'a>(&self, request: &ProviderRequest, body: &'a Value) -> HttpRequest<'a> {
         let mut headers = self.headers.clone();
-        headers.push(("x-api-key".into(), self.api_key.expose().to_owned()));
-        headers.push(("anthropic-version".into(), ANTHROPIC_VERSION.to_owned()));
+        headers.push(Header::sensitive("x-api-key", self.api_key.expose()));
+        headers.push(Header::new("anthropic-version", ANTHROPIC_VERSION));
         if !self.betas.is_empty() {
-            headers.push(("anthropic-beta".into(), self.betas.join(",")));
+            headers.push(Header::new("anthropic-beta", self.betas.join(",")));
         }
         headers.extend(request.headers.iter().cloned());
         HttpRequest {
-            url: format!("{}/v1/messages", self.base_url),
+            url: format!("{}/v1/messages", self.base_url.as_str()),
             headers,
             body,
             timeout: request.timeout,

@@ -106,11 +106,12 @@ pub(crate) fn usage(metadata: Option<&Value>) -> Usage {
     };
     let prompt = n("promptTokenCount");
     let thoughts = n("thoughtsTokenCount");
-    let output = n("candidatesTokenCount") + thoughts;
+    // Saturating: the counts are the server's word.
+    let output = n("candidatesTokenCount").saturating_add(thoughts);
     let total = metadata
         .and_then(|m| m.get("totalTokenCount"))
         .and_then(Value::as_u64)
-        .unwrap_or(prompt + output);
+        .unwrap_or(prompt.saturating_add(output));
     let mut out = Usage::new(prompt, output, total);
     out.cached_tokens = n("cachedContentTokenCount");
     out.reasoning_tokens = thoughts;

@@ -10,10 +10,10 @@ mod stream;
 mod wire;
 
 use instructor_core::provider::{EventStream, Provider, ProviderRequest};
-use instructor_core::{Completion, Error, Mode};
+use instructor_core::{Completion, Error, Header, Mode};
 use serde_json::Value;
 
-use crate::config::{optional_env, require_any_env, trim_url};
+use crate::config::{BaseUrl, optional_env, require_any_env};
 use crate::http::{ApiKey, HttpRequest, Transport};
 
 const MODES: &[Mode] = &[
@@ -46,9 +46,9 @@ pub enum SchemaField {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Gemini {
-    base_url: String,
+    base_url: BaseUrl,
     api_key: ApiKey,
-    headers: Vec<(String, String)>,
+    headers: Vec<Header>,
     schema_field: SchemaField,
     transport: Transport,
 }
@@ -57,7 +57,7 @@ impl Gemini {
     /// Gemini at `https://generativelanguage.googleapis.com/v1beta` with `api_key`.
     pub fn new(api_key: impl Into<String>) -> Self {
         Self {
-            base_url: "https://generativelanguage.googleapis.com/v1beta".to_owned(),
+            base_url: BaseUrl::new("https://generativelanguage.googleapis.com/v1beta"),
             api_key: ApiKey::new(api_key),
             headers: Vec::new(),
             schema_field: SchemaField::default(),
@@ -77,7 +77,7 @@ impl Gemini {
     /// Replaces the base URL (up to the API version, e.g. `.../v1beta`).
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = trim_url(&url.into());
+        self.base_url = BaseUrl::new(&url.into());
         self
     }
 
@@ -92,7 +92,7 @@ impl Gemini {
 
     /// The base URL requests go to.
     pub fn url(&self) -> &str {
-        &self.base_url
+        self.base_url.as_str()
     }
 
     fn http_request<'a>(&self, request: &ProviderRequest, body: &'a Value) -> HttpRequest<'a> {
@@ -103,13 +103,13 @@ impl Gemini {
         let url = if request.stream {
             format!(
                 "{}/models/{model}:streamGenerateContent?alt=sse",
-                self.base_url
+                self.base_url.as_str()
             )
         } else {
-            format!("{}/models/{model}:generateContent", self.base_url)
+            format!("{}/models/{model}:generateContent", self.base_url.as_str())
         };
         let mut headers = self.headers.clone();
-        headers.push(("x-goog-api-key".into(), self.api_key.expose().to_owned()));
+        headers.push(Header::sensitive("x-goog-api-key", self.api_key.expose()));
         headers.extend(request.headers.iter().cloned());
         HttpRequest {
             url,

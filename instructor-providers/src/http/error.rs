@@ -54,7 +54,8 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> HttpError {
     error
 }
 
-/// Google's `details: [{"@type": "...RetryInfo", "retryDelay": "34.4s"}]`.
+/// Google's `details: [{"@type": "...RetryInfo", "retryDelay": "34.4s"}]`, bounded
+/// as a `retry-after` header is (see [`super::retry`]).
 fn retry_info_delay(envelope: &Value) -> Option<std::time::Duration> {
     let delay = envelope
         .get("details")?
@@ -67,8 +68,8 @@ fn retry_info_delay(envelope: &Value) -> Option<std::time::Duration> {
         })?
         .get("retryDelay")?
         .as_str()?;
-    let seconds: f64 = delay.strip_suffix('s')?.parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| std::time::Duration::from_secs_f64(seconds))
+    // A protobuf Duration in JSON: seconds with an `s` suffix; bounded like a header.
+    super::retry::seconds_delay(delay.strip_suffix('s')?, 1.0)
 }
 
 fn default_message(status: u16) -> String {
@@ -137,6 +138,24 @@ mod tests {
             Some(std::time::Duration::from_millis(34_400))
         );
         assert_eq!(e.kind.as_deref(), Some("RESOURCE_EXHAUSTED"));
+
+        // Fuzz finding: a huge `retryDelay` panicked in `Duration::from_secs_f64`.
+        for (delay, expected) in [
+            ("1e30s", Some(super::super::retry::MAX_SERVER_DELAY)),
+            ("-5s", None),
+            ("NaNs", None),
+            ("34.4", None),
+            ("s", None),
+        ] {
+            let body = format!(
+                r#"{{"error":{{"code":429,"details":[{{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"{delay}"}}]}}}}"#
+            );
+            assert_eq!(
+                parse_error_body(429, body.as_bytes()).retry_after,
+                expected,
+                "{delay}"
+            );
+        }
 
         assert_eq!(parse_error_body(502, b"Bad Gateway").message, "Bad Gateway");
         assert_eq!(parse_error_body(503, b"").message, "server error");

@@ -1,11 +1,13 @@
 //! The loop every streaming provider shares: bytes from the connection, SSE events
 //! out of them, and a provider's [`EventVocabulary`] turning each event into neutral
 //! [`StreamEvent`]s. A dropped connection or a stream that ends before the
-//! vocabulary's end marker is a typed error.
+//! vocabulary's end marker is a typed error; a stream that outlives its request's
+//! timeout is [`Error::Timeout`].
 
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -56,6 +58,11 @@ pub(crate) fn mid_stream_error(message: &str) -> Error {
     ))
 }
 
+/// The timeout of the request a streamed response answers (set by the transport as
+/// a response extension, so a timeout in the middle of the stream reports it).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RequestTimeout(pub(crate) Duration);
+
 type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
 
 /// The stream of decoded events: bytes in, SSE events through the vocabulary, neutral
@@ -64,6 +71,8 @@ struct Decoder<V> {
     bytes: ByteStream,
     sse: SseDecoder,
     sink: Sink<V>,
+    /// The request's timeout, when known.
+    timeout: Option<Duration>,
 }
 
 /// Where SSE events go: the vocabulary, and the queue of what it made of them.
@@ -80,7 +89,9 @@ pub(crate) fn decode<V: EventVocabulary>(
     response: reqwest::Response,
     vocabulary: V,
 ) -> EventStream {
+    let timeout = response.extensions().get::<RequestTimeout>().map(|t| t.0);
     Box::pin(Decoder {
+        timeout,
         bytes: Box::pin(response.bytes_stream()),
         sse: SseDecoder::new(),
         sink: Sink {
@@ -112,10 +123,10 @@ impl<V: EventVocabulary> Stream for Decoder<V> {
                         sink.fail(Error::Stream(e.to_string()));
                     }
                 }
-                Poll::Ready(Some(Err(e))) => d.sink.fail(Error::Stream(format!(
-                    "connection dropped: {}",
-                    e.without_url()
-                ))),
+                Poll::Ready(Some(Err(e))) => d.sink.fail(match d.timeout {
+                    Some(timeout) if e.is_timeout() => Error::Timeout(timeout),
+                    _ => Error::Stream(format!("connection dropped: {}", e.without_url())),
+                }),
                 Poll::Ready(None) => {
                     let sink = &mut d.sink;
                     // An invalid last line is dropped with the stream: the end marker

@@ -45,10 +45,17 @@ pub enum SseError {
     /// A line longer than the limit.
     #[error("an event-stream line exceeds {0} bytes")]
     LineTooLong(usize),
+    /// An event whose `data:` lines together are longer than the limit.
+    #[error("an event-stream event exceeds {0} bytes of data")]
+    EventTooLong(usize),
 }
 
 /// The longest line accepted (a guard against a server that never ends a line).
 pub const MAX_LINE: usize = 16 * 1024 * 1024;
+
+/// The most data one event may gather from its `data:` lines (a guard against a
+/// server that never ends an event).
+pub const MAX_EVENT: usize = 64 * 1024 * 1024;
 
 /// Incremental SSE decoder.
 #[derive(Debug, Default)]
@@ -166,6 +173,9 @@ impl SseDecoder {
                 self.has_event = true;
             }
             "data" => {
+                if self.data.len().saturating_add(value.len()) >= MAX_EVENT {
+                    return Err(SseError::EventTooLong(MAX_EVENT));
+                }
                 if self.has_data {
                     self.data.push('\n');
                 }
@@ -198,7 +208,7 @@ impl SseDecoder {
 
 /// A line of `buffered` bytes so far plus `part` must stay within [`MAX_LINE`].
 fn check_length(buffered: usize, part: &[u8]) -> Result<(), SseError> {
-    if buffered + part.len() > MAX_LINE {
+    if buffered.saturating_add(part.len()) > MAX_LINE {
         return Err(SseError::LineTooLong(MAX_LINE));
     }
     Ok(())
@@ -303,6 +313,87 @@ mod tests {
         d.push(b"data: ").unwrap();
         let long = vec![b'x'; MAX_LINE];
         assert_eq!(d.push(&long).unwrap_err(), SseError::LineTooLong(MAX_LINE));
+    }
+
+    /// Decodes `input` cut at `cuts`: the events, or the first error.
+    fn decode_cut(input: &[u8], cuts: &[usize]) -> Result<Vec<SseEvent>, SseError> {
+        let mut d = SseDecoder::new();
+        let mut out = Vec::new();
+        let mut start = 0;
+        for &cut in cuts.iter().chain([&input.len()]) {
+            let cut = cut.clamp(start, input.len());
+            out.extend(d.push(&input[start..cut])?);
+            start = cut;
+        }
+        out.extend(d.finish()?);
+        Ok(out)
+    }
+
+    /// Bytes a hostile or broken server might send: field names, line ends of
+    /// every kind, a multi-byte character, invalid UTF-8, any byte.
+    fn arb_stream() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            prop::sample::select(vec![
+                &b"data:"[..],
+                b"data: ",
+                b"event: ",
+                b"id: 1",
+                b"retry: 99999999999999999999",
+                b":",
+                b"\n",
+                b"\r",
+                b"\r\n",
+                b"\n\n",
+                b"[DONE]",
+                b"{\"a\":1}",
+                "\u{e9}\u{1f600}".as_bytes(),
+                b"\xff",
+                b"\xe2\x82",
+                b"\x00",
+            ])
+            .prop_map(<[u8]>::to_vec),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|p| p.concat())
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_any_chunking_decode_alike_or_fail_alike(
+            (input, cuts) in arb_stream().prop_flat_map(|input| {
+                let n = input.len();
+                (proptest::strategy::Just(input), proptest::collection::vec(0..=n, 0..6))
+            })
+        ) {
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let whole = decode_cut(&input, &[]);
+            let cut = decode_cut(&input, &cuts);
+            proptest::prop_assert_eq!(whole.is_ok(), cut.is_ok(), "{:?} / {:?}", whole, cut);
+            if let (Ok(whole), Ok(cut)) = (whole, cut) {
+                proptest::prop_assert_eq!(whole, cut);
+            }
+        }
+    }
+
+    #[test]
+    fn an_endless_event_is_an_error() {
+        let mut d = SseDecoder::new();
+        let line = vec![b'x'; 1024 * 1024];
+        let mut result = Ok(Vec::new());
+        for _ in 0..=MAX_EVENT / line.len() {
+            result = d
+                .push(b"data: ")
+                .and_then(|_| d.push(&line))
+                .and_then(|_| d.push(b"\n"));
+            if result.is_err() {
+                break;
+            }
+        }
+        assert_eq!(result.unwrap_err(), SseError::EventTooLong(MAX_EVENT));
     }
 
     #[test]

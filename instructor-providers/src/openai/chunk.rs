@@ -109,7 +109,10 @@ impl Chunk<'_> {
         for (position, Object(call)) in delta.tool_calls.into_iter().flatten().enumerate() {
             let function = call.function.unwrap_or_default();
             out.push(StreamEvent::ToolCallDelta {
-                index: call.index.map_or(position, |i| i as usize),
+                // Saturating on 32-bit targets; core bounds the index.
+                index: call
+                    .index
+                    .map_or(position, |i| usize::try_from(i).unwrap_or(usize::MAX)),
                 id: call.id.map(Text::owned),
                 name: function.name.map(Text::owned),
                 arguments: function.arguments.map(Text::owned).unwrap_or_default(),

@@ -1,9 +1,9 @@
 //! The OpenAI-compatible client's configuration and the presets for compatible
 //! services: base URLs, auth headers, environment variables, supported modes.
 
-use instructor_core::{Error, Mode};
+use instructor_core::{Error, Header, Mode};
 
-use crate::config::{optional_env, require_env, trim_url};
+use crate::config::{BaseUrl, optional_env, require_env};
 use crate::http::{ApiKey, Transport};
 
 /// How the API key is sent.
@@ -57,11 +57,11 @@ const JSON_ONLY_MODES: &[Mode] = &[
 #[derive(Clone, Debug)]
 pub struct OpenAI {
     pub(crate) name: String,
-    pub(crate) base_url: String,
+    pub(crate) base_url: BaseUrl,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) auth: Auth,
     pub(crate) layout: Layout,
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<Header>,
     pub(crate) modes: &'static [Mode],
     pub(crate) default_mode: Mode,
     pub(crate) transport: Transport,
@@ -82,13 +82,13 @@ impl OpenAI {
     pub fn from_env() -> Result<Self, Error> {
         let mut client = Self::new(require_env("OPENAI_API_KEY")?);
         if let Some(url) = optional_env("OPENAI_BASE_URL") {
-            client.base_url = trim_url(&url);
+            client.base_url = BaseUrl::new(&url);
         }
         if let Some(org) = optional_env("OPENAI_ORG_ID") {
-            client.headers.push(("OpenAI-Organization".into(), org));
+            client.headers.push(Header::new("OpenAI-Organization", org));
         }
         if let Some(project) = optional_env("OPENAI_PROJECT_ID") {
-            client.headers.push(("OpenAI-Project".into(), project));
+            client.headers.push(Header::new("OpenAI-Project", project));
         }
         Ok(client)
     }
@@ -111,7 +111,7 @@ impl OpenAI {
     ) -> Self {
         Self {
             name: name.to_owned(),
-            base_url: trim_url(base_url),
+            base_url: BaseUrl::new(base_url),
             api_key: api_key.filter(|k| !k.is_empty()).map(ApiKey::new),
             auth: Auth::Bearer,
             layout: Layout::Standard,
@@ -125,7 +125,7 @@ impl OpenAI {
     /// Replaces the base URL (e.g. to point at a local server).
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = trim_url(&url.into());
+        self.base_url = BaseUrl::new(&url.into());
         self
     }
 
@@ -138,7 +138,7 @@ impl OpenAI {
 
     /// The base URL requests go to.
     pub fn url(&self) -> &str {
-        &self.base_url
+        self.base_url.as_str()
     }
 
     /// A preset by its `from_provider` prefix, reading that service's environment
@@ -165,10 +165,10 @@ impl OpenAI {
         let mut client = Self::for_service(prefix, key, base)?;
         if prefix == "openrouter" {
             if let Some(referer) = optional_env("OPENROUTER_SITE_URL") {
-                client.headers.push(("HTTP-Referer".into(), referer));
+                client.headers.push(Header::new("HTTP-Referer", referer));
             }
             if let Some(title) = optional_env("OPENROUTER_APP_NAME") {
-                client.headers.push(("X-Title".into(), title));
+                client.headers.push(Header::new("X-Title", title));
             }
         }
         Ok(client)
@@ -213,35 +213,35 @@ impl OpenAI {
 
     pub(crate) fn chat_url(&self, model: &str) -> String {
         match &self.layout {
-            Layout::Standard => format!("{}/chat/completions", self.base_url),
+            Layout::Standard => format!("{}/chat/completions", self.base_url.as_str()),
             Layout::AzureDeployment { api_version } => format!(
                 "{}/openai/deployments/{model}/chat/completions?api-version={api_version}",
-                self.base_url
+                self.base_url.as_str()
             ),
         }
     }
 
     pub(crate) fn responses_url(&self) -> String {
         match &self.layout {
-            Layout::Standard => format!("{}/responses", self.base_url),
+            Layout::Standard => format!("{}/responses", self.base_url.as_str()),
             Layout::AzureDeployment { api_version } => {
                 format!(
                     "{}/openai/responses?api-version={api_version}",
-                    self.base_url
+                    self.base_url.as_str()
                 )
             }
         }
     }
 
-    pub(crate) fn request_headers(&self, extra: &[(String, String)]) -> Vec<(String, String)> {
+    pub(crate) fn request_headers(&self, extra: &[Header]) -> Vec<Header> {
         let mut headers = self.headers.clone();
         if let Some(key) = &self.api_key {
-            match self.auth {
+            headers.push(match self.auth {
                 Auth::Bearer => {
-                    headers.push(("Authorization".into(), format!("Bearer {}", key.expose())))
+                    Header::sensitive("Authorization", format!("Bearer {}", key.expose()))
                 }
-                Auth::ApiKeyHeader => headers.push(("api-key".into(), key.expose().to_owned())),
-            }
+                Auth::ApiKeyHeader => Header::sensitive("api-key", key.expose()),
+            });
         }
         headers.extend(extra.iter().cloned());
         headers
@@ -253,9 +253,10 @@ impl OpenAI {
 /// version-less `{endpoint}/openai/v1` API is used instead.
 #[derive(Clone, Debug)]
 pub struct AzureOpenAI {
-    endpoint: String,
+    endpoint: BaseUrl,
     api_key: ApiKey,
     api_version: String,
+    transport: Transport,
 }
 
 impl AzureOpenAI {
@@ -266,10 +267,19 @@ impl AzureOpenAI {
         api_version: impl Into<String>,
     ) -> Self {
         Self {
-            endpoint: trim_url(&endpoint.into()),
+            endpoint: BaseUrl::new(&endpoint.into()),
             api_key: ApiKey::new(api_key),
             api_version: api_version.into(),
+            transport: Transport::new(),
         }
+    }
+
+    /// Sends every request through the caller's `client` (proxies, custom roots,
+    /// pools); see [`OpenAI::with_http_client`].
+    #[must_use]
+    pub fn with_http_client(mut self, client: crate::reqwest::Client) -> Self {
+        self.transport.set_client(client);
+        self
     }
 
     /// From `AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_ENDPOINT` and `OPENAI_API_VERSION`
@@ -287,9 +297,9 @@ impl From<AzureOpenAI> for OpenAI {
     fn from(azure: AzureOpenAI) -> Self {
         let v1 = azure.api_version == "v1";
         let base = if v1 {
-            format!("{}/openai/v1", azure.endpoint)
+            format!("{}/openai/v1", azure.endpoint.as_str())
         } else {
-            azure.endpoint
+            azure.endpoint.as_str().to_owned()
         };
         let mut client = OpenAI::compatible(
             "azure",
@@ -298,6 +308,7 @@ impl From<AzureOpenAI> for OpenAI {
             ALL_OPENAI_MODES,
         );
         client.auth = Auth::ApiKeyHeader;
+        client.transport = azure.transport;
         if !v1 {
             client.layout = Layout::AzureDeployment {
                 api_version: azure.api_version,

@@ -107,12 +107,13 @@ pub(crate) fn usage(usage: Option<&Value>) -> Usage {
     let mut out = Usage::new(
         prompt,
         completion,
-        n("total_tokens").unwrap_or(prompt + completion),
+        // Saturating: the counts are the server's word.
+        n("total_tokens").unwrap_or(prompt.saturating_add(completion)),
     );
     out.cached_tokens = nested("prompt_tokens_details", "cached_tokens")
-        + nested("input_tokens_details", "cached_tokens");
+        .saturating_add(nested("input_tokens_details", "cached_tokens"));
     out.reasoning_tokens = nested("completion_tokens_details", "reasoning_tokens")
-        + nested("output_tokens_details", "reasoning_tokens");
+        .saturating_add(nested("output_tokens_details", "reasoning_tokens"));
     out
 }
 

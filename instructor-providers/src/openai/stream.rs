@@ -128,7 +128,10 @@ impl<'a> ResponsesEvent<'a> {
     }
 
     fn events(self, out: &mut Vec<StreamEvent>) -> Result<Flow, Error> {
-        let index = self.output_index.unwrap_or(0) as usize;
+        // Saturating on 32-bit targets; core bounds the index.
+        let index = self
+            .output_index
+            .map_or(0, |i| usize::try_from(i).unwrap_or(usize::MAX));
         let delta = || self.delta.map(Text::owned).unwrap_or_default();
         match self.kind.as_ref().map_or("", |k| &k.0) {
             "response.output_item.added" => {

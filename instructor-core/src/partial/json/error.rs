@@ -26,6 +26,15 @@ pub enum PartialJsonError {
         /// Where the string ended.
         offset: usize,
     },
+    /// A `\uXXXX` UTF-16 surrogate without its other half (rejected, as serde_json
+    /// rejects it).
+    #[error("lone UTF-16 surrogate \\u{unit:04x} in a string at byte {offset}")]
+    LoneSurrogate {
+        /// The surrogate code unit.
+        unit: u32,
+        /// Where the string went wrong.
+        offset: usize,
+    },
     /// Nesting deeper than allowed.
     #[error("nesting deeper than {limit} levels")]
     DepthLimit {

@@ -100,6 +100,9 @@ impl PartialJson {
     pub fn snapshot_as<P: DeserializeOwned>(&mut self) -> Option<Result<P, serde_json::Error>> {
         let (cut, suffix) = self.raw_cut()?;
         let raw = self.raw.as_mut()?;
+        if cut > raw.text.len() {
+            return None;
+        }
         // Close the value in place, read it, then put the held-back input back.
         let tail = raw.text.split_off(cut);
         raw.text.extend_from_slice(&suffix);

@@ -41,7 +41,7 @@ impl PartialJson {
                         });
                     }
                 };
-                flush_surrogate(bytes, high_surrogate);
+                no_pending_surrogate(*high_surrogate, offset)?;
                 bytes.push(decoded);
                 *escape = Escape::None;
             }
@@ -62,21 +62,21 @@ impl PartialJson {
                     return Ok(());
                 }
                 *escape = Escape::None;
-                push_code_unit(bytes, high_surrogate, value);
+                push_code_unit(bytes, high_surrogate, value, offset)?;
             }
             Escape::None => match byte {
-                b'"' => return self.end_string(),
                 b'\\' => *escape = Escape::Backslash,
+                _ if high_surrogate.is_some() => {
+                    no_pending_surrogate(*high_surrogate, offset)?;
+                }
+                b'"' => return self.end_string(),
                 0x00..=0x1f => {
                     return Err(PartialJsonError::Unexpected {
                         found: format!("control character 0x{byte:02x} in a string"),
                         offset,
                     });
                 }
-                _ => {
-                    flush_surrogate(bytes, high_surrogate);
-                    bytes.push(byte);
-                }
+                _ => bytes.push(byte),
             },
         }
         Ok(())
@@ -84,15 +84,15 @@ impl PartialJson {
 
     fn end_string(&mut self) -> Result<(), PartialJsonError> {
         let Token::String {
-            mut bytes,
+            bytes,
             is_key,
-            mut high_surrogate,
+            high_surrogate,
             ..
         } = std::mem::replace(&mut self.token, Token::None)
         else {
             return Ok(());
         };
-        flush_surrogate(&mut bytes, &mut high_surrogate);
+        no_pending_surrogate(high_surrogate, self.offset)?;
         let text = String::from_utf8(bytes).map_err(|_| PartialJsonError::InvalidUtf8 {
             offset: self.offset,
         })?;
@@ -123,35 +123,37 @@ pub(super) fn is_ws(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// A lone high surrogate (not followed by its low half) becomes U+FFFD.
-fn flush_surrogate(bytes: &mut Vec<u8>, high: &mut Option<u32>) {
-    if high.take().is_some() {
-        bytes.extend_from_slice("\u{fffd}".as_bytes());
+/// A high surrogate must be followed at once by its low half (`\\uD83D\\uDE00`);
+/// anything else after it is an error, as serde_json has it.
+fn no_pending_surrogate(high: Option<u32>, offset: usize) -> Result<(), PartialJsonError> {
+    match high {
+        Some(unit) => Err(PartialJsonError::LoneSurrogate { unit, offset }),
+        None => Ok(()),
     }
 }
 
-/// Appends a `\uXXXX` code unit, pairing surrogates.
-fn push_code_unit(bytes: &mut Vec<u8>, high: &mut Option<u32>, unit: u32) {
-    let c = match (high.take(), unit) {
-        (Some(h), 0xDC00..=0xDFFF) => {
-            char::from_u32(0x10000 + ((h - 0xD800) << 10) + (unit - 0xDC00))
-        }
-        (previous, 0xD800..=0xDBFF) => {
-            if previous.is_some() {
-                bytes.extend_from_slice("\u{fffd}".as_bytes());
-            }
+/// Appends a `\\uXXXX` code unit, pairing surrogates; a surrogate without its other
+/// half is an error.
+fn push_code_unit(
+    bytes: &mut Vec<u8>,
+    high: &mut Option<u32>,
+    unit: u32,
+    offset: usize,
+) -> Result<(), PartialJsonError> {
+    let code_point = match (high.take(), unit) {
+        (Some(h), 0xDC00..=0xDFFF) => 0x10000 + ((h - 0xD800) << 10) + (unit - 0xDC00),
+        (Some(h), _) => return Err(PartialJsonError::LoneSurrogate { unit: h, offset }),
+        (None, 0xD800..=0xDBFF) => {
             *high = Some(unit);
-            return;
+            return Ok(());
         }
-        (previous, _) => {
-            if previous.is_some() {
-                bytes.extend_from_slice("\u{fffd}".as_bytes());
-            }
-            char::from_u32(unit)
-        }
+        (None, 0xDC00..=0xDFFF) => return Err(PartialJsonError::LoneSurrogate { unit, offset }),
+        (None, _) => unit,
     };
+    let c = char::from_u32(code_point).ok_or(PartialJsonError::LoneSurrogate { unit, offset })?;
     let mut buf = [0u8; 4];
-    bytes.extend_from_slice(c.unwrap_or('\u{fffd}').encode_utf8(&mut buf).as_bytes());
+    bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    Ok(())
 }
 
 /// How many bytes at the end of `bytes` are an unfinished UTF-8 sequence.
