@@ -4,6 +4,7 @@
 //! reasked with its path, and schemas we cannot honour are refused at load with
 //! their JSON pointer.
 #![cfg(all(feature = "anthropic", feature = "gemini"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 mod common;
 
