@@ -46,6 +46,7 @@ pub use instructor_core::{
     RetriesExhausted, Role, Schema, SchemaGenerator, ToolCall, ToolDefinition, Usage,
     ValidationContext, ValidationError, ValidationErrors, Validator,
 };
+pub use instructor_core::{DynamicModel, ResponseModel, SchemaError};
 pub use instructor_derive::Instruct;
 
 /// The JSON Schema model and provider dialects.

@@ -16,7 +16,7 @@ use crate::mode::Mode;
 use crate::provider::{Provider, ProviderRequest, ResponseSpec};
 use crate::request::{DEFAULT_MAX_RETRIES, Request};
 use crate::validate::ValidationContext;
-use crate::{Instruct, reply, response, shaping, template};
+use crate::{Instruct, ResponseModel, reply, response, shaping, template};
 
 /// A structured-output client over one provider. Cheap to clone (clones share hooks).
 #[derive(Clone, Debug)]
@@ -138,11 +138,12 @@ impl Client {
         &self,
         request: Request,
     ) -> Result<(T, CallCompletion)> {
-        let spec = response_spec::<T>();
+        let model = ResponseModel::<T>::for_request(&request)?;
+        let spec = model.spec().clone();
         let name = spec.name.clone();
         self.run(request, spec, move |mode, completion, ctx| {
             let json = reply::answer_json(mode, completion, &name)?;
-            reply::parse_value::<T>(json, ctx)
+            model.parse(json, ctx)
         })
         .await
     }
@@ -152,12 +153,13 @@ impl Client {
         &self,
         request: Request,
     ) -> Result<Vec<T>> {
-        let spec = response_spec::<T>();
+        let model = ResponseModel::<T>::for_request(&request)?;
+        let spec = model.spec().clone();
         let name = spec.name.clone();
         let client = self.clone().with_mode(Mode::ParallelTools);
         client
             .run(request, spec, move |_, completion, ctx| {
-                reply::parse_parallel::<T>(completion, &name, ctx)
+                reply::parse_calls(completion, &name, |json| model.parse(json, ctx))
             })
             .await
             .map(|(items, _)| items)
@@ -165,8 +167,11 @@ impl Client {
 
     /// The provider request for `request` and `T`, as it would be sent on the first
     /// attempt (templated, with the mode's schema prompt).
+    /// A request carrying a [`DynamicModel`](crate::DynamicModel) takes its schema
+    /// from the model (with `T = serde_json::Value`).
     pub fn prepare<T: Instruct>(&self, request: &Request) -> Result<ProviderRequest> {
-        self.prepare_with(request, response_spec::<T>(), false)
+        let model = ResponseModel::<T>::for_request(request)?;
+        self.prepare_with(request, model.spec().clone(), false)
     }
 
     pub(crate) fn prepare_with(

@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::completion::{Completion, Usage};
+use crate::dynamic::SchemaError;
 use crate::schema::dialect::DialectError;
 use crate::validate::ValidationErrors;
 
@@ -162,6 +163,9 @@ pub enum Error {
     /// The client or request is misconfigured (missing key, unsupported mode, ...).
     #[error("configuration error: {0}")]
     Config(String),
+    /// A JSON Schema document could not become a runtime response model.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
 }
 
 impl Error {

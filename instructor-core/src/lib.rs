@@ -17,6 +17,7 @@
 
 mod client;
 mod completion;
+mod dynamic;
 mod error;
 mod header;
 mod hooks;
@@ -42,6 +43,7 @@ pub mod __private;
 
 pub use client::{Client, Extract, response_spec};
 pub use completion::{CallCompletion, Completion, FinishReason, Usage};
+pub use dynamic::{DynamicModel, ResponseModel, SchemaError};
 pub use error::{
     AttemptError, CallFailure, Error, FailedAttempt, HttpError, Result, RetriesExhausted,
 };

@@ -94,11 +94,20 @@ pub fn parse_parallel<T: Instruct + DeserializeOwned>(
     name: &str,
     context: &ValidationContext<'_>,
 ) -> Result<Vec<T>, AttemptError> {
+    parse_calls(completion, name, |json| parse_value::<T>(json, context))
+}
+
+/// [`parse_parallel`] with the parse of one call's arguments given.
+pub(crate) fn parse_calls<T>(
+    completion: &Completion,
+    name: &str,
+    parse: impl Fn(&str) -> Result<T, AttemptError>,
+) -> Result<Vec<T>, AttemptError> {
     let mut items = Vec::new();
     let mut failures = Vec::new();
     for (index, call) in completion.tool_calls.iter().enumerate() {
         let parsed = if call.name == name {
-            parse_value::<T>(&call.arguments, context)
+            parse(&call.arguments)
         } else {
             Err(AttemptError::ToolCall(format!(
                 "called unknown tool `{}`; the only tool is `{name}`",

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::dynamic::DynamicModel;
 use crate::header::Header;
 use crate::message::{Message, Role};
 
@@ -35,6 +36,8 @@ pub struct Request {
     pub timeout: Option<Duration>,
     /// Stop reasking once this many tokens were used in total.
     pub token_budget: Option<u64>,
+    /// A response model known only at run time (call with `T = serde_json::Value`).
+    pub response_model: Option<DynamicModel>,
 }
 
 impl Request {
@@ -141,6 +144,16 @@ impl Request {
     /// Sets a timeout for each HTTP request of this call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets a response model known only at run time: the call is then made as
+    /// `create::<serde_json::Value>(..)` (or the streaming and many-call variants)
+    /// and the answer is checked against the model's schema. A call for any other
+    /// `T` fails at once with [`Error::Config`](crate::Error::Config) rather than
+    /// silently ignoring the model.
+    pub fn response_model(mut self, model: DynamicModel) -> Self {
+        self.response_model = Some(model);
         self
     }
 

@@ -19,7 +19,12 @@ pub fn is_wrapped<T: Instruct>() -> bool {
 
 /// The object schema sent for `T`, and whether it is a wrapper.
 pub fn response_schema<T: Instruct>() -> (Schema, bool) {
-    let schema = T::json_schema().clone();
+    wrap_schema(T::json_schema().clone())
+}
+
+/// The object schema sent for a response model whose schema is `schema` (with its
+/// `$defs`), and whether it is a wrapper.
+pub fn wrap_schema(schema: Schema) -> (Schema, bool) {
     if schema.is_object() {
         return (schema, false);
     }

@@ -17,10 +17,10 @@ use crate::message::ToolCall;
 use crate::mode::Mode;
 use crate::partial::PartialJson;
 use crate::provider::{EventStream, ProviderRequest, ResponseSpec, StreamEvent};
-use crate::response::{WRAPPER_FIELD, from_response_value, is_wrapped};
+use crate::response::WRAPPER_FIELD;
 use crate::schema::Schema;
 use crate::validate::ValidationContext;
-use crate::{Client, Instruct, reply};
+use crate::{Client, Instruct, ResponseModel, reply};
 
 /// The array property of the iterable wrapper (as Python instructor's `tasks`).
 pub const ITERABLE_FIELD: &str = "tasks";
@@ -201,16 +201,16 @@ impl<T> Stream for ItemStream<T> {
     }
 }
 
-/// The wrapper `{"tasks": [T, ...]}` requested for iterables.
-fn iterable_spec<T: Instruct>() -> ResponseSpec {
-    let item = T::json_schema().clone();
+/// The wrapper `{"tasks": [item, ...]}` requested for iterables, around the item
+/// schema `item` (with its `$defs`) of the model named `item_name`.
+pub(crate) fn iterable_spec_of(item: Schema, item_name: &str) -> ResponseSpec {
     let mut item = item;
     let defs = item.remove("$defs");
     let mut tasks = Schema::of_type("array");
     tasks.insert("items", item.into_value());
     tasks.insert(
         "description",
-        format!("Correctly segmented list of `{}` tasks", T::schema_name()),
+        format!("Correctly segmented list of `{item_name}` tasks"),
     );
     let mut properties = Map::new();
     properties.insert(ITERABLE_FIELD.to_owned(), tasks.into_value());
@@ -220,9 +220,9 @@ fn iterable_spec<T: Instruct>() -> ResponseSpec {
     if let Some(defs) = defs {
         schema.insert("$defs", defs);
     }
-    let name = crate::schema::tool_name(&format!("Iterable{}", T::schema_name()));
+    let name = crate::schema::tool_name(&format!("Iterable{item_name}"));
     ResponseSpec {
-        description: format!("Correct segmentation of `{}` tasks", T::schema_name()),
+        description: format!("Correct segmentation of `{item_name}` tasks"),
         name,
         schema,
     }
@@ -255,9 +255,9 @@ impl Client {
         &self,
         request: crate::Request,
     ) -> Result<PartialStream<T>> {
-        let spec = crate::client::response_spec::<T>();
-        let name = spec.name.clone();
-        let call = self.prepare_with(&request, spec, true)?;
+        let model = ResponseModel::<T>::for_request(&request)?;
+        let name = model.spec().name.clone();
+        let call = self.prepare_with(&request, model.spec().clone(), true)?;
         let first = self.open_attempt(&call, 1, partial_parser()).await?;
         let shared = std::sync::Arc::new(std::sync::Mutex::new(Final {
             value: None,
@@ -276,7 +276,8 @@ impl Client {
             failed: Vec::new(),
             shared: shared.clone(),
             done: false,
-            wrapped: is_wrapped::<T>(),
+            wrapped: model.is_wrapped(),
+            model,
         };
         let inner = futures_util::stream::unfold(state, |mut s| async move {
             s.next().await.map(|item| (item, s))
@@ -301,10 +302,11 @@ impl Client {
         request: crate::Request,
     ) -> Result<ItemStream<T>> {
         let parallel = self.mode() == Mode::ParallelTools;
+        let model = ResponseModel::<T>::for_request(&request)?;
         let spec = if parallel {
-            crate::client::response_spec::<T>()
+            model.spec().clone()
         } else {
-            iterable_spec::<T>()
+            model.iterable_spec()
         };
         let name = spec.name.clone();
         let call = self.prepare_with(&request, spec, true)?;
@@ -323,7 +325,7 @@ impl Client {
             index: 0,
             pending: std::collections::VecDeque::new(),
             done: false,
-            _item: std::marker::PhantomData,
+            model,
         };
         let inner = futures_util::stream::unfold(state, |mut s| async move {
             s.next().await.map(|item| (item, s))
@@ -349,6 +351,7 @@ struct PartialState<T: Instruct> {
     shared: std::sync::Arc<std::sync::Mutex<Final<T>>>,
     done: bool,
     wrapped: bool,
+    model: ResponseModel<T>,
 }
 
 impl<T: Instruct + DeserializeOwned> PartialState<T> {
@@ -438,7 +441,7 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         let context = ValidationContext::from_option(self.context.as_ref());
         let mut validator = crate::validate::Validator::new(&context);
         for (key, json) in fields {
-            T::validate_field(key, json, &mut validator);
+            self.model.validate_field(key, json, &mut validator);
             self.attempt.checked_fields += 1;
         }
         validator.finish().map_err(|errors| FieldFailure {
@@ -468,7 +471,7 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         check_finish(&completion, self.total)?;
         let context = ValidationContext::from_option(self.context.as_ref());
         let parsed = reply::answer_json(self.call.mode, &completion, &self.name)
-            .and_then(|json| reply::parse_value::<T>(json, &context));
+            .and_then(|json| self.model.parse(json, &context));
         match parsed {
             Ok(value) => {
                 if let Ok(mut slot) = self.shared.lock() {
@@ -554,7 +557,7 @@ struct IterState<T> {
     index: usize,
     pending: std::collections::VecDeque<Value>,
     done: bool,
-    _item: std::marker::PhantomData<fn() -> T>,
+    model: ResponseModel<T>,
 }
 
 impl<T: Instruct + DeserializeOwned> IterState<T> {
@@ -690,15 +693,9 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
         let index = self.index;
         self.index += 1;
         let context = ValidationContext::from_option(self.context.as_ref());
-        let item: T = from_response_value(value).map_err(|e| Error::InvalidItem {
-            index,
-            error: AttemptError::Parse(format!("the item does not match the schema: {e}")),
-        })?;
-        item.validate(&context).map_err(|e| Error::InvalidItem {
-            index,
-            error: AttemptError::Validation(e),
-        })?;
-        Ok(item)
+        self.model
+            .parse_item(value, &context)
+            .map_err(|error| Error::InvalidItem { index, error })
     }
 }
 

@@ -130,6 +130,11 @@ impl Pattern {
     pub fn as_str(&self) -> &str {
         &self.source
     }
+
+    /// Why the pattern does not compile, if it does not.
+    pub fn error(&self) -> Option<&str> {
+        self.regex.as_ref().err().map(String::as_str)
+    }
 }
 
 /// One built-in constraint with its bound.

@@ -221,6 +221,20 @@ impl<'a> Validator<'a> {
         });
     }
 
+    /// Records failures found by a separate walk of the value at the current path
+    /// (their paths are relative to it).
+    pub(crate) fn absorb(&mut self, errors: &ValidationErrors) {
+        for error in &errors.errors {
+            let mut path = self.path.clone();
+            path.extend(error.path.iter().cloned());
+            self.errors.push(ValidationError {
+                path,
+                message: error.message.clone(),
+                keyword: error.keyword,
+            });
+        }
+    }
+
     /// Whether no failure has been reported so far.
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
