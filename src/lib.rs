@@ -43,7 +43,7 @@ pub use instructor_core::{
     AttemptError, CallCompletion, CallFailure, Client, Completion, Error, Extract, FailedAttempt,
     FinishReason, Header, HookEvent, HookHandle, HookPayload, HttpError, Instruct, Many, MapKey,
     Maybe, Message, Mode, Part, PartialMaybe, PartialValue, Progress, RateLimit, Request, Result,
-    RetriesExhausted, Role, Schema, SchemaGenerator, ToolCall, ToolDefinition, Usage,
+    RetriesExhausted, Role, Schema, SchemaGenerator, ToolCall, ToolDefinition, UnknownMode, Usage,
     ValidationContext, ValidationError, ValidationErrors, Validator,
 };
 pub use instructor_core::{DynamicModel, ResponseModel, SchemaError};

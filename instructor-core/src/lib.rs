@@ -54,7 +54,7 @@ pub use instruct::{Instruct, PartialValue};
 pub use many::{Many, Progress, RateLimit};
 pub use maybe::{Maybe, PartialMaybe};
 pub use message::{Message, Part, Role, ToolCall};
-pub use mode::Mode;
+pub use mode::{Mode, UnknownMode};
 pub use request::{DEFAULT_MAX_RETRIES, Request};
 pub use schema::{Schema, SchemaGenerator, ToolDefinition};
 pub use stream::{ItemStream, PartialStream};

@@ -89,3 +89,86 @@ impl std::fmt::Display for Mode {
         f.write_str(self.name())
     }
 }
+
+impl Mode {
+    /// Every mode, in declaration order.
+    pub const ALL: &'static [Mode] = &[
+        Self::Tools,
+        Self::ToolsStrict,
+        Self::ParallelTools,
+        Self::Json,
+        Self::JsonSchema,
+        Self::MdJson,
+        Self::Functions,
+        Self::JsonO1,
+        Self::OpenRouterStructuredOutputs,
+        Self::ResponsesTools,
+        Self::AnthropicTools,
+        Self::AnthropicJson,
+        Self::GeminiTools,
+        Self::GeminiJson,
+    ];
+}
+
+/// A mode name that [`Mode::from_str`](std::str::FromStr::from_str) does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown mode `{given}`; expected one of: {}", Mode::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", "))]
+pub struct UnknownMode {
+    given: String,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = UnknownMode;
+
+    /// Reads a mode from its [`name`](Mode::name) (`tools`, `json_mode`, ...), its
+    /// variant name (`ToolsStrict`), or a Python instructor spelling (`tool_call`,
+    /// `md_json`, `json_schema`, `parallel_tool_call`); case and `-`/`_` are ignored.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let key: String = text
+            .trim()
+            .chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect();
+        let squash = |s: &str| s.replace('_', "");
+        let found = Mode::ALL.iter().copied().find(|m| {
+            squash(m.name()) == key || squash(&format!("{m:?}").to_lowercase()) == key
+        });
+        let alias = match key.as_str() {
+            "toolcall" => Some(Self::Tools),
+            "json" => Some(Self::Json),
+            "jsonschema" => Some(Self::JsonSchema),
+            "mdjson" | "markdownjson" => Some(Self::MdJson),
+            "paralleltoolcall" => Some(Self::ParallelTools),
+            "functions" => Some(Self::Functions),
+            _ => None,
+        };
+        found.or(alias).ok_or_else(|| UnknownMode {
+            given: text.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Mode;
+
+    #[test]
+    fn every_name_and_variant_name_reads_back() {
+        for mode in Mode::ALL {
+            assert_eq!(mode.name().parse::<Mode>(), Ok(*mode));
+            assert_eq!(format!("{mode:?}").parse::<Mode>(), Ok(*mode));
+            assert_eq!(mode.name().replace('_', "-").to_uppercase().parse::<Mode>(), Ok(*mode));
+        }
+        assert_eq!("md_json".parse::<Mode>(), Ok(Mode::MdJson));
+        assert_eq!("tool_call".parse::<Mode>(), Ok(Mode::Tools));
+        assert_eq!("json_schema".parse::<Mode>(), Ok(Mode::JsonSchema));
+    }
+
+    #[test]
+    fn an_unknown_mode_lists_the_known_ones() {
+        let err = "xml".parse::<Mode>().unwrap_err().to_string();
+        assert!(err.starts_with("unknown mode `xml`"), "{err}");
+        assert!(err.contains("tools_strict") && err.contains("gemini_json"), "{err}");
+    }
+}
