@@ -15,7 +15,7 @@ pub(crate) enum CliError {
         path: PathBuf,
         /// Why.
         #[source]
-        source: instructor::Error,
+        source: instructor::SchemaError,
     },
     /// The client cannot be built (unknown provider, missing key, unsupported mode).
     #[error("{0}")]

@@ -93,7 +93,11 @@ fn open_input(input: &str) -> Result<Box<dyn BufRead + Send>, CliError> {
 }
 
 /// One plain-text document: the whole input.
-async fn run_one(client: &Client, shape: RequestShape, args: &ExtractArgs) -> Result<Outcome, CliError> {
+async fn run_one(
+    client: &Client,
+    shape: RequestShape,
+    args: &ExtractArgs,
+) -> Result<Outcome, CliError> {
     let mut bytes = Vec::new();
     open_input(&args.input)?
         .read_to_end(&mut bytes)
@@ -169,7 +173,11 @@ fn lock(log: &Mutex<FeedLog>) -> std::sync::MutexGuard<'_, FeedLog> {
 }
 
 /// JSON Lines in, one JSON line per document out, in completion order.
-async fn run_lines(client: &Client, shape: RequestShape, args: &ExtractArgs) -> Result<Outcome, CliError> {
+async fn run_lines(
+    client: &Client,
+    shape: RequestShape,
+    args: &ExtractArgs,
+) -> Result<Outcome, CliError> {
     let done = match (&args.out, args.resume) {
         (Some(out), true) => output::ids_done(out).map_err(|source| CliError::Io {
             what: "cannot read the output to resume",
@@ -206,7 +214,11 @@ async fn run_lines(client: &Client, shape: RequestShape, args: &ExtractArgs) -> 
             Ok(value) => output::value_line(&id, &value),
             Err(error) => {
                 failed += 1;
-                output::error_line(&id, output::error_kind(&error), &crate::error::chain(&error))
+                output::error_line(
+                    &id,
+                    output::error_kind(&error),
+                    &crate::error::chain(&error),
+                )
             }
         };
         write(&mut sink, args, &line)?;
@@ -229,7 +241,11 @@ async fn run_lines(client: &Client, shape: RequestShape, args: &ExtractArgs) -> 
 }
 
 /// Writes the error lines of input lines that were not documents; returns how many.
-fn write_invalid(sink: &mut Sink, args: &ExtractArgs, log: &Mutex<FeedLog>) -> Result<usize, CliError> {
+fn write_invalid(
+    sink: &mut Sink,
+    args: &ExtractArgs,
+    log: &Mutex<FeedLog>,
+) -> Result<usize, CliError> {
     let invalid = std::mem::take(&mut lock(log).invalid);
     for (id, message) in &invalid {
         write(sink, args, &output::error_line(id, "input", message))?;
@@ -243,10 +259,10 @@ fn rate_limit(args: &ExtractArgs) -> Option<RateLimit> {
     }
     let mut limit = RateLimit::new();
     if let Some(rpm) = args.rpm {
-        limit = limit.requests_per_minute(rpm.into());
+        limit = limit.requests_per_minute(rpm);
     }
     if let Some(tpm) = args.tpm {
-        limit = limit.tokens_per_minute(tpm.into());
+        limit = limit.tokens_per_minute(tpm);
     }
     Some(limit)
 }

@@ -144,10 +144,15 @@ mod tests {
 
     #[test]
     fn objects_strings_and_blank_lines() {
-        let input = b"{\"id\": \"a\", \"text\": \"one\"}\n\n\"two\"\r\n{\"id\": 7, \"text\": \"three\"}";
+        let input =
+            b"{\"id\": \"a\", \"text\": \"one\"}\n\n\"two\"\r\n{\"id\": 7, \"text\": \"three\"}";
         assert_eq!(
             lines(input),
-            vec![doc(json!("a"), "one"), doc(json!(3), "two"), doc(json!(7), "three")]
+            vec![
+                doc(json!("a"), "one"),
+                doc(json!(3), "two"),
+                doc(json!(7), "three")
+            ]
         );
     }
 
@@ -164,7 +169,14 @@ mod tests {
             .collect();
         assert_eq!(
             ids,
-            vec![json!("a"), json!(2), json!(3), json!(4), json!(5), json!("b")]
+            vec![
+                json!("a"),
+                json!(2),
+                json!(3),
+                json!(4),
+                json!(5),
+                json!("b")
+            ]
         );
         let Line::Invalid { message, .. } = &got[2] else {
             unreachable!()

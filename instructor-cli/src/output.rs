@@ -144,10 +144,7 @@ mod tests {
         );
         std::fs::write(&path, format!("{good}{{\"id\": \"c\", \"val")).unwrap();
         let done = ids_done(&path).unwrap();
-        assert_eq!(
-            done,
-            HashSet::from(["\"a\"".to_string(), "2".to_string()])
-        );
+        assert_eq!(done, HashSet::from(["\"a\"".to_string(), "2".to_string()]));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), good);
     }
 

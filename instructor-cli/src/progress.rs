@@ -27,7 +27,8 @@ impl Bar {
         let style = ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
-        let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr()).with_style(style);
+        let bar =
+            ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr()).with_style(style);
         bar.enable_steady_tick(Duration::from_millis(200));
         Self { bar: Some(bar) }
     }

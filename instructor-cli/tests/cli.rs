@@ -47,7 +47,9 @@ impl Respond for Model {
             .collect();
         let age: i64 = fields.get("age").and_then(|a| a.parse().ok()).unwrap_or(0);
         let arguments = json!({"name": fields.get("name").copied().unwrap_or(""), "age": age});
-        let tool = body["tools"][0]["function"]["name"].as_str().unwrap_or("User");
+        let tool = body["tools"][0]["function"]["name"]
+            .as_str()
+            .unwrap_or("User");
         ResponseTemplate::new(200).set_body_json(json!({
             "id": "chatcmpl-1",
             "object": "chat.completion",
@@ -161,7 +163,11 @@ fn lines_of(path: &Path) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_text_on_stdin_gives_one_json_object_on_stdout() {
     let fx = Fixture::new(Duration::ZERO).await;
-    let out = run(fx.command(&["extract", "--schema", "user.json"]), "name=Jason age=25").await;
+    let out = run(
+        fx.command(&["extract", "--schema", "user.json"]),
+        "name=Jason age=25",
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let value: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(value, json!({"name": "Jason", "age": 25}));
@@ -194,8 +200,17 @@ async fn json_lines_give_one_line_per_document_with_its_id() {
     std::fs::write(fx.file("in.jsonl"), input).unwrap();
     let out = run(
         fx.command(&[
-            "extract", "--schema", "user.json", "--input", "in.jsonl", "--out", "out.jsonl",
-            "--retries", "0", "--concurrency", "2",
+            "extract",
+            "--schema",
+            "user.json",
+            "--input",
+            "in.jsonl",
+            "--out",
+            "out.jsonl",
+            "--retries",
+            "0",
+            "--concurrency",
+            "2",
         ]),
         "",
     )
@@ -209,16 +224,31 @@ async fn json_lines_give_one_line_per_document_with_its_id() {
     assert_eq!(by_id["\"a\""]["value"], json!({"name": "Ann", "age": 30}));
     assert_eq!(by_id["2"]["value"], json!({"name": "Bo", "age": 41}));
     assert_eq!(by_id["9"]["error"]["kind"], "validation");
-    assert!(by_id["9"]["error"]["message"].as_str().unwrap().contains("age"));
+    assert!(
+        by_id["9"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("age")
+    );
     assert_eq!(by_id["5"]["error"]["kind"], "input");
-    assert_eq!(fx.calls.load(Ordering::SeqCst), 3, "the bad line is never sent");
+    assert_eq!(
+        fx.calls.load(Ordering::SeqCst),
+        3,
+        "the bad line is never sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_lines_on_stdin_with_all_successes_exit_0() {
     let fx = Fixture::new(Duration::ZERO).await;
-    let input: String = (0..20).map(|i| format!("\"name=P{i} age={i}\"\n")).collect();
-    let out = run(fx.command(&["extract", "--schema", "user.json", "--jsonl"]), &input).await;
+    let input: String = (0..20)
+        .map(|i| format!("\"name=P{i} age={i}\"\n"))
+        .collect();
+    let out = run(
+        fx.command(&["extract", "--schema", "user.json", "--jsonl"]),
+        &input,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).unwrap();
     let mut ids: Vec<u64> = text
@@ -243,17 +273,34 @@ async fn a_killed_run_resumed_ends_with_every_id_exactly_once() {
         .collect();
     std::fs::write(fx.file("in.jsonl"), input).unwrap();
     let args = [
-        "extract", "--schema", "user.json", "--input", "in.jsonl", "--out", "out.jsonl",
-        "--concurrency", "4", "--resume",
+        "extract",
+        "--schema",
+        "user.json",
+        "--input",
+        "in.jsonl",
+        "--out",
+        "out.jsonl",
+        "--concurrency",
+        "4",
+        "--resume",
     ];
-    let mut child = fx.command(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = fx
+        .command(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let started = Instant::now();
     loop {
-        let written = std::fs::read_to_string(fx.file("out.jsonl")).map_or(0, |t| t.lines().count());
+        let written =
+            std::fs::read_to_string(fx.file("out.jsonl")).map_or(0, |t| t.lines().count());
         if written >= 40 {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "the run made no progress");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the run made no progress"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     child.kill().unwrap(); // SIGKILL
@@ -269,7 +316,10 @@ async fn a_killed_run_resumed_ends_with_every_id_exactly_once() {
     let out = run(fx.command(&args), "").await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let lines = lines_of(&fx.file("out.jsonl"));
-    let mut ids: Vec<String> = lines.iter().map(|l| l["id"].as_str().unwrap().to_string()).collect();
+    let mut ids: Vec<String> = lines
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_string())
+        .collect();
     ids.sort();
     let mut expected: Vec<String> = (0..n).map(|i| format!("doc-{i}")).collect();
     expected.sort();
@@ -279,7 +329,11 @@ async fn a_killed_run_resumed_ends_with_every_id_exactly_once() {
         assert_eq!(line["value"]["age"], json!(i));
     }
     let resumed_calls = fx.calls.load(Ordering::SeqCst) - calls_before;
-    assert_eq!(resumed_calls, n - before, "the resumed run redoes only what was missing");
+    assert_eq!(
+        resumed_calls,
+        n - before,
+        "the resumed run redoes only what was missing"
+    );
 }
 
 /// Complete lines in a file a killed process may have left torn.
@@ -294,18 +348,76 @@ fn lines_of_lenient(path: &Path) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_and_configuration_errors_exit_2_with_one_line() {
     let fx = Fixture::new(Duration::ZERO).await;
-    std::fs::write(fx.file("bad.json"), r#"{"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}}"#).unwrap();
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
-        (vec!["extract", "--schema", "nope.json"], vec![], "nope.json"),
-        (vec!["extract", "--schema", "bad.json"], vec![], "/properties/a"),
-        (vec!["extract", "--schema", "user.json", "--model", "nosuch/model"], vec![], "nosuch"),
-        (vec!["extract", "--schema", "user.json", "--input", "missing.txt"], vec![], "missing.txt"),
-        (vec!["extract", "--schema", "user.json", "--model", "anthropic/claude"], vec![], "ANTHROPIC_API_KEY"),
-        (vec!["extract", "--schema", "user.json"], vec![("OPENAI_API_KEY", "")], "OPENAI_API_KEY"),
-        (vec!["extract", "--schema", "user.json", "--mode", "xml"], vec![], "unknown mode"),
-        (vec!["extract", "--schema", "user.json", "--mode", "gemini_json"], vec![], "mode"),
-        (vec!["extract", "--schema", "user.json", "--concurrency", "0"], vec![], "concurrency"),
-        (vec!["extract", "--schema", "user.json", "--resume"], vec![], "--out"),
+    std::fs::write(
+        fx.file("bad.json"),
+        r##"{"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}}"##,
+    )
+    .unwrap();
+    // (arguments, environment changes, what stderr must mention)
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            vec!["extract", "--schema", "nope.json"],
+            vec![],
+            "nope.json",
+        ),
+        (
+            vec!["extract", "--schema", "bad.json"],
+            vec![],
+            "/properties/a",
+        ),
+        (
+            vec![
+                "extract",
+                "--schema",
+                "user.json",
+                "--model",
+                "nosuch/model",
+            ],
+            vec![],
+            "nosuch",
+        ),
+        (
+            vec!["extract", "--schema", "user.json", "--input", "missing.txt"],
+            vec![],
+            "missing.txt",
+        ),
+        (
+            vec![
+                "extract",
+                "--schema",
+                "user.json",
+                "--model",
+                "anthropic/claude",
+            ],
+            vec![],
+            "ANTHROPIC_API_KEY",
+        ),
+        (
+            vec!["extract", "--schema", "user.json"],
+            vec![("OPENAI_API_KEY", "")],
+            "OPENAI_API_KEY",
+        ),
+        (
+            vec!["extract", "--schema", "user.json", "--mode", "xml"],
+            vec![],
+            "unknown mode",
+        ),
+        (
+            vec!["extract", "--schema", "user.json", "--mode", "gemini_json"],
+            vec![],
+            "mode",
+        ),
+        (
+            vec!["extract", "--schema", "user.json", "--concurrency", "0"],
+            vec![],
+            "concurrency",
+        ),
+        (
+            vec!["extract", "--schema", "user.json", "--resume"],
+            vec![],
+            "--out",
+        ),
         (vec!["extract"], vec![], "--schema"),
         (vec!["frobnicate"], vec![], "frobnicate"),
     ];
@@ -324,18 +436,29 @@ async fn usage_and_configuration_errors_exit_2_with_one_line() {
         assert!(err.contains(needle), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?}");
     }
-    assert_eq!(fx.calls.load(Ordering::SeqCst), 0, "no call on a configuration error");
+    assert_eq!(
+        fx.calls.load(Ordering::SeqCst),
+        0,
+        "no call on a configuration error"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_works_with_no_key_and_shows_a_worked_example() {
     let fx = Fixture::new(Duration::ZERO).await;
-    for args in [vec!["--help"], vec!["extract", "--help"], vec!["help", "extract"]] {
+    for args in [
+        vec!["--help"],
+        vec!["extract", "--help"],
+        vec!["help", "extract"],
+    ] {
         let mut command = fx.command(&args);
         command.env_clear();
         let out = run(command, "").await;
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         let text = String::from_utf8(out.stdout).unwrap();
-        assert!(text.contains("Examples:") && text.contains("instructor extract --schema"), "{text}");
+        assert!(
+            text.contains("Examples:") && text.contains("instructor extract --schema"),
+            "{text}"
+        );
     }
 }

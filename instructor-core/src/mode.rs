@@ -131,9 +131,10 @@ impl std::str::FromStr for Mode {
             .flat_map(char::to_lowercase)
             .collect();
         let squash = |s: &str| s.replace('_', "");
-        let found = Mode::ALL.iter().copied().find(|m| {
-            squash(m.name()) == key || squash(&format!("{m:?}").to_lowercase()) == key
-        });
+        let found = Mode::ALL
+            .iter()
+            .copied()
+            .find(|m| squash(m.name()) == key || squash(&format!("{m:?}").to_lowercase()) == key);
         let alias = match key.as_str() {
             "toolcall" => Some(Self::Tools),
             "json" => Some(Self::Json),
@@ -158,7 +159,10 @@ mod tests {
         for mode in Mode::ALL {
             assert_eq!(mode.name().parse::<Mode>(), Ok(*mode));
             assert_eq!(format!("{mode:?}").parse::<Mode>(), Ok(*mode));
-            assert_eq!(mode.name().replace('_', "-").to_uppercase().parse::<Mode>(), Ok(*mode));
+            assert_eq!(
+                mode.name().replace('_', "-").to_uppercase().parse::<Mode>(),
+                Ok(*mode)
+            );
         }
         assert_eq!("md_json".parse::<Mode>(), Ok(Mode::MdJson));
         assert_eq!("tool_call".parse::<Mode>(), Ok(Mode::Tools));
@@ -169,6 +173,9 @@ mod tests {
     fn an_unknown_mode_lists_the_known_ones() {
         let err = "xml".parse::<Mode>().unwrap_err().to_string();
         assert!(err.starts_with("unknown mode `xml`"), "{err}");
-        assert!(err.contains("tools_strict") && err.contains("gemini_json"), "{err}");
+        assert!(
+            err.contains("tools_strict") && err.contains("gemini_json"),
+            "{err}"
+        );
     }
 }
