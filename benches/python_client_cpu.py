@@ -138,7 +138,8 @@ def main() -> None:
         f"python_client_cpu: Python {sys.version.split()[0]}; {versions}; against {url}; "
         f"{seq} sequential calls, {conc_total} calls at concurrency {concurrency}; CPU = time.process_time()"
     )
-    sequential(url, seq, warmup)
+    if seq > 0:
+        sequential(url, seq, warmup)
     asyncio.run(concurrent(url, conc_total, concurrency))
 
 
