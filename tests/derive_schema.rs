@@ -285,8 +285,8 @@ struct Holder {
 
 #[test]
 fn strict_compatibility_reaches_nested_types() {
-    assert!(<Address as Instruct>::STRICT_COMPATIBLE);
+    const { assert!(<Address as Instruct>::STRICT_COMPATIBLE) };
     // `Person` holds a `BTreeMap<String, i32>`: not strict-compatible, nor is what holds it.
-    assert!(!<Person as Instruct>::STRICT_COMPATIBLE);
-    assert!(!<Holder as Instruct>::STRICT_COMPATIBLE);
+    const { assert!(!<Person as Instruct>::STRICT_COMPATIBLE) };
+    const { assert!(!<Holder as Instruct>::STRICT_COMPATIBLE) };
 }

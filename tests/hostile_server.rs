@@ -2,6 +2,7 @@
 //! absurd `retry-after` values, a body cut off mid-read, a timeout mid-stream, a
 //! tool call index of four billion, usage counts at `u64::MAX`, an iterable answer
 //! cut off (or in prose) on a cleanly ended stream, a lone surrogate.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 mod common;
 
