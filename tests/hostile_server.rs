@@ -29,11 +29,7 @@ struct User {
 const GOOD: &str = r#"{"name":"Jason","age":25}"#;
 
 fn retry_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 2,
-        initial_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(200),
-    }
+    RetryPolicy::new(2, Duration::from_millis(10), Duration::from_millis(200))
 }
 
 fn openai(url: &str, mode: Mode) -> Client {
