@@ -34,21 +34,29 @@ NAMES = {
     "associatedtype": "type",
 }
 for path, kind, href in sorted(items):
-    print(f"{kind} {path}")
     if kind not in ("struct", "enum", "trait", "union"):
+        print(f"{kind} {path}")
         continue
     text = open(os.path.join(doc, href), encoding="utf-8").read()
+    decl = re.search(r'<pre class="rust item-decl">(.*?)</pre>', text, re.S)
+    marked = decl is not None and "non_exhaustive" in decl.group(1)
+    print(f"{kind} {path}" + ("  #[non_exhaustive]" if marked else ""))
     # Members declared on the type and its inherent impls; trait impls come after
     # the `trait-implementations` heading (for traits: their own items only).
-    cut = text.find('id="trait-implementations"')
+    # Methods reached through `Deref` are listed as one `deref` line.
+    ends = [text.find('id="trait-implementations"'), text.find('id="deref-methods')]
     if kind == "trait":
-        cut = text.find('id="implementors"')
-    own = text if cut < 0 else text[:cut]
+        ends = [text.find('id="implementors"')]
+    ends = [e for e in ends if e >= 0]
+    own = text[: min(ends)] if ends else text
+    deref = re.search(r'id="deref-methods-([^"]+)"', text)
     seen = []
     for member, name in MEMBER.findall(own):
         entry = f"    {NAMES[member]} {name}"
         if entry not in seen:
             seen.append(entry)
+    if deref:
+        seen.append(f"    deref {html.unescape(deref.group(1))}")
     for entry in seen:
         print(entry)
 PY
