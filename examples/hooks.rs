@@ -65,10 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let unreachable = OpenAI::new("sk-unused")
         .base_url("http://127.0.0.1:9/v1")
         .timeout(Duration::from_secs(5))
-        .retry_policy(RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        });
+        .retry_policy(RetryPolicy::none());
     let failing = instructor::from_openai(unreachable);
     failing.on(HookEvent::CompletionError, log_exception);
     let result = failing

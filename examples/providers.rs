@@ -126,7 +126,7 @@ fn require(name: &str, what: &str) -> instructor::Result<String> {
     std::env::var(name)
         .ok()
         .filter(|value| !value.trim().is_empty())
-        .ok_or_else(|| Error::Config(format!("set {name} ({what})")))
+        .ok_or_else(|| Error::config(format!("set {name} ({what})")))
 }
 
 fn check(user: &ExtractUser, name: &str, age: u32) {

@@ -46,6 +46,7 @@ pub use instructor_core::{
     RetriesExhausted, Role, Schema, SchemaGenerator, ToolCall, ToolDefinition, UnknownMode, Usage,
     ValidationContext, ValidationError, ValidationErrors, Validator,
 };
+pub use instructor_core::{BoxError, ErrorDetail, ItemStream, PartialStream};
 pub use instructor_core::{DynamicModel, ResponseModel, SchemaError};
 pub use instructor_derive::Instruct;
 
@@ -57,11 +58,6 @@ pub mod schema {
 /// Validation: errors with paths, the context, built-in constraints.
 pub mod validate {
     pub use instructor_core::validate::*;
-}
-
-/// Response-model wrapping of simple types on the wire.
-pub mod response {
-    pub use instructor_core::response::*;
 }
 
 /// The provider trait and neutral request/stream types, for writing providers.
@@ -124,7 +120,7 @@ pub fn from_provider(spec: &str) -> Result<Client> {
     let (prefix, model) = spec
         .split_once('/')
         .filter(|(p, m)| !p.is_empty() && !m.is_empty())
-        .ok_or_else(|| Error::Config(format!("expected \"<provider>/<model>\", got \"{spec}\"")))?;
+        .ok_or_else(|| Error::config(format!("expected \"<provider>/<model>\", got \"{spec}\"")))?;
     let client = match prefix {
         "anthropic" => anthropic_client()?,
         "google" | "gemini" => gemini_client()?,
@@ -135,7 +131,7 @@ pub fn from_provider(spec: &str) -> Result<Client> {
 
 #[cfg(not(all(feature = "openai", feature = "anthropic", feature = "gemini")))]
 fn feature_missing(prefix: &str, feature: &str) -> Error {
-    Error::Config(format!(
+    Error::config(format!(
         "provider `{prefix}` needs the `{feature}` feature of instructor"
     ))
 }

@@ -47,11 +47,11 @@ async fn a_429_with_retry_after_is_honoured_then_succeeds() {
     .await;
     let provider = OpenAI::new("sk-x")
         .base_url(format!("{}/v1", server.uri()))
-        .retry_policy(RetryPolicy {
-            max_retries: 2,
-            initial_delay: Duration::from_millis(1),
-            max_delay: Duration::from_secs(2),
-        });
+        .retry_policy(RetryPolicy::new(
+            2,
+            Duration::from_millis(1),
+            Duration::from_secs(2),
+        ));
     let started = Instant::now();
     let user: User = instructor::from_openai(provider)
         .create(request())
@@ -635,4 +635,137 @@ async fn parallel_failures_name_each_failing_call() {
             && text.contains("\ntool call 3: "),
         "{text}"
     );
+}
+
+// ---- Error predicates and causes over loopback -----------------------------
+
+/// A client with no transport retries, so one failure comes back as it is.
+fn no_retry_client(base: &str) -> instructor::Client {
+    let provider = OpenAI::new("sk-x")
+        .base_url(format!("{base}/v1"))
+        .retry_policy(RetryPolicy::none());
+    instructor::from_openai(provider)
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_connect_with_its_cause_in_the_source_chain() {
+    // A port that was just free: nothing listens there.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let error = no_retry_client(&format!("http://127.0.0.1:{port}"))
+        .create::<User>(request())
+        .await
+        .unwrap_err();
+    assert!(error.is_connect(), "{error:?}");
+    assert!(!error.is_timeout() && !error.is_rate_limited(), "{error:?}");
+    let mut chain = Vec::new();
+    let mut cause = std::error::Error::source(&error);
+    while let Some(c) = cause {
+        chain.push(c.to_string());
+        cause = c.source();
+    }
+    assert!(!chain.is_empty(), "no source chain: {error:?}");
+    let alternate = format!("{error:#}");
+    assert!(alternate.starts_with(&error.to_string()), "{alternate}");
+    assert!(alternate.len() > error.to_string().len(), "{alternate}");
+    assert!(!alternate.contains("sk-x"), "{alternate}");
+}
+
+#[tokio::test]
+async fn a_hung_server_is_timeout() {
+    let server = serve(
+        "/v1/chat/completions",
+        vec![ok(tool_answer("User", GOOD, (1, 1))).set_delay(Duration::from_secs(5))],
+    )
+    .await;
+    let error = no_retry_client(&server.uri())
+        .create::<User>(request().timeout(Duration::from_millis(200)))
+        .await
+        .unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(!error.is_connect() && !error.is_rate_limited(), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_429_is_rate_limited_with_retry_after_and_request_id() {
+    let server = serve(
+        "/v1/chat/completions",
+        vec![
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "7")
+                .insert_header("x-request-id", "req_abc123")
+                .set_body_json(json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}})),
+        ],
+    )
+    .await;
+    let error = no_retry_client(&server.uri())
+        .create::<User>(request())
+        .await
+        .unwrap_err();
+    assert!(error.is_rate_limited(), "{error:?}");
+    assert!(error.is_retryable(), "{error:?}");
+    assert_eq!(error.status(), Some(429));
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(7)));
+    assert_eq!(error.request_id(), Some("req_abc123"));
+    assert!(!error.is_timeout() && !error.is_connect(), "{error:?}");
+}
+
+// ---- No silent drops: unusable request inputs fail before sending ----------
+
+/// A value whose `Serialize` always fails.
+struct Unserializable;
+
+impl Serialize for Unserializable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("this value refuses to serialize"))
+    }
+}
+
+#[tokio::test]
+async fn a_context_that_fails_to_serialize_is_an_error_and_nothing_is_sent() {
+    let server = serve_chat(vec![tool_answer("User", GOOD, (1, 1))]).await;
+    let error = client(&server)
+        .create::<User>(request().context(Unserializable))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Config(m) if m.contains("context")),
+        "{error:?}"
+    );
+    let source = std::error::Error::source(&error).expect("the serializer's error");
+    assert!(
+        source.to_string().contains("refuses to serialize"),
+        "{source}"
+    );
+    assert!(bodies(&server).await.is_empty(), "nothing may be sent");
+    // Streaming calls check it too.
+    let streamed = client(&server)
+        .create_partial::<User>(request().context(Unserializable))
+        .await;
+    assert!(matches!(streamed, Err(Error::Config(_))), "{streamed:?}");
+    assert!(bodies(&server).await.is_empty(), "nothing may be sent");
+}
+
+#[tokio::test]
+async fn an_extra_body_that_is_not_an_object_is_an_error_and_nothing_is_sent() {
+    let server = serve_chat(vec![tool_answer("User", GOOD, (1, 1))]).await;
+    for bad in [json!([1, 2]), json!("seed=1"), json!(7), json!(null)] {
+        let error = client(&server)
+            .create::<User>(request().extra_body(bad.clone()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Config(m) if m.contains("extra_body") && m.contains("JSON object")),
+            "{bad}: {error:?}"
+        );
+    }
+    assert!(bodies(&server).await.is_empty(), "nothing may be sent");
+    // An object is still merged.
+    let user: User = client(&server)
+        .create(request().extra_body(json!({"seed": 1})))
+        .await
+        .unwrap();
+    assert_eq!(user.age, 25);
+    assert_eq!(bodies(&server).await[0]["seed"], 1);
 }

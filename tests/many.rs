@@ -164,11 +164,11 @@ impl Server {
     }
 
     fn client(&self) -> Client {
-        self.client_with(RetryPolicy {
-            max_retries: 2,
-            initial_delay: Duration::from_millis(10),
-            max_delay: Duration::from_secs(2),
-        })
+        self.client_with(RetryPolicy::new(
+            2,
+            Duration::from_millis(10),
+            Duration::from_secs(2),
+        ))
     }
 
     fn client_with(&self, retry: RetryPolicy) -> Client {

@@ -42,11 +42,13 @@ fn user(name: &str, age: u32) -> User {
 }
 
 fn client(url: &str) -> Client {
-    let provider = Anthropic::new(KEY).base_url(url).retry_policy(RetryPolicy {
-        max_retries: 2,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(100),
-    });
+    let provider = Anthropic::new(KEY)
+        .base_url(url)
+        .retry_policy(RetryPolicy::new(
+            2,
+            Duration::from_millis(5),
+            Duration::from_millis(100),
+        ));
     instructor::from_anthropic(provider).with_model(MODEL)
 }
 

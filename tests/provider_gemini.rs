@@ -46,11 +46,11 @@ fn user(name: &str, age: u32) -> User {
 fn gemini(root: &str) -> Gemini {
     Gemini::new(KEY)
         .base_url(format!("{}/v1beta", root.trim_end_matches("/v1")))
-        .retry_policy(RetryPolicy {
-            max_retries: 2,
-            initial_delay: Duration::from_millis(1),
-            max_delay: Duration::from_secs(2),
-        })
+        .retry_policy(RetryPolicy::new(
+            2,
+            Duration::from_millis(1),
+            Duration::from_secs(2),
+        ))
 }
 
 fn client(root: &str) -> Client {
@@ -143,11 +143,8 @@ async fn every_mode_sends_its_request_shape_to_its_url_and_returns_a_typed_value
             .try_with_mode(mode)
             .unwrap();
         // The model may be named with its `models/` prefix, as the Python SDK does.
-        let request = request().max_tokens(1024).temperature(0.0);
-        let request = Request {
-            model: format!("models/{MODEL}"),
-            ..request
-        };
+        let mut request = request().max_tokens(1024).temperature(0.0);
+        request.model = format!("models/{MODEL}");
         let users = call(&client, mode, request)
             .await
             .unwrap_or_else(|e| panic!("{label}: {e}"));

@@ -80,7 +80,7 @@ impl Client {
     pub fn try_with_mode(self, mode: Mode) -> Result<Self> {
         let client = self.with_mode(mode);
         match &client.mode_error {
-            Some(message) => Err(Error::Config(message.clone())),
+            Some(message) => Err(Error::config(message.clone())),
             None => Ok(client),
         }
     }
@@ -181,11 +181,14 @@ impl Client {
         stream: bool,
     ) -> Result<ProviderRequest> {
         if let Some(message) = &self.mode_error {
-            return Err(Error::Config(message.clone()));
+            return Err(Error::config(message.clone()));
+        }
+        if let Some(detail) = request.invalid_input() {
+            return Err(Error::Config(detail.clone()));
         }
         let model = if request.model.is_empty() {
             self.model.clone().ok_or_else(|| {
-                Error::Config(
+                Error::config(
                     "no model: set one on the request or with `Client::with_model`".to_owned(),
                 )
             })?
@@ -352,7 +355,7 @@ pub(crate) fn check_finish(completion: &Completion, usage: Usage) -> Result<()> 
 }
 
 /// The response model as sent: name, description and object schema.
-pub fn response_spec<T: Instruct>() -> ResponseSpec {
+pub(crate) fn response_spec<T: Instruct>() -> ResponseSpec {
     let tool = T::tool();
     ResponseSpec {
         name: response::response_name::<T>(),

@@ -88,6 +88,7 @@ impl FinishReason {
 
 /// One provider response, provider-neutral, with the raw JSON kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Completion {
     /// The response id, when given.
     pub id: Option<String>,
@@ -126,6 +127,7 @@ impl Completion {
 /// The completion of a successful call: the last provider response, plus usage
 /// summed over every attempt (including failed ones).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CallCompletion {
     /// The response that produced the value.
     pub last: Completion,
@@ -136,6 +138,16 @@ pub struct CallCompletion {
 }
 
 impl CallCompletion {
+    /// The details of a call: its last completion, the usage of every attempt, and
+    /// how many attempts it took.
+    pub fn new(last: Completion, total_usage: Usage, attempts: u32) -> Self {
+        Self {
+            last,
+            total_usage,
+            attempts,
+        }
+    }
+
     /// Usage summed over all attempts.
     pub fn usage(&self) -> Usage {
         self.total_usage

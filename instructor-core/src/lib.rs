@@ -29,23 +29,24 @@ mod message;
 mod mode;
 pub mod partial;
 pub mod provider;
-pub mod reply;
+mod reply;
 mod request;
-pub mod response;
+mod response;
 pub mod schema;
-pub mod shaping;
-pub mod stream;
-pub mod template;
+mod shaping;
+mod stream;
+mod template;
 pub mod validate;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use client::{Client, Extract, response_spec};
+pub use client::{Client, Extract};
 pub use completion::{CallCompletion, Completion, FinishReason, Usage};
 pub use dynamic::{DynamicModel, ResponseModel, SchemaError};
 pub use error::{
-    AttemptError, CallFailure, Error, FailedAttempt, HttpError, Result, RetriesExhausted,
+    AttemptError, BoxError, CallFailure, Error, ErrorDetail, FailedAttempt, HttpError, Result,
+    RetriesExhausted,
 };
 pub use header::{Header, is_credential_header};
 pub use hooks::{HookEvent, HookHandle, HookPayload};

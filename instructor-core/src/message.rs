@@ -36,6 +36,7 @@ pub enum Part {
 
 /// A tool call made by the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ToolCall {
     /// The provider's id for the call (used to answer it).
     pub id: String,
@@ -67,6 +68,7 @@ impl ToolCall {
 
 /// A chat message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Message {
     /// Who it is from.
     pub role: Role,

@@ -32,6 +32,7 @@ pub struct ResponseSpec {
 
 /// A provider-neutral request: everything a provider needs to build its body.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProviderRequest {
     /// The model (or deployment).
     pub model: String,
@@ -58,6 +59,31 @@ pub struct ProviderRequest {
     /// [`TransportGate::ready`] before each attempt and report failures with
     /// [`TransportGate::attempt_failed`]. `None` for a single call.
     pub gate: Option<TransportGate>,
+}
+
+impl ProviderRequest {
+    /// A request for `model` in `mode` with `messages` and the response model; no
+    /// sampling settings, extra body or headers, not streamed, no gate.
+    pub fn new(
+        model: impl Into<String>,
+        mode: Mode,
+        messages: Vec<Message>,
+        response: ResponseSpec,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            mode,
+            messages,
+            response,
+            temperature: None,
+            max_tokens: None,
+            extra_body: Map::new(),
+            headers: Vec::new(),
+            timeout: None,
+            stream: false,
+            gate: None,
+        }
+    }
 }
 
 /// One decoded event of a streamed response.
@@ -178,7 +204,7 @@ pub trait Provider: Send + Sync + fmt::Debug {
         body: &Value,
     ) -> Result<EventStream, Error> {
         let _ = (request, body);
-        Err(Error::Config(format!(
+        Err(Error::config(format!(
             "{} does not support streaming",
             self.name()
         )))

@@ -13,17 +13,17 @@ use crate::response::{from_response_value, is_wrapped};
 use crate::validate::ValidationContext;
 
 /// The text appended to a tool result in a reask (Python instructor's wording).
-pub const TOOL_REASK_SUFFIX: &str = "Recall the function correctly, fix the errors";
+pub(crate) const TOOL_REASK_SUFFIX: &str = "Recall the function correctly, fix the errors";
 /// The tool result of a call that passed, when others of the same answer failed.
-pub const VALID_CALL_REPLY: &str =
+pub(crate) const VALID_CALL_REPLY: &str =
     "This call is valid; repeat it unchanged alongside the corrected calls.";
 /// The user message of a reask in JSON modes.
-pub const JSON_REASK_PREFIX: &str =
+pub(crate) const JSON_REASK_PREFIX: &str =
     "Correct your JSON ONLY RESPONSE, based on the following errors:";
 
 /// The JSON text of the answer: the single call to `name` in tool modes, the content
 /// in JSON modes (fences and surrounding prose stripped).
-pub fn answer_json<'a>(
+pub(crate) fn answer_json<'a>(
     mode: Mode,
     completion: &'a Completion,
     name: &str,
@@ -60,7 +60,7 @@ pub fn answer_json<'a>(
 }
 
 /// Parses and validates `T` from JSON text (unwrapping `{"content": ..}` for simple types).
-pub fn parse_value<T: Instruct + DeserializeOwned>(
+pub(crate) fn parse_value<T: Instruct + DeserializeOwned>(
     json: &str,
     context: &ValidationContext<'_>,
 ) -> Result<T, AttemptError> {
@@ -87,17 +87,9 @@ fn schema_mismatch(e: serde_json::Error) -> AttemptError {
     AttemptError::Parse(format!("the JSON does not match the schema: {e}"))
 }
 
-/// Parses and validates every call to `name` (ParallelTools), in order; when some
-/// fail, every failure with its call's position ([`AttemptError::Calls`]).
-pub fn parse_parallel<T: Instruct + DeserializeOwned>(
-    completion: &Completion,
-    name: &str,
-    context: &ValidationContext<'_>,
-) -> Result<Vec<T>, AttemptError> {
-    parse_calls(completion, name, |json| parse_value::<T>(json, context))
-}
-
-/// [`parse_parallel`] with the parse of one call's arguments given.
+/// Parses and validates every call to `name` (ParallelTools), in order, with `parse`
+/// for one call's arguments; when some fail, every failure with its call's position
+/// ([`AttemptError::Calls`]).
 pub(crate) fn parse_calls<T>(
     completion: &Completion,
     name: &str,
@@ -128,7 +120,11 @@ pub(crate) fn parse_calls<T>(
 
 /// The messages appended for a reask: the model's own answer, then the error in the
 /// shape the mode needs (a `tool` result per call, or a user message).
-pub fn reask_messages(mode: Mode, completion: &Completion, error: &AttemptError) -> Vec<Message> {
+pub(crate) fn reask_messages(
+    mode: Mode,
+    completion: &Completion,
+    error: &AttemptError,
+) -> Vec<Message> {
     if mode.uses_tools() && !completion.tool_calls.is_empty() {
         let mut out = vec![Message::assistant_tool_calls(
             completion.text.clone(),
@@ -182,7 +178,7 @@ fn error_of_call(error: &AttemptError, index: usize) -> Option<&AttemptError> {
 
 /// Finds the JSON object in a reply: a ```json fenced block, else the text from the
 /// first `{` (or `[`) to its last matching closer.
-pub fn extract_json_text(text: &str) -> Option<&str> {
+pub(crate) fn extract_json_text(text: &str) -> Option<&str> {
     if let Some(start) = text.find("```") {
         let after = &text[start + 3..];
         let body_start = after.find('\n').map_or(0, |i| i + 1);

@@ -6,15 +6,18 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::dynamic::DynamicModel;
+use crate::error::ErrorDetail;
 use crate::header::Header;
 use crate::message::{Message, Role};
 
 /// The default number of reasks after the first attempt.
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 
-/// A structured-output request.
+/// A structured-output request, built with [`Request::new`] and its setters; the
+/// fields can be read.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[must_use]
+#[non_exhaustive]
 pub struct Request {
     /// The model (for Azure OpenAI: the deployment name). Empty: the client's default.
     pub model: String,
@@ -38,6 +41,10 @@ pub struct Request {
     pub token_budget: Option<u64>,
     /// A response model known only at run time (call with `T = serde_json::Value`).
     pub response_model: Option<DynamicModel>,
+    /// The first setter input that could not be used (a context that failed to
+    /// serialize, an `extra_body` that is not an object): the call fails with it
+    /// before anything is sent.
+    invalid: Option<ErrorDetail>,
 }
 
 impl Request {
@@ -88,8 +95,18 @@ impl Request {
     }
 
     /// Sets the template/validation context (any serializable value, usually an object).
+    ///
+    /// A value that fails to serialize is not dropped: the call fails with
+    /// [`Error::Config`](crate::Error::Config), the serializer's error as its source,
+    /// before anything is sent.
     pub fn context(mut self, context: impl serde::Serialize) -> Self {
-        self.context = Some(serde_json::to_value(context).unwrap_or(Value::Null));
+        match serde_json::to_value(context) {
+            Ok(value) => self.context = Some(value),
+            Err(e) => self.invalid(ErrorDetail::with_source(
+                "the request context could not be serialized to JSON",
+                e,
+            )),
+        }
         self
     }
 
@@ -106,11 +123,28 @@ impl Request {
     }
 
     /// Merges `body` (a JSON object) into the provider request body.
+    ///
+    /// Any other JSON value is not dropped: the call fails with
+    /// [`Error::Config`](crate::Error::Config) before anything is sent.
     pub fn extra_body(mut self, body: Value) -> Self {
-        if let Value::Object(map) = body {
-            self.extra_body.extend(map);
+        match body {
+            Value::Object(map) => self.extra_body.extend(map),
+            other => self.invalid(ErrorDetail::new(format!(
+                "`extra_body` must be a JSON object, got {}",
+                json_kind(&other)
+            ))),
         }
         self
+    }
+
+    /// The error a setter stored, if any: the call fails with it before sending.
+    pub(crate) fn invalid_input(&self) -> Option<&ErrorDetail> {
+        self.invalid.as_ref()
+    }
+
+    /// Keeps the first unusable input.
+    fn invalid(&mut self, detail: ErrorDetail) {
+        self.invalid.get_or_insert(detail);
     }
 
     /// Adds an HTTP header. A credential header (`Authorization`, `api-key`,
@@ -161,5 +195,17 @@ impl Request {
     pub fn token_budget(mut self, tokens: u64) -> Self {
         self.token_budget = Some(tokens);
         self
+    }
+}
+
+/// The JSON kind of a value, for messages.
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }

@@ -10,21 +10,21 @@ use crate::Instruct;
 use crate::schema::Schema;
 
 /// The property holding a wrapped simple-type answer.
-pub const WRAPPER_FIELD: &str = "content";
+pub(crate) const WRAPPER_FIELD: &str = "content";
 
 /// Whether `T` is wrapped in `{"content": ...}` on the wire.
-pub fn is_wrapped<T: Instruct>() -> bool {
+pub(crate) fn is_wrapped<T: Instruct>() -> bool {
     !T::json_schema().is_object()
 }
 
 /// The object schema sent for `T`, and whether it is a wrapper.
-pub fn response_schema<T: Instruct>() -> (Schema, bool) {
+pub(crate) fn response_schema<T: Instruct>() -> (Schema, bool) {
     wrap_schema(T::json_schema().clone())
 }
 
 /// The object schema sent for a response model whose schema is `schema` (with its
 /// `$defs`), and whether it is a wrapper.
-pub fn wrap_schema(schema: Schema) -> (Schema, bool) {
+pub(crate) fn wrap_schema(schema: Schema) -> (Schema, bool) {
     if schema.is_object() {
         return (schema, false);
     }
@@ -44,7 +44,7 @@ pub fn wrap_schema(schema: Schema) -> (Schema, bool) {
 
 /// The name used for `T`'s tool or response format: the type's own name for named
 /// types, `Response` for wrapped simple types (as Python instructor).
-pub fn response_name<T: Instruct>() -> String {
+pub(crate) fn response_name<T: Instruct>() -> String {
     if T::inline_schema() {
         "Response".to_owned()
     } else {
@@ -54,7 +54,7 @@ pub fn response_name<T: Instruct>() -> String {
 
 /// Reads `T` from the JSON the model produced, unwrapping `{"content": ...}` when
 /// `T` is wrapped (a bare value is accepted too).
-pub fn from_response_value<T: Instruct + DeserializeOwned>(
+pub(crate) fn from_response_value<T: Instruct + DeserializeOwned>(
     value: Value,
 ) -> Result<T, serde_json::Error> {
     if is_wrapped::<T>()

@@ -7,16 +7,17 @@ use crate::mode::Mode;
 use crate::schema::Schema;
 
 /// The instruction put before the schema (neutral wording, as Python instructor 1.15+).
-pub const JSON_SCHEMA_PROMPT: &str =
+pub(crate) const JSON_SCHEMA_PROMPT: &str =
     "Parse the content and return a JSON object matching this schema:";
 /// The instruction put after the schema.
-pub const JSON_SCHEMA_PROMPT_END: &str = "Return a valid JSON instance, not the schema definition.";
+pub(crate) const JSON_SCHEMA_PROMPT_END: &str =
+    "Return a valid JSON instance, not the schema definition.";
 /// The extra user message of `MdJson`.
-pub const MD_JSON_PROMPT: &str =
+pub(crate) const MD_JSON_PROMPT: &str =
     "Return the correct JSON response within a ```json codeblock. not the JSON_SCHEMA";
 
 /// The schema instruction text for `schema`.
-pub fn schema_instruction(schema: &Schema) -> String {
+pub(crate) fn schema_instruction(schema: &Schema) -> String {
     let pretty = serde_json::to_string_pretty(schema).unwrap_or_default();
     format!("{JSON_SCHEMA_PROMPT}\n\n{pretty}\n\n{JSON_SCHEMA_PROMPT_END}")
 }
@@ -28,7 +29,7 @@ pub fn schema_instruction(schema: &Schema) -> String {
 /// - `MdJson`: the same, plus a user message asking for a fenced block.
 /// - `JsonO1`: reasoning models take no system messages, so they become user
 ///   messages, and the instruction is appended as a user message.
-pub fn inject_schema_prompt(mode: Mode, messages: &mut Vec<Message>, schema: &Schema) {
+pub(crate) fn inject_schema_prompt(mode: Mode, messages: &mut Vec<Message>, schema: &Schema) {
     if !mode.injects_schema_prompt() {
         return;
     }

@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 
 use crate::client::check_finish;
 use crate::completion::{Completion, FinishReason, Usage};
-use crate::error::{AttemptError, CallFailure, Error, FailedAttempt, Result, RetriesExhausted};
+use crate::error::{
+    AttemptError, CallFailure, Error, ErrorDetail, FailedAttempt, Result, RetriesExhausted,
+};
 use crate::message::ToolCall;
 use crate::mode::Mode;
 use crate::partial::PartialJson;
@@ -23,7 +25,7 @@ use crate::validate::ValidationContext;
 use crate::{Client, Instruct, ResponseModel, reply};
 
 /// The array property of the iterable wrapper (as Python instructor's `tasks`).
-pub const ITERABLE_FIELD: &str = "tasks";
+pub(crate) const ITERABLE_FIELD: &str = "tasks";
 
 /// The most tool calls one streamed answer may hold: a call index from the wire at
 /// or beyond it is an error, not a vector of that length.
@@ -57,7 +59,7 @@ impl Received {
         self.bytes = self.bytes.saturating_add(size);
         let limit = crate::partial::Limits::default().max_bytes;
         if self.bytes > limit {
-            return Err(Error::Stream(format!(
+            return Err(Error::stream(format!(
                 "the streamed answer exceeds {limit} bytes"
             )));
         }
@@ -169,7 +171,7 @@ impl<T: Instruct> PartialStream<T> {
             item?;
         }
         self.take_final()
-            .ok_or_else(|| Error::Stream("the stream ended without a final value".to_owned()))
+            .ok_or_else(|| Error::stream("the stream ended without a final value".to_owned()))
     }
 
     /// The final validated value, once the stream has ended successfully.
@@ -577,8 +579,9 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
                     }
                     if let Err(e) = self.feed(&event) {
                         self.done = true;
-                        return Some(Err(Error::Stream(format!(
-                            "malformed JSON in the answer: {e}"
+                        return Some(Err(Error::Stream(ErrorDetail::with_source(
+                            "malformed JSON in the answer",
+                            e,
                         ))));
                     }
                 }
@@ -725,7 +728,7 @@ fn wrapper_error(json: &str) -> Option<AttemptError> {
 /// A tool call index from the wire, bounded by [`MAX_TOOL_CALLS`].
 fn check_call_index(index: usize) -> Result<()> {
     if index >= MAX_TOOL_CALLS {
-        return Err(Error::Stream(format!(
+        return Err(Error::stream(format!(
             "tool call index {index} is beyond the limit of {MAX_TOOL_CALLS} calls in one answer"
         )));
     }

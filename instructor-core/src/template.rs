@@ -5,11 +5,11 @@
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::Value;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorDetail};
 use crate::message::{Message, Part};
 
 /// Renders every text part of `messages` with `context`.
-pub fn render_messages(messages: &mut [Message], context: &Value) -> Result<(), Error> {
+pub(crate) fn render_messages(messages: &mut [Message], context: &Value) -> Result<(), Error> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     for (i, message) in messages.iter_mut().enumerate() {
@@ -19,7 +19,7 @@ pub fn render_messages(messages: &mut [Message], context: &Value) -> Result<(), 
             {
                 *text = env
                     .render_str(text, context)
-                    .map_err(|e| template_error(&env, i, text, context, &e))?;
+                    .map_err(|e| template_error(&env, i, text, context, e))?;
             }
         }
     }
@@ -32,7 +32,7 @@ fn template_error(
     index: usize,
     text: &str,
     context: &Value,
-    error: &minijinja::Error,
+    error: minijinja::Error,
 ) -> Error {
     let mut missing: Vec<String> = env
         .template_from_str(text)
@@ -42,16 +42,16 @@ fn template_error(
         .filter(|name| context.get(name).is_none())
         .collect();
     missing.sort();
-    if missing.is_empty() {
-        Error::Template(format!("message {index}: {error}"))
-    } else {
-        Error::Template(format!(
-            "message {index}: {error}; the context has no {}",
-            missing
+    let mut message = format!("message {index} failed to render ({})", error.kind());
+    if !missing.is_empty() {
+        message.push_str("; the context has no ");
+        message.push_str(
+            &missing
                 .iter()
                 .map(|m| format!("`{m}`"))
                 .collect::<Vec<_>>()
-                .join(", ")
-        ))
+                .join(", "),
+        );
     }
+    Error::Template(ErrorDetail::with_source(message, error))
 }

@@ -20,14 +20,14 @@ pub(crate) fn optional_env(name: &str) -> Option<String> {
 /// Reads a required variable; an unset or empty variable is a configuration error.
 pub(crate) fn require_env(name: &str) -> Result<String, Error> {
     optional_env(name)
-        .ok_or_else(|| Error::Config(format!("environment variable {name} is not set")))
+        .ok_or_else(|| Error::config(format!("environment variable {name} is not set")))
 }
 
 /// The first of `names` that is set, or a configuration error naming them all.
 #[cfg(feature = "gemini")]
 pub(crate) fn require_any_env(names: &[&str]) -> Result<String, Error> {
     names.iter().find_map(|n| optional_env(n)).ok_or_else(|| {
-        Error::Config(format!(
+        Error::config(format!(
             "none of the environment variables {} is set",
             names.join(", ")
         ))

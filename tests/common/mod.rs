@@ -104,10 +104,10 @@ pub async fn bodies(server: &MockServer) -> Vec<Value> {
 pub fn client(server: &MockServer) -> instructor::Client {
     let provider = instructor::providers::OpenAI::new("sk-test-secret")
         .base_url(format!("{}/v1", server.uri()))
-        .retry_policy(instructor::providers::RetryPolicy {
-            max_retries: 2,
-            initial_delay: std::time::Duration::from_millis(10),
-            max_delay: std::time::Duration::from_millis(200),
-        });
+        .retry_policy(instructor::providers::RetryPolicy::new(
+            2,
+            std::time::Duration::from_millis(10),
+            std::time::Duration::from_millis(200),
+        ));
     instructor::from_openai(provider).with_model("gpt-4o-mini")
 }

@@ -243,7 +243,7 @@ impl<T: Instruct> ResponseModel<T> {
             });
         };
         if TypeId::of::<T>() != TypeId::of::<Value>() {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "the request carries the runtime response model `{}`, which yields serde_json::Value, but the call asks for `{}`; call it with serde_json::Value (e.g. `create::<serde_json::Value>`)",
                 model.name(),
                 std::any::type_name::<T>()

@@ -14,14 +14,14 @@ pub(crate) fn message_completion(raw: Value) -> Result<Completion, Error> {
             .pointer("/error/message")
             .and_then(Value::as_str)
             .unwrap_or("unknown error");
-        return Err(Error::Response(format!(
+        return Err(Error::response(format!(
             "the provider returned an error: {message}"
         )));
     }
     let blocks = raw
         .get("content")
         .and_then(Value::as_array)
-        .ok_or_else(|| Error::Response("no content blocks in the Anthropic response".to_owned()))?;
+        .ok_or_else(|| Error::response("no content blocks in the Anthropic response".to_owned()))?;
     let mut completion = Completion::from_raw(Value::Null);
     completion.id = str_field(&raw, "id");
     completion.model = str_field(&raw, "model");

@@ -58,7 +58,7 @@ pub(crate) fn messages_body(
         }
         Mode::AnthropicJson => {}
         other => {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "mode `{other}` is not an Anthropic mode"
             )));
         }

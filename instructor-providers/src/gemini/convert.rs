@@ -34,7 +34,7 @@ pub(crate) fn read_chunk(
             .get("message")
             .and_then(Value::as_str)
             .unwrap_or("unknown error");
-        return Err(Error::Response(format!(
+        return Err(Error::response(format!(
             "the provider returned an error: {message}"
         )));
     }

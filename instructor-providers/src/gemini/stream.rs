@@ -66,7 +66,7 @@ impl EventVocabulary for GeminiEvents {
 
     fn closed(&mut self, out: &mut Vec<StreamEvent>) -> Result<(), Error> {
         if !self.finished {
-            return Err(Error::Stream(
+            return Err(Error::stream(
                 "the stream ended before a chunk with a finishReason".to_owned(),
             ));
         }

@@ -66,7 +66,7 @@ pub(crate) fn generate_body(
         }
         Mode::MdJson => {}
         other => {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "mode `{other}` is not a Gemini mode"
             )));
         }

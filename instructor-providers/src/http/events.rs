@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
-use instructor_core::Error;
 use instructor_core::provider::{EventStream, StreamEvent};
+use instructor_core::{Error, ErrorDetail};
 use serde_json::Value;
 
 use super::sse::{SseDecoder, SseEventRef};
@@ -35,7 +35,7 @@ pub(crate) trait EventVocabulary: Send + Unpin + 'static {
     /// this vocabulary (events may still be pushed), else the error to report.
     fn closed(&mut self, out: &mut Vec<StreamEvent>) -> Result<(), Error> {
         let _ = out;
-        Err(Error::Stream(
+        Err(Error::stream(
             "the stream ended before its end marker".to_owned(),
         ))
     }
@@ -43,17 +43,20 @@ pub(crate) trait EventVocabulary: Send + Unpin + 'static {
 
 /// An event's `data:` as JSON (padding and key order tolerated).
 pub(crate) fn event_json(data: &str) -> Result<Value, Error> {
-    serde_json::from_str(data).map_err(|_| {
-        Error::Stream(format!(
-            "invalid JSON in a stream event: {}",
-            data.chars().take(200).collect::<String>()
+    serde_json::from_str(data).map_err(|e| {
+        Error::Stream(ErrorDetail::with_source(
+            format!(
+                "invalid JSON in a stream event: {}",
+                data.chars().take(200).collect::<String>()
+            ),
+            e,
         ))
     })
 }
 
 /// The error a provider reported inside a 200 stream.
 pub(crate) fn mid_stream_error(message: &str) -> Error {
-    Error::Stream(format!(
+    Error::stream(format!(
         "the provider reported an error mid-stream: {message}"
     ))
 }
@@ -120,12 +123,18 @@ impl<V: EventVocabulary> Stream for Decoder<V> {
                 Poll::Ready(Some(Ok(chunk))) => {
                     let sink = &mut d.sink;
                     if let Err(e) = d.sse.push_with(&chunk, |event| sink.handle(event)) {
-                        sink.fail(Error::Stream(e.to_string()));
+                        sink.fail(Error::Stream(ErrorDetail::with_source(
+                            "the event stream is malformed",
+                            e,
+                        )));
                     }
                 }
                 Poll::Ready(Some(Err(e))) => d.sink.fail(match d.timeout {
                     Some(timeout) if e.is_timeout() => Error::Timeout(timeout),
-                    _ => Error::Stream(format!("connection dropped: {}", e.without_url())),
+                    _ => Error::Stream(ErrorDetail::with_source(
+                        "the connection dropped",
+                        e.without_url(),
+                    )),
                 }),
                 Poll::Ready(None) => {
                     let sink = &mut d.sink;

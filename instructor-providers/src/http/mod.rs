@@ -12,7 +12,7 @@ use std::fmt;
 use std::time::Duration;
 
 use instructor_core::provider::{TransportGate, redact_url};
-use instructor_core::{Error, Header, HttpError};
+use instructor_core::{Error, ErrorDetail, Header, HttpError};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
@@ -110,10 +110,13 @@ impl Transport {
                     should_retry: None,
                 })?;
             serde_json::from_slice(&bytes).map_err(|e| Attempt {
-                error: Error::Response(scrub(
-                    &format!("invalid JSON ({e}): {}", snippet(&bytes)),
-                    &request.url,
-                    &headers,
+                error: Error::Response(ErrorDetail::with_source(
+                    scrub(
+                        &format!("the body is not JSON: {}", snippet(&bytes)),
+                        &request.url,
+                        &headers,
+                    ),
+                    e,
                 )),
                 should_retry: Some(false),
             })
@@ -219,7 +222,7 @@ impl Transport {
     fn map_body_error(&self, error: BodyError, request: &HttpRequest<'_>) -> Error {
         match error.cause {
             Some(e) => self.map_reqwest(e, request),
-            None => Error::Response(format!(
+            None => Error::response(format!(
                 "the response is larger than {MAX_RESPONSE_BYTES} bytes"
             )),
         }
@@ -227,11 +230,17 @@ impl Transport {
 
     fn map_reqwest(&self, error: reqwest::Error, request: &HttpRequest<'_>) -> Error {
         if error.is_timeout() {
-            Error::Timeout(request.timeout.unwrap_or(self.timeout))
-        } else {
-            // Without the URL: it may carry a key in its query.
-            Error::Connection(error.without_url().to_string())
+            return Error::Timeout(request.timeout.unwrap_or(self.timeout));
         }
+        let message = if error.is_connect() {
+            "could not connect to the provider"
+        } else if error.is_body() || error.is_decode() {
+            "the connection broke while the response was read"
+        } else {
+            "the request could not be sent"
+        };
+        // Without the URL: it may carry a key in its query.
+        Error::Connection(ErrorDetail::with_source(message, error.without_url()))
     }
 }
 
@@ -270,10 +279,19 @@ impl fmt::Debug for HttpRequest<'_> {
 fn header_map(headers: &[Header]) -> Result<HeaderMap, Error> {
     let mut map = HeaderMap::with_capacity(headers.len() + 1);
     for h in headers {
-        let name = HeaderName::from_bytes(h.name().as_bytes())
-            .map_err(|_| Error::Config(format!("invalid HTTP header name `{}`", h.name())))?;
-        let mut value = HeaderValue::from_str(h.value())
-            .map_err(|_| Error::Config(format!("invalid value for HTTP header `{}`", h.name())))?;
+        let name = HeaderName::from_bytes(h.name().as_bytes()).map_err(|e| {
+            Error::Config(ErrorDetail::with_source(
+                format!("invalid HTTP header name `{}`", h.name()),
+                e,
+            ))
+        })?;
+        // The cause names no value: a key that cannot be sent does not print.
+        let mut value = HeaderValue::from_str(h.value()).map_err(|e| {
+            Error::Config(ErrorDetail::with_source(
+                format!("invalid value for HTTP header `{}`", h.name()),
+                e,
+            ))
+        })?;
         value.set_sensitive(h.is_sensitive());
         map.append(name, value);
     }
@@ -379,14 +397,7 @@ pub(crate) fn snippet(bytes: &[u8]) -> String {
 
 /// Makes an [`HttpError`] for tests and presets.
 pub fn http_error(status: u16, message: impl Into<String>) -> HttpError {
-    HttpError {
-        status,
-        message: message.into(),
-        kind: None,
-        code: None,
-        request_id: None,
-        retry_after: None,
-    }
+    HttpError::new(status, message)
 }
 
 #[cfg(test)]

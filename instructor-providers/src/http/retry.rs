@@ -33,6 +33,7 @@ pub const MAX_SERVER_DELAY: Duration = Duration::from_secs(600);
 
 /// How transport failures are retried.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first try (the OpenAI SDK's default is 2).
     pub max_retries: u32,
@@ -53,6 +54,16 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// `max_retries` retries after the first try, backing off from `initial_delay`
+    /// up to `max_delay` (also the cap on a server's `retry-after`).
+    pub fn new(max_retries: u32, initial_delay: Duration, max_delay: Duration) -> Self {
+        Self {
+            max_retries,
+            initial_delay,
+            max_delay,
+        }
+    }
+
     /// No transport retries.
     pub fn none() -> Self {
         Self {
@@ -306,7 +317,7 @@ mod tests {
     fn timeouts_and_broken_connections_are_retried() {
         let policy = RetryPolicy::default();
         let timeout = Error::Timeout(Duration::from_secs(1));
-        let dropped = Error::Connection("connection reset".to_owned());
+        let dropped = Error::Connection("connection reset".into());
         assert!(policy.delay_for(&timeout, None, 0).is_some());
         assert!(policy.delay_for(&dropped, None, 1).is_some());
         assert!(
@@ -315,7 +326,7 @@ mod tests {
         );
         assert!(
             policy
-                .delay_for(&Error::Response("bad JSON".to_owned()), None, 0)
+                .delay_for(&Error::response("bad JSON".to_owned()), None, 0)
                 .is_none()
         );
     }

@@ -408,7 +408,7 @@ fn service(prefix: &str) -> Result<Service, Error> {
         ),
         "xai" => ("https://api.x.ai/v1", "XAI_API_KEY", COMPATIBLE_MODES, true),
         other => {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "unknown OpenAI-compatible provider `{other}`"
             )));
         }

@@ -12,7 +12,7 @@ pub(crate) fn chat_completion(raw: Value) -> Result<Completion, Error> {
             .get("message")
             .and_then(Value::as_str)
             .map_or_else(|| error.to_string(), str::to_owned);
-        return Err(Error::Response(format!(
+        return Err(Error::response(format!(
             "the provider returned an error: {message}"
         )));
     }
@@ -20,7 +20,7 @@ pub(crate) fn chat_completion(raw: Value) -> Result<Completion, Error> {
         .get("choices")
         .and_then(Value::as_array)
         .and_then(|c| c.first())
-        .ok_or_else(|| Error::Response("no completion choices in the response".to_owned()))?;
+        .ok_or_else(|| Error::response("no completion choices in the response".to_owned()))?;
     let message = choice.get("message").cloned().unwrap_or(Value::Null);
     let mut completion = Completion::from_raw(Value::Null);
     completion.id = str_field(&raw, "id");
@@ -120,7 +120,7 @@ pub(crate) fn usage(usage: Option<&Value>) -> Usage {
 /// Reads a Responses API response (reasoning items skipped).
 pub(crate) fn responses_completion(raw: Value) -> Result<Completion, Error> {
     if let Some(error) = raw.get("error").filter(|e| !e.is_null()) {
-        return Err(Error::Response(format!(
+        return Err(Error::response(format!(
             "the provider returned an error: {error}"
         )));
     }

@@ -79,7 +79,7 @@ pub(crate) fn chat_body(request: &ProviderRequest) -> Result<Value, Error> {
         }
         Mode::MdJson | Mode::JsonO1 => {}
         other => {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "mode `{other}` is not an OpenAI chat mode"
             )));
         }
