@@ -23,20 +23,8 @@ echo "== building (release)"
 cargo build --release --example bench_server
 cargo build --release -p instructor-cli
 
-SERVER_PID=""
-stop_server() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-}
-trap stop_server EXIT
-"$TARGET_DIR/release/examples/bench_server" --port "$PORT" --seconds 900 >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-    sleep 0.1
-done
+source benches/support/bench_server.sh
+start_server "$TARGET_DIR/release/examples/bench_server" "$PORT" 900 "$WORK/server.log"
 
 cat >"$WORK/user.json" <<'SCHEMA'
 {"title": "User", "type": "object",

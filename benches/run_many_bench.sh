@@ -26,32 +26,9 @@ echo "== building (release)"
 cargo build --release --example bench_server
 cargo bench --bench many_bench --no-run
 
-SERVER_PID=""
-stop_server() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    SERVER_PID=""
-}
-trap stop_server EXIT
-
+source benches/support/bench_server.sh
 echo "== starting the server on port $PORT (exits by itself after ${SERVER_SECONDS}s)"
-"$TARGET_DIR/release/examples/bench_server" --port "$PORT" --seconds "$SERVER_SECONDS" >/dev/null 2>&1 &
-SERVER_PID=$!
-ready=""
-for _ in $(seq 1 100); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        echo "the server did not start" >&2
-        exit 1
-    fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[[ -n "$ready" ]] || { echo "the server is not accepting connections on port $PORT" >&2; exit 1; }
+start_server "$TARGET_DIR/release/examples/bench_server" "$PORT" "$SERVER_SECONDS" /dev/null
 
 if [[ ! -x "$VENV/bin/python" ]]; then
     echo "== creating $VENV with instructor and openai"

@@ -68,33 +68,9 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     "$VENV/bin/pip" install --quiet instructor openai
 fi
 
-SERVER_PID=""
-stop_server() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    SERVER_PID=""
-}
-trap stop_server EXIT
-
+source benches/support/bench_server.sh
 echo "== starting the server on port $PORT (exits by itself after ${SERVER_SECONDS}s; ${SSE_WRITE} bytes per write)"
-"$SERVER" --port "$PORT" --seconds "$SERVER_SECONDS" --sse-write "$SSE_WRITE" >"$LOGS/server.log" 2>&1 &
-SERVER_PID=$!
-ready=""
-for _ in $(seq 1 100); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        cat "$LOGS/server.log" >&2
-        echo "the server did not start" >&2
-        exit 1
-    fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[[ -n "$ready" ]] || { echo "the server is not accepting connections on port $PORT" >&2; exit 1; }
+start_server "$SERVER" "$PORT" "$SERVER_SECONDS" "$LOGS/server.log" --sse-write "$SSE_WRITE"
 
 # The server path of a scenario (async-partial streams the partial bytes).
 sse_path() { local kind="${1%%:*}" n="${1##*:}"; echo "sse/${kind#async-}/$n"; }
