@@ -358,9 +358,10 @@ async fn a_429_burst_pauses_the_whole_run() {
     assert_in_order(&results, 400);
     let during = arrivals_in_window(&server, &window);
     // Only the calls already on their way when the first 429 came back (without
-    // the pause every one of the 32 slots spends a request: see the next test).
+    // the pause every one of the 32 slots spends a request: see the next test). 5-7
+    // on a quiet machine; up to 20 seen with the machine loaded.
     assert!(
-        during <= 12,
+        during <= 20,
         "{during} requests arrived during the pause (32 in flight)"
     );
 }
