@@ -24,16 +24,19 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use instructor::prelude::*;
 use instructor::providers::OpenAI;
 use serde::{Deserialize, Serialize};
 
+#[path = "support/bench_run.rs"]
+mod bench_run;
 #[path = "support/proc_cpu.rs"]
 mod proc_cpu;
 
-use proc_cpu::{clock_ticks, threads_cpu_ns};
+use bench_run::{Snapshot, env_usize, fail};
+use proc_cpu::clock_ticks;
 
 /// A person mentioned in the text.
 #[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,42 +53,6 @@ const PROMPT: &str = "Jason is 25 years old.";
 
 fn request() -> Request {
     Request::new(MODEL).user(PROMPT)
-}
-
-fn env_usize(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| fail(&format!("{name}={v:?} is not a number"))),
-        Err(_) => default,
-    }
-}
-
-/// The process's CPU ticks (the bench cannot go on without them).
-fn process_ticks() -> u64 {
-    proc_cpu::process_cpu_ticks().unwrap_or_else(|| fail("cannot read /proc/self/stat"))
-}
-
-fn fail(message: &str) -> ! {
-    eprintln!("client_cpu: {message}");
-    std::process::exit(1)
-}
-
-struct Snapshot {
-    wall: Instant,
-    ticks: u64,
-    live_ns: Option<u64>,
-}
-
-impl Snapshot {
-    fn now() -> Self {
-        Self {
-            wall: Instant::now(),
-            ticks: process_ticks(),
-            live_ns: threads_cpu_ns(),
-        }
-    }
 }
 
 fn report(
