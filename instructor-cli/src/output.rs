@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -108,13 +108,12 @@ impl Sink {
     pub(crate) fn open(path: Option<&Path>, append: bool) -> io::Result<Self> {
         let inner: Box<dyn Write> = match path {
             Some(path) => {
-                let mut file = OpenOptions::new()
+                let file = OpenOptions::new()
                     .create(true)
                     .write(true)
                     .append(append)
                     .truncate(!append)
                     .open(path)?;
-                file.seek(SeekFrom::End(0))?;
                 Box::new(file)
             }
             None => Box::new(io::stdout()),
