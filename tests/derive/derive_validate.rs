@@ -1,5 +1,4 @@
 //! Behaviour of the derived `validate`: every failure, each with its JSON path.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 use instructor::prelude::*;
 use serde::{Deserialize, Serialize};

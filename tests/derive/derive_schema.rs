@@ -1,5 +1,4 @@
 //! Snapshot tests of the derived JSON Schema and tool definitions.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 use std::collections::{BTreeMap, HashSet};
 

@@ -8,8 +8,6 @@
     reason = "a test fails by panicking on what it did not expect"
 )]
 
-mod common;
-
 use instructor::prelude::*;
 use instructor::providers::{AzureOpenAI, OpenAI, RetryPolicy, USER_AGENT};
 use instructor::reqwest;

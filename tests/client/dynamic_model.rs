@@ -4,14 +4,11 @@
 //! reasked with its path, and schemas we cannot honour are refused at load with
 //! their JSON pointer.
 #![cfg(all(feature = "anthropic", feature = "gemini"))]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
-
-mod common;
 
 use std::collections::HashSet;
 
-use common::sse::*;
-use common::{bodies, serve_chat, tool_answer};
+use crate::common::sse::*;
+use crate::common::{bodies, serve_chat, tool_answer};
 use futures::StreamExt;
 use instructor::prelude::*;
 use instructor::providers::{Anthropic, Gemini, OpenAI};
@@ -360,7 +357,7 @@ fn tool_texts(body: &Value) -> String {
 #[tokio::test]
 async fn create_returns_the_valid_answer_as_a_value() {
     let server = serve_chat(vec![tool_answer("Person", PERSON, (5, 5))]).await;
-    let client = common::client(&server);
+    let client = crate::common::client(&server);
     let request = Request::default()
         .user("Ann lives in Oslo")
         .response_model(person_model());
@@ -386,7 +383,7 @@ async fn a_top_level_array_is_unwrapped_from_content() {
         &json!({"type": "array", "items": {"type": "string"}, "minItems": 2}),
     )
     .unwrap();
-    let value: Value = common::client(&server)
+    let value: Value = crate::common::client(&server)
         .create(Request::default().user("x").response_model(model))
         .await
         .unwrap();
@@ -397,7 +394,9 @@ async fn a_top_level_array_is_unwrapped_from_content() {
 async fn a_model_on_a_call_that_is_not_for_value_is_a_config_error_and_sends_nothing() {
     let server = serve_chat(vec![tool_answer("Person", PERSON, (5, 5))]).await;
     let request = Request::default().user("x").response_model(person_model());
-    let result = common::client(&server).create::<Person>(request).await;
+    let result = crate::common::client(&server)
+        .create::<Person>(request)
+        .await;
     match result {
         Err(Error::Config(message)) => {
             assert!(message.contains("serde_json::Value"), "{message}");
@@ -775,7 +774,7 @@ async fn each_constraint_violation_is_reasked_with_its_path_and_message() {
             .user("x")
             .max_retries(1)
             .response_model(model);
-        let value: Value = common::client(&server)
+        let value: Value = crate::common::client(&server)
             .create(request)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", case.schema));
@@ -809,7 +808,7 @@ async fn every_failure_of_an_answer_is_reported_and_exhausting_retries_keeps_the
         .user("x")
         .max_retries(0)
         .response_model(model);
-    let error = common::client(&server)
+    let error = crate::common::client(&server)
         .create::<Value>(request)
         .await
         .unwrap_err();
@@ -1273,14 +1272,14 @@ async fn parallel_tools_check_each_call_and_reask_only_the_failing_one() {
     }))
     .unwrap();
     let server = serve_chat(vec![
-        common::tool_answer_many(
+        crate::common::tool_answer_many(
             &[
                 ("City", r#"{"city": "Oslo"}"#),
                 ("City", r#"{"city": "R"}"#),
             ],
             (5, 5),
         ),
-        common::tool_answer_many(
+        crate::common::tool_answer_many(
             &[
                 ("City", r#"{"city": "Oslo"}"#),
                 ("City", r#"{"city": "Rome"}"#),
@@ -1293,7 +1292,7 @@ async fn parallel_tools_check_each_call_and_reask_only_the_failing_one() {
         .user("cities")
         .max_retries(1)
         .response_model(model);
-    let cities: Vec<Value> = common::client(&server)
+    let cities: Vec<Value> = crate::common::client(&server)
         .with_mode(Mode::ParallelTools)
         .create_parallel(request)
         .await

@@ -2,15 +2,12 @@
 //! absurd `retry-after` values, a body cut off mid-read, a timeout mid-stream, a
 //! tool call index of four billion, usage counts at `u64::MAX`, an iterable answer
 //! cut off (or in prose) on a cleanly ended stream, a lone surrogate.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
-
-mod common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::sse::*;
-use common::{bodies, serve, tool_answer};
+use crate::common::sse::*;
+use crate::common::{bodies, serve, tool_answer};
 use futures::StreamExt;
 use instructor::prelude::*;
 use instructor::providers::{OpenAI, RetryPolicy};

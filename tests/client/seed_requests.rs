@@ -1,10 +1,7 @@
 //! The seed scenarios' requests (OpenAI, OpenRouter, WorkflowAI, Azure) produce the
 //! right URL, headers and body, over real HTTP on loopback.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use instructor::prelude::*;
 use instructor::providers::{AzureOpenAI, OpenAI};
 use serde::{Deserialize, Serialize};

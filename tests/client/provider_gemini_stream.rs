@@ -3,15 +3,12 @@
 //! `usageMetadata` counted once, `finishReason` on the last chunk, reasks with
 //! `functionResponse`, iterables, and typed errors (`MAX_TOKENS`, `SAFETY`, a blocked
 //! prompt, a stream without `finishReason`, an error object inside the stream).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 #![cfg(feature = "gemini")]
-
-mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::sse::{
+use crate::common::sse::{
     Script, gemini_call_stream, gemini_chunk, gemini_text_stream, pieces, stream_server_full,
 };
 use futures::StreamExt;
@@ -66,7 +63,7 @@ async fn partials(
     Vec<PartialProfile>,
     Profile,
     instructor::Usage,
-    common::sse::Received,
+    crate::common::sse::Received,
 ) {
     let (url, mut received) = stream_server_full(vec![script(events)], chunk_bytes).await;
     let mut stream = client(&url)

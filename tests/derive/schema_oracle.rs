@@ -16,7 +16,6 @@
 //! where our validators once disagreed with JSON Schema semantics (as implemented by
 //! `jsonschema`); each documents the bug that was fixed. One known gap remains:
 //! IDNA A-labels (`xn--…`) in email domains are accepted without punycode checks.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;

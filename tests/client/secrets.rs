@@ -9,14 +9,12 @@
     reason = "a test fails by panicking on what it did not expect"
 )]
 
-mod common;
-
 use std::fmt::{Debug, Display};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use common::{serve, tool_answer};
+use crate::common::{serve, tool_answer};
 use instructor::prelude::*;
 use instructor::provider::{Provider, ProviderRequest};
 use instructor::providers::{ApiKey, AzureOpenAI, OpenAI, RetryPolicy};

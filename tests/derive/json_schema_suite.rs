@@ -17,7 +17,6 @@
 //!
 //! Every translated constraint is also written back with `Constraint::apply_to` to
 //! check that the schema keyword it emits equals the suite's keyword value.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -1,12 +1,9 @@
 //! Streaming over loopback SSE: partial snapshots in order, iterable items as they
 //! complete, reask at the end of a stream, typed errors for broken streams.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
-
-mod common;
 
 use std::sync::Arc;
 
-use common::sse::*;
+use crate::common::sse::*;
 use futures::StreamExt;
 use instructor::prelude::*;
 use instructor::providers::OpenAI;

@@ -4,15 +4,14 @@
 //! cache counters from `message_start` plus `message_delta`, reasks with
 //! `tool_result`, iterables, and typed errors (an `error` event after HTTP 200, a
 //! missing `message_stop`, `max_tokens`, `refusal`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 #![cfg(feature = "anthropic")]
-
-mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::sse::{Block, Script, anthropic_event, anthropic_stream, pieces, stream_server_full};
+use crate::common::sse::{
+    Block, Script, anthropic_event, anthropic_stream, pieces, stream_server_full,
+};
 use futures::StreamExt;
 use instructor::prelude::*;
 use instructor::providers::Anthropic;

@@ -1,13 +1,10 @@
 //! Client behaviour over loopback HTTP: transport retries, typed errors, hooks,
 //! templating, presets, secrets.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
-
-mod common;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use instructor::prelude::*;
 use instructor::providers::{AzureOpenAI, OpenAI, RetryPolicy};
 use instructor::{HookPayload, Usage};

@@ -1,6 +1,5 @@
 //! The partial twins: every field optional, nested twins, deserializable from any
 //! prefix-completed JSON object.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 use instructor::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -3,14 +3,11 @@
 //! (`tool_use` echoed, then `tool_result` with `is_error`), usage with cache counters,
 //! truncation, refusal, and typed errors (529 retried, 401 not). Streaming is in
 //! `provider_anthropic_stream.rs`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 #![cfg(feature = "anthropic")]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{bodies, serve};
+use crate::common::{bodies, serve};
 use instructor::prelude::*;
 use instructor::providers::{Anthropic, RetryPolicy};
 use serde::{Deserialize, Serialize};

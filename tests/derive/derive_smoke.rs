@@ -1,5 +1,4 @@
 //! Smoke test: the derive compiles for a plain struct and produces its schema.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 use instructor::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -1,10 +1,7 @@
 //! Every OpenAI-family mode over real HTTP on loopback: the exact request body
 //! (snapshot), a typed result, and a reask carrying the model's answer and the error.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use instructor::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

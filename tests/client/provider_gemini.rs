@@ -4,14 +4,11 @@
 //! `functionResponse` with an error), usage, truncation, blocked content, and typed
 //! errors (a bad key is a 400 not retried; a 429's `retryDelay` is honoured).
 //! Streaming is in `provider_gemini_stream.rs`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 #![cfg(feature = "gemini")]
-
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{bodies, serve};
+use crate::common::{bodies, serve};
 use instructor::prelude::*;
 use instructor::providers::{Gemini, RetryPolicy, SchemaField};
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,20 @@
+//! The client against local servers (one test binary, so CI links once): every mode
+//! and provider over real HTTP on loopback, streams, hostile servers, secrets, your
+//! own HTTP client, runtime schemas and the seeds' requests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod client_behaviour;
+mod client_modes;
+mod client_stream;
+mod dynamic_model;
+mod hostile_server;
+mod http_client;
+mod provider_anthropic;
+mod provider_anthropic_stream;
+mod provider_gemini;
+mod provider_gemini_stream;
+mod secrets;
+mod seed_requests;
