@@ -105,9 +105,14 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
     }
 }
 
-/// `ty: Instruct`, every token at the type's span.
+/// `for<'__instruct> ty: Instruct`, every token at the type's span.
+///
+/// The unused binder keeps rustc from checking the bound where it is written: a
+/// bound naming no type parameter (`Address: Instruct`) is a "trivial bound",
+/// checked on the impl itself and reported a second time with a different note
+/// (rust-lang/rust#48214) next to the twin's own report of the missing impl.
 fn field_bound(ty: &syn::Type, p: &TokenStream) -> TokenStream {
-    respan(&quote!(#ty: #p::Instruct), ty.span())
+    respan(&quote!(for<'__instruct> #ty: #p::Instruct), ty.span())
 }
 
 /// `generics` plus `FieldTy: Instruct` for each field's type. (Only the twin's impls
