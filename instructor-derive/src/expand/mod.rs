@@ -203,8 +203,7 @@ fn strict_const(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
         })
         .map(|f| {
             let ty = f.ty;
-            let term = quote!(<#ty as #p::Instruct>::STRICT_COMPATIBLE);
-            respan(&term, syn::spanned::Spanned::span(ty))
+            around_type(ty, &quote!(<), &quote!(as #p::Instruct>::STRICT_COMPATIBLE))
         })
         .collect();
     if terms.is_empty() {
@@ -245,6 +244,22 @@ fn strict_assertions(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
         respan(&check, syn::spanned::Spanned::span(ty))
     });
     quote!(#(#checks)*)
+}
+
+/// `head`, the type as written, `tail`: `head` at the type's first token and `tail` at
+/// its last, so rustc underlines the whole type, and underlines it the same way for
+/// every use (identical reports of a missing `Instruct` are then merged into one).
+pub(crate) fn around_type(ty: &syn::Type, head: &TokenStream, tail: &TokenStream) -> TokenStream {
+    let tokens = quote!(#ty);
+    let first = syn::spanned::Spanned::span(ty);
+    let last = tokens
+        .clone()
+        .into_iter()
+        .last()
+        .map_or(first, |t| t.span());
+    let head = respan(head, first);
+    let tail = respan(tail, last);
+    quote!(#head #tokens #tail)
 }
 
 /// The same tokens, every one at `span` (for where rustc reports errors).

@@ -3,11 +3,11 @@
 //! value does not fit yet reads as absent instead of failing the whole twin).
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 use syn::Generics;
 use syn::spanned::Spanned;
 
-use super::respan;
+use super::around_type;
 use crate::model::{Container, Data, Field};
 
 pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -> TokenStream {
@@ -38,10 +38,13 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         let member = &f.member;
         let field_vis = f.vis;
         // Spanned at the field's type: a missing `Instruct` impl is reported there.
-        let partial_ty = quote_spanned!(ty.span()=> <#ty as #p::Instruct>::Partial);
-        let partial_field_ty = respan(
-            &quote!(#p::Option<<#ty as #p::Instruct>::PartialField>),
-            ty.span(),
+        let partial_ty = around_type(ty, &quote!(<), &quote!(as #p::Instruct>::Partial));
+        // Every token at the field's type, the type itself as written: the twin then
+        // reports a missing `Instruct` at the same span as the other uses (merged).
+        let partial_field_ty = around_type(
+            ty,
+            &quote!(#p::Option<<),
+            &quote!(as #p::Instruct>::PartialField>),
         );
         let bound = needs_bound(ty, params_of(generics))
             .then(|| syn::LitStr::new(&field_bound(ty, p).to_string(), ty.span()))
@@ -105,9 +108,14 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
     }
 }
 
-/// `ty: Instruct`, every token at the type's span.
+/// `for<'__instruct> ty: Instruct`, every token at the type's span.
+///
+/// The unused binder keeps rustc from checking the bound where it is written: a
+/// bound naming no type parameter (`Address: Instruct`) is a "trivial bound",
+/// checked on the impl itself and reported a second time with a different note
+/// (rust-lang/rust#48214) next to the twin's own report of the missing impl.
 fn field_bound(ty: &syn::Type, p: &TokenStream) -> TokenStream {
-    respan(&quote!(#ty: #p::Instruct), ty.span())
+    around_type(ty, &quote!(for<'__instruct>), &quote!(: #p::Instruct))
 }
 
 /// `generics` plus `FieldTy: Instruct` for each field's type. (Only the twin's impls

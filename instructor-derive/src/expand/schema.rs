@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{constraints_ref, doc_expr};
+use super::{around_type, constraints_ref, doc_expr};
 use crate::model::{Container, Data, Field, Tagging, Variant, VariantStyle};
 
 pub(crate) fn schema_items(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
@@ -94,7 +94,7 @@ fn object_body(
             let name = &field.wire_name;
             let schema = field_schema(field, variant, i, p, None);
             let has_default = field.has_default;
-            let optional = quote_spanned!(ty.span()=> <#ty as #p::Instruct>::IS_OPTION);
+            let optional = around_type(ty, &quote!(<), &quote!(as #p::Instruct>::IS_OPTION));
             quote! {
                 // `IS_OPTION` first: a missing `Instruct` is then reported once, by
                 // the path (no note), and `field_schema`'s bound is not reported again.

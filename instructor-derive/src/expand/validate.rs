@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use super::{constraint_static_ident, constraints_ref, respan};
+use super::{around_type, constraint_static_ident, constraints_ref, respan};
 use crate::attr::NumLit;
 use crate::attr::field::{ConstraintSpec, Format, Target};
 use crate::model::{Container, Data, Field, Tagging, VariantStyle};
@@ -141,7 +141,11 @@ fn field_checks(
         let value = respan(access, span);
         quote_spanned! {span=> #p::run_validator(#path, #value, __instruct_v); }
     });
-    let nested = quote_spanned!(syn::spanned::Spanned::span(ty)=> <#ty as #p::Instruct>::validate_into(#access, __instruct_v););
+    let nested = around_type(
+        ty,
+        &quote!(<),
+        &quote!(as #p::Instruct>::validate_into(#access, __instruct_v);),
+    );
     quote! {
         #nested
         #(#checks)*
