@@ -123,38 +123,3 @@ impl Completion {
         }
     }
 }
-
-/// The completion of a successful call: the last provider response, plus usage
-/// summed over every attempt (including failed ones).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct CallCompletion {
-    /// The response that produced the value.
-    pub last: Completion,
-    /// Usage summed over all attempts.
-    pub total_usage: Usage,
-    /// How many attempts were made (1 = no reask).
-    pub attempts: u32,
-}
-
-impl CallCompletion {
-    /// The details of a call: its last completion, the usage of every attempt, and
-    /// how many attempts it took.
-    pub fn new(last: Completion, total_usage: Usage, attempts: u32) -> Self {
-        Self {
-            last,
-            total_usage,
-            attempts,
-        }
-    }
-
-    /// Usage summed over all attempts.
-    pub fn usage(&self) -> Usage {
-        self.total_usage
-    }
-
-    /// The provider's raw JSON of the successful response.
-    pub fn raw(&self) -> &Value {
-        &self.last.raw
-    }
-}
