@@ -34,7 +34,7 @@ pub mod validate;
 #[doc(hidden)]
 pub mod __private;
 
-pub use client::call::CallCompletion;
+pub use client::call::CallSummary;
 pub use client::hooks::{HookEvent, HookHandle, HookPayload};
 pub use client::request::{DEFAULT_MAX_RETRIES, Request};
 pub use client::stream::{ItemStream, PartialStream};
@@ -42,8 +42,8 @@ pub use client::{Client, Extract};
 pub use completion::{Completion, FinishReason, Usage};
 pub use dynamic::{DynamicModel, ResponseModel, SchemaError};
 pub use error::{
-    AttemptError, BoxError, CallFailure, Error, ErrorDetail, FailedAttempt, HttpError, Result,
-    RetriesExhausted,
+    AttemptError, BoxError, Error, ErrorDetail, FailedAttempt, HttpError, Result, RetriesExhausted,
+    ToolCallFailure,
 };
 pub use header::{Header, is_credential_header};
 pub use impls::MapKey;

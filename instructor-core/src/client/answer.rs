@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::Instruct;
 use crate::completion::Completion;
-use crate::error::{AttemptError, CallFailure};
+use crate::error::{AttemptError, ToolCallFailure};
 use crate::message::ToolCall;
 use crate::mode::Mode;
 use crate::provider::ResponseSpec;
@@ -179,7 +179,7 @@ pub(crate) fn parse_calls<T>(
         };
         match parsed {
             Ok(item) => items.push(item),
-            Err(error) => failures.push(CallFailure { index, error }),
+            Err(error) => failures.push(ToolCallFailure { index, error }),
         }
     }
     if failures.is_empty() {

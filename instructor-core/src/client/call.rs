@@ -16,11 +16,17 @@ use crate::mode::Mode;
 use crate::provider::{ProviderRequest, ResponseSpec};
 use crate::validate::ValidationContext;
 
-/// The completion of a successful call: the last provider response, plus usage
-/// summed over every attempt (including failed ones).
+/// What a successful call took, returned by
+/// [`create_with_completion`](crate::Client::create_with_completion): the provider's
+/// [`Completion`] that produced the value, usage summed over every attempt (failed
+/// ones included), and how many attempts were made.
+///
+/// Named for the whole call, not one answer: a [`Completion`] is one provider
+/// response to one HTTP attempt; a call may make several (reasks), and this sums
+/// them up. Its failing counterpart is [`RetriesExhausted`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct CallCompletion {
+pub struct CallSummary {
     /// The response that produced the value.
     pub last: Completion,
     /// Usage summed over all attempts.
@@ -29,7 +35,7 @@ pub struct CallCompletion {
     pub attempts: u32,
 }
 
-impl CallCompletion {
+impl CallSummary {
     /// The details of a call: its last completion, the usage of every attempt, and
     /// how many attempts it took.
     pub fn new(last: Completion, total_usage: Usage, attempts: u32) -> Self {
@@ -58,7 +64,7 @@ impl Client {
         request: Request,
         response: ResponseSpec,
         parse: impl Fn(Mode, &Completion, &ValidationContext<'_>) -> Result<V, AttemptError>,
-    ) -> Result<(V, CallCompletion)> {
+    ) -> Result<(V, CallSummary)> {
         let mut call = self.prepare_with(&request, response, false)?;
         let max_retries = request.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
         let context = ValidationContext::from_option(request.context.as_ref());
@@ -92,7 +98,7 @@ impl Client {
             check_finish(&completion, total)?;
             match parse(self.mode, &completion, &context) {
                 Ok(value) => {
-                    let done = CallCompletion {
+                    let done = CallSummary {
                         last: completion,
                         total_usage: total,
                         attempts: attempt,

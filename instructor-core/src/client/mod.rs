@@ -23,7 +23,7 @@ use crate::many::{Many, TransportGate};
 use crate::mode::Mode;
 use crate::provider::{Provider, ProviderRequest, ResponseSpec};
 use crate::{Instruct, ResponseModel};
-use call::CallCompletion;
+use call::CallSummary;
 use hooks::{HookEvent, HookHandle, HookPayload, Hooks};
 use prompt::{inject_schema_prompt, render_messages};
 use request::Request;
@@ -155,7 +155,7 @@ impl Client {
     pub async fn create_with_completion<T: Instruct + DeserializeOwned>(
         &self,
         request: Request,
-    ) -> Result<(T, CallCompletion)> {
+    ) -> Result<(T, CallSummary)> {
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = model.spec().clone();
         let name = spec.name.clone();

@@ -15,7 +15,7 @@ use crate::client::answer::answer_json;
 use crate::client::call::check_finish;
 use crate::completion::Completion;
 use crate::error::{
-    AttemptError, CallFailure, Error, ErrorDetail, FailedAttempt, Result, RetriesExhausted,
+    AttemptError, Error, ErrorDetail, FailedAttempt, Result, RetriesExhausted, ToolCallFailure,
 };
 use crate::mode::Mode;
 use crate::partial::PartialJson;
@@ -241,7 +241,7 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
                 .enumerate()
                 .filter_map(|(index, call)| {
                     let error = call_error(&call.arguments)?;
-                    Some(CallFailure { index, error })
+                    Some(ToolCallFailure { index, error })
                 })
                 .collect();
             AttemptError::Calls(failures)
