@@ -40,10 +40,10 @@
 pub mod differences_from_python {}
 
 pub use instructor_core::{
-    AttemptError, CallCompletion, CallFailure, Client, Completion, Error, Extract, FailedAttempt,
-    FinishReason, Header, HookEvent, HookHandle, HookPayload, HttpError, Instruct, Many, MapKey,
-    Maybe, Message, Mode, Part, PartialMaybe, PartialValue, Progress, RateLimit, Request, Result,
-    RetriesExhausted, Role, Schema, SchemaGenerator, ToolCall, ToolDefinition, UnknownMode, Usage,
+    AttemptError, CallSummary, Client, Completion, Error, Extract, FailedAttempt, FinishReason,
+    Header, HookEvent, HookHandle, HookPayload, HttpError, Instruct, Many, MapKey, Maybe, Message,
+    Mode, Part, PartialMaybe, PartialValue, Progress, RateLimit, Request, Result, RetriesExhausted,
+    Role, Schema, SchemaGenerator, ToolCall, ToolCallFailure, ToolDefinition, UnknownMode, Usage,
     ValidationContext, ValidationError, ValidationErrors, Validator,
 };
 pub use instructor_core::{BoxError, ErrorDetail, ItemStream, PartialStream};

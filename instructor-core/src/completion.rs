@@ -55,7 +55,8 @@ impl AddAssign for Usage {
     }
 }
 
-/// Why the model stopped.
+/// Why the model stopped, provider-neutral: each provider maps its own words
+/// (`finish_reason`, `stop_reason`, `finishReason`) onto these variants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum FinishReason {
@@ -69,21 +70,6 @@ pub enum FinishReason {
     ContentFilter,
     /// Anything else, as the provider named it.
     Other(String),
-}
-
-impl FinishReason {
-    /// Maps a provider's finish/stop reason string.
-    pub fn from_wire(reason: &str) -> Self {
-        match reason {
-            "stop" | "end_turn" | "STOP" | "stop_sequence" | "completed" => Self::Stop,
-            "tool_calls" | "function_call" | "tool_use" => Self::ToolCalls,
-            "length" | "max_tokens" | "MAX_TOKENS" | "max_output_tokens" => Self::Length,
-            "content_filter" | "SAFETY" | "RECITATION" | "refusal" | "PROHIBITED_CONTENT" => {
-                Self::ContentFilter
-            }
-            other => Self::Other(other.to_owned()),
-        }
-    }
 }
 
 /// One provider response, provider-neutral, with the raw JSON kept.
@@ -121,40 +107,5 @@ impl Completion {
             usage: Usage::default(),
             raw,
         }
-    }
-}
-
-/// The completion of a successful call: the last provider response, plus usage
-/// summed over every attempt (including failed ones).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct CallCompletion {
-    /// The response that produced the value.
-    pub last: Completion,
-    /// Usage summed over all attempts.
-    pub total_usage: Usage,
-    /// How many attempts were made (1 = no reask).
-    pub attempts: u32,
-}
-
-impl CallCompletion {
-    /// The details of a call: its last completion, the usage of every attempt, and
-    /// how many attempts it took.
-    pub fn new(last: Completion, total_usage: Usage, attempts: u32) -> Self {
-        Self {
-            last,
-            total_usage,
-            attempts,
-        }
-    }
-
-    /// Usage summed over all attempts.
-    pub fn usage(&self) -> Usage {
-        self.total_usage
-    }
-
-    /// The provider's raw JSON of the successful response.
-    pub fn raw(&self) -> &Value {
-        &self.last.raw
     }
 }

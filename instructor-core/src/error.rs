@@ -24,28 +24,29 @@ pub enum AttemptError {
     ToolCall(String),
     /// Some of several tool calls (`Mode::ParallelTools`) failed: each failure with
     /// its call's position, so a reask tells each call what was wrong with it.
-    #[error("{}", CallFailure::list(.0))]
-    Calls(Vec<CallFailure>),
+    #[error("{}", ToolCallFailure::list(.0))]
+    Calls(Vec<ToolCallFailure>),
 }
 
-/// One failed call among several tool calls.
+/// One failed tool call among the parallel tool calls of one answer
+/// (`Mode::ParallelTools`), with its position: what [`AttemptError::Calls`] lists.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct CallFailure {
+pub struct ToolCallFailure {
     /// The call's position among the answer's tool calls (0-based).
     pub index: usize,
     /// What was wrong with it.
     pub error: AttemptError,
 }
 
-impl CallFailure {
+impl ToolCallFailure {
     /// The failure of the call at `index` (0-based).
     pub fn new(index: usize, error: AttemptError) -> Self {
         Self { index, error }
     }
 
     /// The failures one per paragraph, each headed by its call's position.
-    fn list(failures: &[CallFailure]) -> String {
+    fn list(failures: &[ToolCallFailure]) -> String {
         let parts: Vec<String> = failures
             .iter()
             .map(|f| format!("tool call {}: {}", f.index + 1, f.error))

@@ -20,7 +20,6 @@ mod completion;
 mod dynamic;
 mod error;
 mod header;
-mod hooks;
 mod impls;
 mod instruct;
 mod many;
@@ -29,34 +28,29 @@ mod message;
 mod mode;
 pub mod partial;
 pub mod provider;
-mod reply;
-mod request;
-mod response;
 pub mod schema;
-mod shaping;
-mod stream;
-mod template;
 pub mod validate;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use client::call::CallSummary;
+pub use client::hooks::{HookEvent, HookHandle, HookPayload};
+pub use client::request::{DEFAULT_MAX_RETRIES, Request};
+pub use client::stream::{ItemStream, PartialStream};
 pub use client::{Client, Extract};
-pub use completion::{CallCompletion, Completion, FinishReason, Usage};
+pub use completion::{Completion, FinishReason, Usage};
 pub use dynamic::{DynamicModel, ResponseModel, SchemaError};
 pub use error::{
-    AttemptError, BoxError, CallFailure, Error, ErrorDetail, FailedAttempt, HttpError, Result,
-    RetriesExhausted,
+    AttemptError, BoxError, Error, ErrorDetail, FailedAttempt, HttpError, Result, RetriesExhausted,
+    ToolCallFailure,
 };
 pub use header::{Header, is_credential_header};
-pub use hooks::{HookEvent, HookHandle, HookPayload};
 pub use impls::MapKey;
 pub use instruct::{Instruct, PartialValue};
 pub use many::{Many, Progress, RateLimit};
 pub use maybe::{Maybe, PartialMaybe};
 pub use message::{Message, Part, Role, ToolCall};
 pub use mode::{Mode, UnknownMode};
-pub use request::{DEFAULT_MAX_RETRIES, Request};
 pub use schema::{Schema, SchemaGenerator, ToolDefinition};
-pub use stream::{ItemStream, PartialStream};
 pub use validate::{ValidationContext, ValidationError, ValidationErrors, Validator};

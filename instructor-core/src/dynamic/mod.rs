@@ -46,13 +46,13 @@ use serde_json::Value;
 
 pub use error::SchemaError;
 
+use crate::Instruct;
+use crate::client::answer::{self, WRAPPER_FIELD, from_response_value, is_wrapped, wrap_schema};
+use crate::client::request::Request;
 use crate::error::{AttemptError, Error};
 use crate::provider::ResponseSpec;
-use crate::request::Request;
-use crate::response::{WRAPPER_FIELD, from_response_value, is_wrapped, wrap_schema};
 use crate::schema::{Schema, default_description, tool_name};
 use crate::validate::{ValidationContext, ValidationErrors, Validator};
-use crate::{Instruct, reply};
 use check::Compiled;
 
 /// The name of a model whose schema has no `title` (as Python instructor's).
@@ -238,7 +238,7 @@ impl<T: Instruct> ResponseModel<T> {
         let Some(model) = &request.response_model else {
             return Ok(Self {
                 dynamic: None,
-                spec: crate::client::response_spec::<T>(),
+                spec: answer::response_spec::<T>(),
                 _answer: PhantomData,
             });
         };
@@ -264,11 +264,13 @@ impl<T: Instruct> ResponseModel<T> {
     /// The wrapper `{"tasks": [item, ...]}` requested by `create_iterable`.
     pub fn iterable_spec(&self) -> ResponseSpec {
         match &self.dynamic {
-            Some(model) => crate::stream::iterable_spec_of(
+            Some(model) => crate::client::stream::iterable_spec_of(
                 model.inner.schema.clone(),
                 &model.inner.schema_name,
             ),
-            None => crate::stream::iterable_spec_of(T::json_schema().clone(), &T::schema_name()),
+            None => {
+                crate::client::stream::iterable_spec_of(T::json_schema().clone(), &T::schema_name())
+            }
         }
     }
 
@@ -286,7 +288,7 @@ impl<T: Instruct + DeserializeOwned> ResponseModel<T> {
     pub fn parse(&self, json: &str, context: &ValidationContext<'_>) -> Result<T, AttemptError> {
         match &self.dynamic {
             Some(model) => model.parse(json, context).and_then(cast),
-            None => reply::parse_value::<T>(json, context),
+            None => answer::parse_value::<T>(json, context),
         }
     }
 

@@ -23,11 +23,12 @@ pub use gate::TransportGate;
 pub use progress::Progress;
 pub use rate_limit::RateLimit;
 
-use crate::client::{Client, response_spec};
+use crate::client::Client;
+use crate::client::answer::response_spec;
+use crate::client::request::Request;
 use crate::completion::Usage;
 use crate::error::Result;
 use crate::instruct::Instruct;
-use crate::request::Request;
 
 /// Calls in flight when [`Many::concurrency`] is not set.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 8;

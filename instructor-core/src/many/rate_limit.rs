@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
+use crate::client::request::Request;
 use crate::message::{Message, Part};
-use crate::request::Request;
 
 /// Output tokens assumed for a request that sets no `max_tokens`.
 pub(crate) const DEFAULT_OUTPUT_TOKENS: u64 = 256;

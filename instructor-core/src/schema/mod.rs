@@ -243,7 +243,7 @@ impl ToolDefinition {
     /// is not one), with the description moved from the schema to the tool.
     pub fn for_type<T: Instruct>() -> Self {
         let name = tool_name(&T::schema_name());
-        let (mut parameters, _) = crate::response::response_schema::<T>();
+        let (mut parameters, _) = crate::client::answer::response_schema::<T>();
         let description = parameters
             .remove("description")
             .and_then(|d| d.as_str().map(str::to_owned))

@@ -52,11 +52,15 @@ pub(crate) fn message_completion(raw: Value) -> Result<Completion, Error> {
     Ok(completion)
 }
 
-/// Maps `stop_reason` (`max_tokens` and a full context window are truncation).
+/// Maps `stop_reason` (`max_tokens` and a full context window are truncation; a
+/// refusal is a content filter).
 pub(crate) fn stop_reason(reason: &str) -> FinishReason {
     match reason {
-        "model_context_window_exceeded" => FinishReason::Length,
-        other => FinishReason::from_wire(other),
+        "end_turn" | "stop_sequence" => FinishReason::Stop,
+        "tool_use" => FinishReason::ToolCalls,
+        "max_tokens" | "model_context_window_exceeded" => FinishReason::Length,
+        "refusal" => FinishReason::ContentFilter,
+        other => FinishReason::Other(other.to_owned()),
     }
 }
 
@@ -92,4 +96,27 @@ pub(crate) fn usage(usage: Option<&Value>, start: Option<&Value>) -> Usage {
     out.cached_tokens = cache_read;
     out.cache_creation_tokens = cache_creation;
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stop_reason;
+    use instructor_core::FinishReason;
+
+    #[test]
+    fn every_documented_stop_reason_maps_to_its_neutral_variant() {
+        assert_eq!(stop_reason("end_turn"), FinishReason::Stop);
+        assert_eq!(stop_reason("stop_sequence"), FinishReason::Stop);
+        assert_eq!(stop_reason("tool_use"), FinishReason::ToolCalls);
+        assert_eq!(stop_reason("max_tokens"), FinishReason::Length);
+        assert_eq!(
+            stop_reason("model_context_window_exceeded"),
+            FinishReason::Length
+        );
+        assert_eq!(stop_reason("refusal"), FinishReason::ContentFilter);
+        assert_eq!(
+            stop_reason("pause_turn"),
+            FinishReason::Other("pause_turn".to_owned())
+        );
+    }
 }

@@ -9,12 +9,12 @@
 
 use std::borrow::Cow;
 
+use instructor_core::Error;
 use instructor_core::provider::StreamEvent;
-use instructor_core::{Error, FinishReason};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::convert::usage;
+use super::convert::{finish_reason, usage};
 use super::de::{Object, Text, first_object, object, text_at};
 use crate::http::events::{event_json, mid_stream_error};
 
@@ -127,7 +127,7 @@ impl Chunk<'_> {
             });
         }
         if let Some(reason) = choice.finish_reason {
-            out.push(StreamEvent::Finish(FinishReason::from_wire(&reason.0)));
+            out.push(StreamEvent::Finish(finish_reason(&reason.0)));
         }
         Ok(())
     }
@@ -189,6 +189,7 @@ fn tool_call_from_value(call: &Value) -> Object<ToolCall<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use instructor_core::FinishReason;
 
     fn strict(data: &str) -> Option<Result<Vec<StreamEvent>, String>> {
         let Object(chunk) = serde_json::from_str::<Object<Chunk<'_>>>(data).ok()?;

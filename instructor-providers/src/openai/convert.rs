@@ -30,7 +30,7 @@ pub(crate) fn chat_completion(raw: Value) -> Result<Completion, Error> {
     completion.finish_reason = choice
         .get("finish_reason")
         .and_then(Value::as_str)
-        .map(FinishReason::from_wire);
+        .map(finish_reason);
     completion.tool_calls = message
         .get("tool_calls")
         .and_then(Value::as_array)
@@ -166,7 +166,7 @@ pub(crate) fn responses_completion(raw: Value) -> Result<Completion, Error> {
             .get("incomplete_details")
             .and_then(|d| d.get("reason"))
             .and_then(Value::as_str)
-            .map(FinishReason::from_wire),
+            .map(finish_reason),
         Some("completed") if !completion.tool_calls.is_empty() => Some(FinishReason::ToolCalls),
         Some("completed") => Some(FinishReason::Stop),
         _ => None,
@@ -174,4 +174,38 @@ pub(crate) fn responses_completion(raw: Value) -> Result<Completion, Error> {
     completion.usage = usage(raw.get("usage"));
     completion.raw = raw;
     Ok(completion)
+}
+
+/// Maps a Chat Completions `finish_reason` or a Responses `incomplete_details.reason`.
+///
+/// OpenAI-compatible servers in front of other models (Anthropic's and Gemini's
+/// compatibility endpoints, gateways) may pass on those models' own words, so theirs
+/// are mapped here too.
+pub(crate) fn finish_reason(reason: &str) -> FinishReason {
+    match reason {
+        "stop" | "end_turn" | "STOP" | "stop_sequence" | "completed" => FinishReason::Stop,
+        "tool_calls" | "function_call" | "tool_use" => FinishReason::ToolCalls,
+        "length" | "max_tokens" | "MAX_TOKENS" | "max_output_tokens" => FinishReason::Length,
+        "content_filter" | "SAFETY" | "RECITATION" | "refusal" | "PROHIBITED_CONTENT" => {
+            FinishReason::ContentFilter
+        }
+        other => FinishReason::Other(other.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::finish_reason;
+    use instructor_core::FinishReason;
+
+    #[test]
+    fn finish_reasons_map_to_their_neutral_variants() {
+        assert_eq!(finish_reason("stop"), FinishReason::Stop);
+        assert_eq!(finish_reason("tool_calls"), FinishReason::ToolCalls);
+        assert_eq!(finish_reason("function_call"), FinishReason::ToolCalls);
+        assert_eq!(finish_reason("length"), FinishReason::Length);
+        assert_eq!(finish_reason("max_output_tokens"), FinishReason::Length);
+        assert_eq!(finish_reason("content_filter"), FinishReason::ContentFilter);
+        assert_eq!(finish_reason("eos"), FinishReason::Other("eos".to_owned()));
+    }
 }

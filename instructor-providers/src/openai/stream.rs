@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::chunk::{self, reported_error};
-use super::convert::usage;
+use super::convert::{finish_reason, usage};
 use super::de::{Object, Text, object, text_at};
 use crate::http::events::{EventVocabulary, Flow, decode, event_json, mid_stream_error};
 use crate::http::sse::SseEventRef;
@@ -161,7 +161,7 @@ impl<'a> ResponsesEvent<'a> {
                 let reason = response
                     .incomplete_details
                     .and_then(|d| d.reason)
-                    .map_or(FinishReason::Stop, |r| FinishReason::from_wire(&r.0));
+                    .map_or(FinishReason::Stop, |r| finish_reason(&r.0));
                 out.push(StreamEvent::Finish(reason));
                 return Ok(Flow::End);
             }

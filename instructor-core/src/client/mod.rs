@@ -1,22 +1,40 @@
 //! [`Client`]: typed `create` over any [`Provider`], with reasking on parse and
-//! validation failures. Transport retries live in the provider; this loop only
-//! reasks, and never touches the caller's [`Request`].
+//! validation failures.
+//!
+//! The path of a call, one file per step:
+//! - [`request`]: what the caller asks ([`Request`]);
+//! - [`prompt`]: the messages templated with the request's context, and the mode's
+//!   schema prompt injected (JSON modes);
+//! - the provider shapes the body per mode and dialect and sends it, with transport
+//!   retries (`instructor-providers`);
+//! - [`answer`]: the answer read out of the completion per mode, parsed and validated;
+//! - [`reask`]: the messages appended when it was rejected;
+//! - [`call`]: the loop tying these together: attempts, reasks, the summed usage;
+//! - [`stream`]: the same for streamed answers (partial snapshots, iterable items);
+//! - [`hooks`]: observers of each stage.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use tracing::Instrument;
 
-use crate::completion::{CallCompletion, Completion, FinishReason, Usage};
-use crate::error::{AttemptError, Error, FailedAttempt, Result, RetriesExhausted};
-use crate::hooks::{HookEvent, HookHandle, HookPayload, Hooks};
+use crate::error::{Error, Result};
 use crate::many::{Many, TransportGate};
 use crate::mode::Mode;
 use crate::provider::{Provider, ProviderRequest, ResponseSpec};
-use crate::request::{DEFAULT_MAX_RETRIES, Request};
-use crate::validate::ValidationContext;
-use crate::{Instruct, ResponseModel, reply, response, shaping, template};
+use crate::{Instruct, ResponseModel};
+use call::CallSummary;
+use hooks::{HookEvent, HookHandle, HookPayload, Hooks};
+use prompt::{inject_schema_prompt, render_messages};
+use request::Request;
+
+pub(crate) mod answer;
+pub(crate) mod call;
+pub(crate) mod hooks;
+pub(crate) mod prompt;
+pub(crate) mod reask;
+pub(crate) mod request;
+pub(crate) mod stream;
 
 /// A structured-output client over one provider. Cheap to clone (clones share hooks).
 #[derive(Clone, Debug)]
@@ -137,12 +155,12 @@ impl Client {
     pub async fn create_with_completion<T: Instruct + DeserializeOwned>(
         &self,
         request: Request,
-    ) -> Result<(T, CallCompletion)> {
+    ) -> Result<(T, CallSummary)> {
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = model.spec().clone();
         let name = spec.name.clone();
         self.run(request, spec, move |mode, completion, ctx| {
-            let json = reply::answer_json(mode, completion, &name)?;
+            let json = answer::answer_json(mode, completion, &name)?;
             model.parse(json, ctx)
         })
         .await
@@ -159,7 +177,7 @@ impl Client {
         let client = self.clone().with_mode(Mode::ParallelTools);
         client
             .run(request, spec, move |_, completion, ctx| {
-                reply::parse_calls(completion, &name, |json| model.parse(json, ctx))
+                answer::parse_calls(completion, &name, |json| model.parse(json, ctx))
             })
             .await
             .map(|(items, _)| items)
@@ -174,6 +192,10 @@ impl Client {
         self.prepare_with(request, model.spec().clone(), false)
     }
 
+    /// The provider request of the first attempt: the request's model (or the
+    /// client's), its messages templated with its context, and the mode's schema
+    /// prompt. Fails before anything is sent on a mode the provider cannot serve or
+    /// an input a setter could not use.
     pub(crate) fn prepare_with(
         &self,
         request: &Request,
@@ -197,9 +219,9 @@ impl Client {
         };
         let mut messages = request.messages.clone();
         if let Some(context) = &request.context {
-            template::render_messages(&mut messages, context)?;
+            render_messages(&mut messages, context)?;
         }
-        shaping::inject_schema_prompt(self.mode, &mut messages, &response.schema);
+        inject_schema_prompt(self.mode, &mut messages, &response.schema);
         Ok(ProviderRequest {
             model,
             mode: self.mode,
@@ -213,154 +235,6 @@ impl Client {
             stream,
             gate: self.gate.clone(),
         })
-    }
-
-    /// The reask loop shared by every entry point.
-    async fn run<V>(
-        &self,
-        request: Request,
-        response: ResponseSpec,
-        parse: impl Fn(Mode, &Completion, &ValidationContext<'_>) -> Result<V, AttemptError>,
-    ) -> Result<(V, CallCompletion)> {
-        let mut call = self.prepare_with(&request, response, false)?;
-        let max_retries = request.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
-        let context = ValidationContext::from_option(request.context.as_ref());
-        let span = tracing::info_span!(
-            "instructor.create",
-            gen_ai.operation.name = "chat",
-            gen_ai.provider.name = self.provider.name(),
-            gen_ai.request.model = %call.model,
-            instructor.mode = %self.mode,
-            instructor.max_retries = max_retries,
-            gen_ai.usage.input_tokens = tracing::field::Empty,
-            gen_ai.usage.output_tokens = tracing::field::Empty,
-            instructor.attempts = tracing::field::Empty,
-        );
-        let mut total = Usage::default();
-        let mut failed = Vec::new();
-        for attempt in 1..=max_retries + 1 {
-            let attempt_span = tracing::info_span!(parent: &span, "instructor.attempt", instructor.attempt = attempt);
-            let completion = self
-                .attempt(&call, attempt)
-                .instrument(attempt_span)
-                .await?;
-            total += completion.usage;
-            span.record("gen_ai.usage.input_tokens", total.prompt_tokens);
-            span.record("gen_ai.usage.output_tokens", total.completion_tokens);
-            span.record("instructor.attempts", attempt);
-            self.hooks.emit(&HookPayload::Usage {
-                usage: &completion.usage,
-                total: &total,
-            });
-            check_finish(&completion, total)?;
-            match parse(self.mode, &completion, &context) {
-                Ok(value) => {
-                    let done = CallCompletion {
-                        last: completion,
-                        total_usage: total,
-                        attempts: attempt,
-                    };
-                    return Ok((value, done));
-                }
-                Err(error) => {
-                    let will_retry = attempt <= max_retries;
-                    tracing::debug!(parent: &span, attempt, %error, "attempt failed");
-                    self.emit_failure(&error, attempt, will_retry);
-                    call.messages
-                        .extend(reply::reask_messages(self.mode, &completion, &error));
-                    failed.push(FailedAttempt {
-                        number: attempt,
-                        completion,
-                        error,
-                    });
-                    if let Some(budget) = request.token_budget
-                        && total.total_tokens >= budget
-                        && will_retry
-                    {
-                        return Err(Error::TokenBudgetExceeded {
-                            budget,
-                            used: total.total_tokens,
-                        });
-                    }
-                }
-            }
-        }
-        Err(Error::RetriesExhausted(Box::new(RetriesExhausted {
-            attempts: failed,
-            usage: total,
-        })))
-    }
-
-    /// Tells the hooks an attempt's answer was rejected (and whether it was the last).
-    pub(crate) fn emit_failure(&self, error: &AttemptError, attempt: u32, will_retry: bool) {
-        self.hooks.emit(&HookPayload::ParseError {
-            error,
-            attempt,
-            will_retry,
-        });
-        if !will_retry {
-            self.hooks
-                .emit(&HookPayload::CompletionLastAttempt { error, attempt });
-        }
-    }
-
-    pub(crate) fn emit_kwargs(&self, body: &serde_json::Value, attempt: u32) {
-        self.hooks
-            .emit(&HookPayload::CompletionKwargs { body, attempt });
-    }
-
-    async fn attempt(&self, call: &ProviderRequest, attempt: u32) -> Result<Completion> {
-        let body = self.provider.build_body(call)?;
-        self.hooks.emit(&HookPayload::CompletionKwargs {
-            body: &body,
-            attempt,
-        });
-        match self.provider.send(call, &body).await {
-            Ok(completion) => {
-                self.hooks.emit(&HookPayload::CompletionResponse {
-                    raw: &completion.raw,
-                    attempt,
-                });
-                Ok(completion)
-            }
-            Err(error) => {
-                self.hooks.emit(&HookPayload::CompletionError {
-                    error: &error,
-                    attempt,
-                });
-                Err(error)
-            }
-        }
-    }
-}
-
-/// Stops at once on a truncated, filtered or refused answer: a reask would not help.
-pub(crate) fn check_finish(completion: &Completion, usage: Usage) -> Result<()> {
-    if let Some(refusal) = &completion.refusal {
-        return Err(Error::Refusal(refusal.clone()));
-    }
-    match completion.finish_reason {
-        Some(FinishReason::Length) => {
-            let partial = completion
-                .tool_calls
-                .first()
-                .map(|c| c.arguments.clone())
-                .or_else(|| completion.text.clone())
-                .unwrap_or_default();
-            Err(Error::Truncated { partial, usage })
-        }
-        Some(FinishReason::ContentFilter) => Err(Error::ContentFiltered { usage }),
-        _ => Ok(()),
-    }
-}
-
-/// The response model as sent: name, description and object schema.
-pub(crate) fn response_spec<T: Instruct>() -> ResponseSpec {
-    let tool = T::tool();
-    ResponseSpec {
-        name: response::response_name::<T>(),
-        description: tool.description.clone(),
-        schema: tool.parameters.clone(),
     }
 }
 

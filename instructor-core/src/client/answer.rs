@@ -1,25 +1,96 @@
-//! Reading the answer out of a completion per mode, and the reask messages that tell
-//! the model what was wrong.
+//! Reading the answer out of a completion, per mode: the JSON text (the one tool
+//! call's arguments in tool modes, the content with fences and prose stripped in JSON
+//! modes), parsed and validated into `T`.
+//!
+//! Tool parameters and JSON answers must be objects, so a type whose schema is not an
+//! object (a string, a number, a list, an enum) travels wrapped in `{"content": ...}`:
+//! the schema is wrapped when the request is made and the value unwrapped here, as
+//! Python instructor's `Response` adapter does.
 
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::Instruct;
 use crate::completion::Completion;
-use crate::error::{AttemptError, CallFailure};
-use crate::message::{Message, ToolCall};
+use crate::error::{AttemptError, ToolCallFailure};
+use crate::message::ToolCall;
 use crate::mode::Mode;
-use crate::response::{from_response_value, is_wrapped};
+use crate::provider::ResponseSpec;
+use crate::schema::Schema;
 use crate::validate::ValidationContext;
 
-/// The text appended to a tool result in a reask (Python instructor's wording).
-pub(crate) const TOOL_REASK_SUFFIX: &str = "Recall the function correctly, fix the errors";
-/// The tool result of a call that passed, when others of the same answer failed.
-pub(crate) const VALID_CALL_REPLY: &str =
-    "This call is valid; repeat it unchanged alongside the corrected calls.";
-/// The user message of a reask in JSON modes.
-pub(crate) const JSON_REASK_PREFIX: &str =
-    "Correct your JSON ONLY RESPONSE, based on the following errors:";
+/// The property holding a wrapped simple-type answer.
+pub(crate) const WRAPPER_FIELD: &str = "content";
+
+/// Whether `T` is wrapped in `{"content": ...}` on the wire.
+pub(crate) fn is_wrapped<T: Instruct>() -> bool {
+    !T::json_schema().is_object()
+}
+
+/// The object schema sent for `T`, and whether it is a wrapper.
+pub(crate) fn response_schema<T: Instruct>() -> (Schema, bool) {
+    wrap_schema(T::json_schema().clone())
+}
+
+/// The object schema sent for a response model whose schema is `schema` (with its
+/// `$defs`), and whether it is a wrapper.
+pub(crate) fn wrap_schema(schema: Schema) -> (Schema, bool) {
+    if schema.is_object() {
+        return (schema, false);
+    }
+    let mut inner = schema;
+    let defs = inner.remove("$defs");
+    let mut wrapper = Schema::of_type("object");
+    wrapper.insert("description", "Correctly formatted and extracted response.");
+    let mut properties = Map::new();
+    properties.insert(WRAPPER_FIELD.to_owned(), inner.into_value());
+    wrapper.insert("properties", Value::Object(properties));
+    wrapper.insert("required", vec![WRAPPER_FIELD]);
+    if let Some(defs) = defs {
+        wrapper.insert("$defs", defs);
+    }
+    (wrapper, true)
+}
+
+/// The name used for `T`'s tool or response format: the type's own name for named
+/// types, `Response` for wrapped simple types (as Python instructor).
+pub(crate) fn response_name<T: Instruct>() -> String {
+    if T::inline_schema() {
+        "Response".to_owned()
+    } else {
+        crate::schema::tool_name(&T::schema_name())
+    }
+}
+
+/// Reads `T` from the JSON the model produced, unwrapping `{"content": ...}` when
+/// `T` is wrapped (a bare value is accepted too).
+pub(crate) fn from_response_value<T: Instruct + DeserializeOwned>(
+    value: Value,
+) -> Result<T, serde_json::Error> {
+    if is_wrapped::<T>()
+        && let Value::Object(mut map) = value
+    {
+        return match map.remove(WRAPPER_FIELD) {
+            Some(inner) if map.is_empty() => serde_json::from_value(inner),
+            Some(inner) => {
+                map.insert(WRAPPER_FIELD.to_owned(), inner);
+                serde_json::from_value(Value::Object(map))
+            }
+            None => serde_json::from_value(Value::Object(map)),
+        };
+    }
+    serde_json::from_value(value)
+}
+
+/// The response model as sent: name, description and object schema.
+pub(crate) fn response_spec<T: Instruct>() -> ResponseSpec {
+    let tool = T::tool();
+    ResponseSpec {
+        name: response_name::<T>(),
+        description: tool.description.clone(),
+        schema: tool.parameters.clone(),
+    }
+}
 
 /// The JSON text of the answer: the single call to `name` in tool modes, the content
 /// in JSON modes (fences and surrounding prose stripped).
@@ -108,71 +179,13 @@ pub(crate) fn parse_calls<T>(
         };
         match parsed {
             Ok(item) => items.push(item),
-            Err(error) => failures.push(CallFailure { index, error }),
+            Err(error) => failures.push(ToolCallFailure { index, error }),
         }
     }
     if failures.is_empty() {
         Ok(items)
     } else {
         Err(AttemptError::Calls(failures))
-    }
-}
-
-/// The messages appended for a reask: the model's own answer, then the error in the
-/// shape the mode needs (a `tool` result per call, or a user message).
-pub(crate) fn reask_messages(
-    mode: Mode,
-    completion: &Completion,
-    error: &AttemptError,
-) -> Vec<Message> {
-    if mode.uses_tools() && !completion.tool_calls.is_empty() {
-        let mut out = vec![Message::assistant_tool_calls(
-            completion.text.clone(),
-            completion.tool_calls.clone(),
-        )];
-        out.extend(completion.tool_calls.iter().enumerate().map(
-            |(index, call)| match error_of_call(error, index) {
-                Some(error) => Message::tool_result(
-                    call,
-                    format!("Validation Error found:\n{error}\n{TOOL_REASK_SUFFIX}"),
-                    true,
-                ),
-                None => Message::tool_result(call, VALID_CALL_REPLY, false),
-            },
-        ));
-        return out;
-    }
-    let answer = completion.text.clone().unwrap_or_default();
-    match mode {
-        // Python instructor's shapes: no assistant turn, the attempt quoted instead.
-        Mode::AnthropicJson => {
-            return vec![Message::user(format!(
-                "Validation Errors found:\n{error}\n{TOOL_REASK_SUFFIX} found in the following attempt:\n{answer}"
-            ))];
-        }
-        Mode::GeminiJson => {
-            return vec![Message::user(format!(
-                "Correct the following JSON response, based on the errors given below:\n\nJSON:\n{answer}\n\nExceptions:\n{error}"
-            ))];
-        }
-        _ => {}
-    }
-    let instruction = if mode.uses_tools() {
-        format!("Validation Error found:\n{error}\n{TOOL_REASK_SUFFIX}")
-    } else {
-        format!("{JSON_REASK_PREFIX}\n{error}")
-    };
-    vec![Message::assistant(answer), Message::user(instruction)]
-}
-
-/// What call `index` is told in a reask: its own failure when the error lists the
-/// calls that failed (`None` when it passed), else the whole error.
-fn error_of_call(error: &AttemptError, index: usize) -> Option<&AttemptError> {
-    match error {
-        AttemptError::Calls(failures) => {
-            failures.iter().find(|f| f.index == index).map(|f| &f.error)
-        }
-        other => Some(other),
     }
 }
 

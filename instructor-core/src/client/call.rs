@@ -1,0 +1,198 @@
+//! The reask loop: attempts until an answer parses and validates, each rejected answer
+//! followed by messages saying what was wrong; a truncated, filtered or refused answer
+//! stops the call at once. Transport retries live in the provider; this loop only
+//! reasks, and never touches the caller's [`Request`].
+
+use serde_json::Value;
+use tracing::Instrument;
+
+use super::Client;
+use super::hooks::HookPayload;
+use super::reask::reask_messages;
+use super::request::{DEFAULT_MAX_RETRIES, Request};
+use crate::completion::{Completion, FinishReason, Usage};
+use crate::error::{AttemptError, Error, FailedAttempt, Result, RetriesExhausted};
+use crate::mode::Mode;
+use crate::provider::{ProviderRequest, ResponseSpec};
+use crate::validate::ValidationContext;
+
+/// What a successful call took, returned by
+/// [`create_with_completion`](crate::Client::create_with_completion): the provider's
+/// [`Completion`] that produced the value, usage summed over every attempt (failed
+/// ones included), and how many attempts were made.
+///
+/// Named for the whole call, not one answer: a [`Completion`] is one provider
+/// response to one HTTP attempt; a call may make several (reasks), and this sums
+/// them up. Its failing counterpart is [`RetriesExhausted`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CallSummary {
+    /// The response that produced the value.
+    pub last: Completion,
+    /// Usage summed over all attempts.
+    pub total_usage: Usage,
+    /// How many attempts were made (1 = no reask).
+    pub attempts: u32,
+}
+
+impl CallSummary {
+    /// The details of a call: its last completion, the usage of every attempt, and
+    /// how many attempts it took.
+    pub fn new(last: Completion, total_usage: Usage, attempts: u32) -> Self {
+        Self {
+            last,
+            total_usage,
+            attempts,
+        }
+    }
+
+    /// Usage summed over all attempts.
+    pub fn usage(&self) -> Usage {
+        self.total_usage
+    }
+
+    /// The provider's raw JSON of the successful response.
+    pub fn raw(&self) -> &Value {
+        &self.last.raw
+    }
+}
+
+impl Client {
+    /// The reask loop shared by every entry point.
+    pub(super) async fn run<V>(
+        &self,
+        request: Request,
+        response: ResponseSpec,
+        parse: impl Fn(Mode, &Completion, &ValidationContext<'_>) -> Result<V, AttemptError>,
+    ) -> Result<(V, CallSummary)> {
+        let mut call = self.prepare_with(&request, response, false)?;
+        let max_retries = request.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+        let context = ValidationContext::from_option(request.context.as_ref());
+        let span = tracing::info_span!(
+            "instructor.create",
+            gen_ai.operation.name = "chat",
+            gen_ai.provider.name = self.provider.name(),
+            gen_ai.request.model = %call.model,
+            instructor.mode = %self.mode,
+            instructor.max_retries = max_retries,
+            gen_ai.usage.input_tokens = tracing::field::Empty,
+            gen_ai.usage.output_tokens = tracing::field::Empty,
+            instructor.attempts = tracing::field::Empty,
+        );
+        let mut total = Usage::default();
+        let mut failed = Vec::new();
+        for attempt in 1..=max_retries + 1 {
+            let attempt_span = tracing::info_span!(parent: &span, "instructor.attempt", instructor.attempt = attempt);
+            let completion = self
+                .attempt(&call, attempt)
+                .instrument(attempt_span)
+                .await?;
+            total += completion.usage;
+            span.record("gen_ai.usage.input_tokens", total.prompt_tokens);
+            span.record("gen_ai.usage.output_tokens", total.completion_tokens);
+            span.record("instructor.attempts", attempt);
+            self.hooks.emit(&HookPayload::Usage {
+                usage: &completion.usage,
+                total: &total,
+            });
+            check_finish(&completion, total)?;
+            match parse(self.mode, &completion, &context) {
+                Ok(value) => {
+                    let done = CallSummary {
+                        last: completion,
+                        total_usage: total,
+                        attempts: attempt,
+                    };
+                    return Ok((value, done));
+                }
+                Err(error) => {
+                    let will_retry = attempt <= max_retries;
+                    tracing::debug!(parent: &span, attempt, %error, "attempt failed");
+                    self.emit_failure(&error, attempt, will_retry);
+                    call.messages
+                        .extend(reask_messages(self.mode, &completion, &error));
+                    failed.push(FailedAttempt {
+                        number: attempt,
+                        completion,
+                        error,
+                    });
+                    if let Some(budget) = request.token_budget
+                        && total.total_tokens >= budget
+                        && will_retry
+                    {
+                        return Err(Error::TokenBudgetExceeded {
+                            budget,
+                            used: total.total_tokens,
+                        });
+                    }
+                }
+            }
+        }
+        Err(Error::RetriesExhausted(Box::new(RetriesExhausted {
+            attempts: failed,
+            usage: total,
+        })))
+    }
+
+    /// Tells the hooks an attempt's answer was rejected (and whether it was the last).
+    pub(crate) fn emit_failure(&self, error: &AttemptError, attempt: u32, will_retry: bool) {
+        self.hooks.emit(&HookPayload::ParseError {
+            error,
+            attempt,
+            will_retry,
+        });
+        if !will_retry {
+            self.hooks
+                .emit(&HookPayload::CompletionLastAttempt { error, attempt });
+        }
+    }
+
+    pub(crate) fn emit_kwargs(&self, body: &serde_json::Value, attempt: u32) {
+        self.hooks
+            .emit(&HookPayload::CompletionKwargs { body, attempt });
+    }
+
+    async fn attempt(&self, call: &ProviderRequest, attempt: u32) -> Result<Completion> {
+        let body = self.provider.build_body(call)?;
+        self.hooks.emit(&HookPayload::CompletionKwargs {
+            body: &body,
+            attempt,
+        });
+        match self.provider.send(call, &body).await {
+            Ok(completion) => {
+                self.hooks.emit(&HookPayload::CompletionResponse {
+                    raw: &completion.raw,
+                    attempt,
+                });
+                Ok(completion)
+            }
+            Err(error) => {
+                self.hooks.emit(&HookPayload::CompletionError {
+                    error: &error,
+                    attempt,
+                });
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Stops at once on a truncated, filtered or refused answer: a reask would not help.
+pub(crate) fn check_finish(completion: &Completion, usage: Usage) -> Result<()> {
+    if let Some(refusal) = &completion.refusal {
+        return Err(Error::Refusal(refusal.clone()));
+    }
+    match completion.finish_reason {
+        Some(FinishReason::Length) => {
+            let partial = completion
+                .tool_calls
+                .first()
+                .map(|c| c.arguments.clone())
+                .or_else(|| completion.text.clone())
+                .unwrap_or_default();
+            Err(Error::Truncated { partial, usage })
+        }
+        Some(FinishReason::ContentFilter) => Err(Error::ContentFiltered { usage }),
+        _ => Ok(()),
+    }
+}

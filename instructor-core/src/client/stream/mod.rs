@@ -1,0 +1,166 @@
+//! Streaming: [`create_partial`](crate::Client::create_partial) yields a typed
+//! partial snapshot per delta that changed something ([`partial`]);
+//! [`create_iterable`](crate::Client::create_iterable) yields each item, validated,
+//! as soon as it closes ([`iterable`]). Both parse incrementally (each byte once) with
+//! [`PartialJson`]; this module holds what they share: one streamed attempt and what
+//! it received.
+
+use std::pin::Pin;
+
+use futures_core::Stream;
+use serde_json::Value;
+
+use crate::Client;
+use crate::completion::{Completion, FinishReason, Usage};
+use crate::error::{Error, Result};
+use crate::message::ToolCall;
+use crate::partial::PartialJson;
+use crate::provider::{EventStream, ProviderRequest, StreamEvent};
+
+mod iterable;
+mod partial;
+
+pub use iterable::ItemStream;
+pub(crate) use iterable::iterable_spec_of;
+pub use partial::PartialStream;
+
+/// The most tool calls one streamed answer may hold: a call index from the wire at
+/// or beyond it is an error, not a vector of that length.
+const MAX_TOOL_CALLS: usize = 1024;
+
+/// What one streamed attempt received, kept for reasks and errors.
+#[derive(Debug, Default)]
+struct Received {
+    text: String,
+    calls: Vec<ToolCall>,
+    refusal: String,
+    finish: Option<FinishReason>,
+    usage: Usage,
+    /// Bytes of text, refusal and tool call names and arguments so far.
+    bytes: usize,
+}
+
+impl Received {
+    /// Records an event; a tool call index beyond [`MAX_TOOL_CALLS`], or an answer
+    /// beyond the parser's size limit, is an error.
+    fn apply(&mut self, event: &StreamEvent) -> Result<()> {
+        let size = match event {
+            StreamEvent::TextDelta(t) | StreamEvent::RefusalDelta(t) => t.len(),
+            StreamEvent::ToolCallDelta {
+                name, arguments, ..
+            } => arguments
+                .len()
+                .saturating_add(name.as_ref().map_or(0, String::len)),
+            _ => 0,
+        };
+        self.bytes = self.bytes.saturating_add(size);
+        let limit = crate::partial::Limits::default().max_bytes;
+        if self.bytes > limit {
+            return Err(Error::stream(format!(
+                "the streamed answer exceeds {limit} bytes"
+            )));
+        }
+        match event {
+            StreamEvent::TextDelta(t) => self.text.push_str(t),
+            StreamEvent::ToolCallDelta {
+                index,
+                id,
+                name,
+                arguments,
+            } => {
+                let call = self.call_mut(*index)?;
+                if let Some(id) = id {
+                    call.id.clone_from(id);
+                }
+                if let Some(name) = name {
+                    call.name.push_str(name);
+                }
+                call.arguments.push_str(arguments);
+            }
+            StreamEvent::ToolCallSignature { index, signature } => {
+                self.call_mut(*index)?.signature = Some(signature.clone());
+            }
+            StreamEvent::RefusalDelta(r) => self.refusal.push_str(r),
+            StreamEvent::Usage(u) => self.usage += *u,
+            StreamEvent::Finish(f) => self.finish = Some(f.clone()),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The call at `index`, creating it (and any before it) on first mention.
+    fn call_mut(&mut self, index: usize) -> Result<&mut ToolCall> {
+        check_call_index(index)?;
+        while self.calls.len() <= index {
+            let n = self.calls.len();
+            self.calls.push(ToolCall::new(format!("call_{n}"), "", ""));
+        }
+        Ok(&mut self.calls[index])
+    }
+
+    /// The attempt's completion (what was received is moved, not copied).
+    fn into_completion(self) -> Completion {
+        let mut c = Completion::from_raw(Value::Null);
+        c.text = (!self.text.is_empty()).then_some(self.text);
+        c.tool_calls = self.calls;
+        c.refusal = (!self.refusal.is_empty()).then_some(self.refusal);
+        c.finish_reason = self.finish;
+        c.usage = self.usage;
+        c
+    }
+}
+
+/// One streamed attempt: its events and its parsers.
+struct Attempt {
+    events: EventStream,
+    received: Received,
+    parser: PartialJson,
+    /// ParallelTools: one parser per tool call index.
+    call_parsers: Vec<PartialJson>,
+    yielded_calls: usize,
+    /// create_partial: how many top-level fields have been validated.
+    checked_fields: usize,
+}
+
+impl Attempt {
+    /// Ends the attempt: its completion, with what was received moved out and the
+    /// parsers' state freed.
+    fn end(&mut self) -> Completion {
+        self.parser = PartialJson::lenient();
+        self.call_parsers = Vec::new();
+        std::mem::take(&mut self.received).into_completion()
+    }
+}
+
+type BoxStream<I> = Pin<Box<dyn Stream<Item = I> + Send>>;
+
+impl Client {
+    async fn open_attempt(
+        &self,
+        call: &ProviderRequest,
+        attempt: u32,
+        parser: PartialJson,
+    ) -> Result<Attempt> {
+        let body = self.provider().build_body(call)?;
+        self.emit_kwargs(&body, attempt);
+        let events = self.provider().send_stream(call, &body).await?;
+        Ok(Attempt {
+            events,
+            received: Received::default(),
+            parser,
+            call_parsers: Vec::new(),
+            yielded_calls: 0,
+            checked_fields: 0,
+        })
+    }
+}
+
+/// A tool call index from the wire, bounded by [`MAX_TOOL_CALLS`].
+fn check_call_index(index: usize) -> Result<()> {
+    if index >= MAX_TOOL_CALLS {
+        return Err(Error::stream(format!(
+            "tool call index {index} is beyond the limit of {MAX_TOOL_CALLS} calls in one answer"
+        )));
+    }
+    Ok(())
+}

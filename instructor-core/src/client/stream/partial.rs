@@ -1,0 +1,323 @@
+//! `create_partial`: a typed partial snapshot of `T` per delta that changed something;
+//! each top-level field validated as soon as it completes; the whole answer validated
+//! at the end and reasked on failure (the new attempt streams on).
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::{Attempt, BoxStream};
+use crate::client::answer::{WRAPPER_FIELD, answer_json};
+use crate::client::call::check_finish;
+use crate::client::reask::reask_messages;
+use crate::completion::{Completion, Usage};
+use crate::error::{AttemptError, Error, FailedAttempt, Result, RetriesExhausted};
+use crate::partial::PartialJson;
+use crate::provider::{ProviderRequest, StreamEvent};
+use crate::validate::ValidationContext;
+use crate::{Client, Instruct, ResponseModel};
+
+/// A stream of partial snapshots of `T`, then (via [`PartialStream::into_final`]) the
+/// validated `T`.
+pub struct PartialStream<T: Instruct> {
+    inner: BoxStream<Result<T::Partial>>,
+    last_final: std::sync::Arc<std::sync::Mutex<Final<T>>>,
+}
+
+/// What a finished partial stream leaves: the value (until taken) and the usage.
+struct Final<T> {
+    value: Option<T>,
+    usage: Option<Usage>,
+}
+
+impl<T: Instruct> std::fmt::Debug for PartialStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PartialStream")
+    }
+}
+
+impl<T: Instruct> Stream for PartialStream<T> {
+    type Item = Result<T::Partial>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl<T: Instruct> PartialStream<T> {
+    /// Drains the stream and returns the final validated value (an error if the last
+    /// attempt failed).
+    pub async fn into_final(mut self) -> Result<T> {
+        while let Some(item) = self.inner.next().await {
+            item?;
+        }
+        self.take_final()
+            .ok_or_else(|| Error::stream("the stream ended without a final value".to_owned()))
+    }
+
+    /// The final validated value, once the stream has ended successfully.
+    pub fn take_final(&mut self) -> Option<T> {
+        self.last_final.lock().ok()?.value.take()
+    }
+
+    /// Usage summed over every attempt, once the stream has ended successfully.
+    pub fn usage(&self) -> Option<Usage> {
+        self.last_final.lock().ok()?.usage
+    }
+}
+
+impl Client {
+    /// A stream of partial snapshots of `T` (one per delta that changed something); at
+    /// the end the answer is validated and, on failure with retries left, reasked (the
+    /// new attempt streams on). Get the validated `T` with [`PartialStream::into_final`].
+    pub async fn create_partial<T: Instruct + DeserializeOwned + Send>(
+        &self,
+        request: crate::Request,
+    ) -> Result<PartialStream<T>> {
+        let model = ResponseModel::<T>::for_request(&request)?;
+        let name = model.spec().name.clone();
+        let call = self.prepare_with(&request, model.spec().clone(), true)?;
+        let first = self.open_attempt(&call, 1, partial_parser()).await?;
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(Final {
+            value: None,
+            usage: None,
+        }));
+        let state = PartialState::<T> {
+            client: self.clone(),
+            call,
+            name,
+            attempt: first,
+            number: 1,
+            max_retries: request.max_retries.unwrap_or(crate::DEFAULT_MAX_RETRIES),
+            context: request.context.clone(),
+            last: None,
+            total: Usage::default(),
+            failed: Vec::new(),
+            shared: shared.clone(),
+            done: false,
+            wrapped: model.is_wrapped(),
+            model,
+        };
+        let inner = futures_util::stream::unfold(state, |mut s| async move {
+            s.next().await.map(|item| (item, s))
+        });
+        Ok(PartialStream {
+            inner: Box::pin(inner),
+            last_final: shared,
+        })
+    }
+}
+
+struct PartialState<T: Instruct> {
+    client: Client,
+    call: ProviderRequest,
+    name: String,
+    attempt: Attempt,
+    number: u32,
+    max_retries: u32,
+    context: Option<Value>,
+    /// The parser's visible version at the last snapshot yielded.
+    last: Option<(u64, usize)>,
+    total: Usage,
+    failed: Vec<FailedAttempt>,
+    shared: std::sync::Arc<std::sync::Mutex<Final<T>>>,
+    done: bool,
+    wrapped: bool,
+    model: ResponseModel<T>,
+}
+
+impl<T: Instruct + DeserializeOwned> PartialState<T> {
+    async fn next(&mut self) -> Option<Result<T::Partial>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            let step = match self.attempt.events.next().await {
+                Some(Ok(event)) => match self.attempt.received.apply(&event) {
+                    Err(e) => Err(e),
+                    Ok(()) => match self.feed(&event) {
+                        Ok(Some(partial)) => return Some(Ok(partial)),
+                        Ok(None) => Ok(()),
+                        Err(failure) => self.early_end(failure).await,
+                    },
+                },
+                Some(Err(e)) => Err(e),
+                None => self.end_of_attempt().await,
+            };
+            if let Err(e) = step {
+                self.done = true;
+                return Some(Err(e));
+            }
+        }
+    }
+
+    /// Feeds one event: a new snapshot if the value changed, or the failures of a
+    /// top-level field that has just completed.
+    fn feed(&mut self, event: &StreamEvent) -> Result<Option<T::Partial>, FieldFailure> {
+        let piece = match (event, self.call.mode.uses_tools()) {
+            (StreamEvent::TextDelta(t), false) => t.as_str(),
+            (
+                StreamEvent::ToolCallDelta {
+                    index: 0,
+                    arguments,
+                    ..
+                },
+                true,
+            ) => arguments.as_str(),
+            _ => return Ok(None),
+        };
+        if piece.is_empty() {
+            return Ok(None);
+        }
+        if let Err(e) = self.attempt.parser.push_str(piece) {
+            // Malformed JSON: reported (and reasked) at the end of the attempt.
+            tracing::debug!(error = %e, "partial JSON parse error");
+            return Ok(None);
+        }
+        if !self.wrapped {
+            self.check_completed_fields()?;
+        }
+        // O(1): an unchanged snapshot is never materialised.
+        let version = self.attempt.parser.visible_version();
+        if self.last == Some(version) {
+            return Ok(None);
+        }
+        // Read straight from the parser's text: no intermediate `Value`.
+        let snapshot = if self.wrapped {
+            self.attempt
+                .parser
+                .snapshot_as::<WrappedPartial<T::Partial>>()
+                .map(|wrapped| wrapped.and_then(WrappedPartial::into_inner))
+        } else {
+            self.attempt.parser.snapshot_as::<T::Partial>()
+        };
+        let Some(snapshot) = snapshot else {
+            return Ok(None);
+        };
+        self.last = Some(version);
+        Ok(snapshot.ok())
+    }
+
+    /// Validates each top-level field completed since the last call, read from its
+    /// text as written (fields complete in order; nothing is copied unless a field
+    /// fails).
+    fn check_completed_fields(&mut self) -> Result<(), FieldFailure> {
+        let parser = &self.attempt.parser;
+        let mut fields = parser
+            .completed_root_json()
+            .skip(self.attempt.checked_fields)
+            .peekable();
+        if fields.peek().is_none() {
+            return Ok(());
+        }
+        let context = ValidationContext::from_option(self.context.as_ref());
+        let mut validator = crate::validate::Validator::new(&context);
+        for (key, json) in fields {
+            self.model.validate_field(key, json, &mut validator);
+            self.attempt.checked_fields += 1;
+        }
+        validator.finish().map_err(|errors| FieldFailure {
+            errors,
+            received: parser.completed_root_text().unwrap_or_default(),
+        })
+    }
+
+    /// A completed field failed: the attempt ends now (its connection is dropped)
+    /// and is reasked with what arrived so far, as valid JSON.
+    async fn early_end(&mut self, failure: FieldFailure) -> Result<()> {
+        let mut completion = self.attempt.end();
+        let received = failure.received;
+        match completion.tool_calls.first_mut() {
+            Some(call) if self.call.mode.uses_tools() => call.arguments = received,
+            _ => completion.text = Some(received),
+        }
+        self.total += completion.usage;
+        self.retry_or_fail(completion, AttemptError::Validation(failure.errors))
+            .await
+    }
+
+    /// Validates the finished attempt: stores the final value, reasks, or fails.
+    async fn end_of_attempt(&mut self) -> Result<()> {
+        let completion = self.attempt.end();
+        self.total += completion.usage;
+        check_finish(&completion, self.total)?;
+        let context = ValidationContext::from_option(self.context.as_ref());
+        let parsed = answer_json(self.call.mode, &completion, &self.name)
+            .and_then(|json| self.model.parse(json, &context));
+        match parsed {
+            Ok(value) => {
+                if let Ok(mut slot) = self.shared.lock() {
+                    slot.value = Some(value);
+                    slot.usage = Some(self.total);
+                }
+                self.done = true;
+                Ok(())
+            }
+            Err(error) => self.retry_or_fail(completion, error).await,
+        }
+    }
+
+    /// Reasks (the new attempt streams on) while retries are left, else fails with
+    /// every attempt.
+    async fn retry_or_fail(&mut self, completion: Completion, error: AttemptError) -> Result<()> {
+        let will_retry = self.number <= self.max_retries;
+        self.client.emit_failure(&error, self.number, will_retry);
+        if will_retry {
+            self.call
+                .messages
+                .extend(reask_messages(self.call.mode, &completion, &error));
+        }
+        self.failed.push(FailedAttempt {
+            number: self.number,
+            completion,
+            error,
+        });
+        if !will_retry {
+            return Err(Error::RetriesExhausted(Box::new(RetriesExhausted {
+                attempts: std::mem::take(&mut self.failed),
+                usage: self.total,
+            })));
+        }
+        self.number += 1;
+        self.last = None;
+        self.attempt = self
+            .client
+            .open_attempt(&self.call, self.number, partial_parser())
+            .await?;
+        Ok(())
+    }
+}
+
+/// A top-level field that failed validation as soon as it completed.
+struct FieldFailure {
+    errors: crate::validate::ValidationErrors,
+    /// The fields that had completed, as the model wrote them (for the reask).
+    received: String,
+}
+
+/// The parser of a `create_partial` attempt: raw-text mode, so the answer is held
+/// as text (about its own size) and each snapshot is read straight into `T::Partial`.
+fn partial_parser() -> PartialJson {
+    PartialJson::lenient().with_raw_text()
+}
+
+/// A wrapped type's partial on the wire: `{"content": ...}` (see [`WRAPPER_FIELD`]).
+#[derive(serde::Deserialize)]
+struct WrappedPartial<P> {
+    content: Option<P>,
+}
+
+const _: () = assert!(matches!(WRAPPER_FIELD.as_bytes(), b"content"));
+
+impl<P: DeserializeOwned> WrappedPartial<P> {
+    /// The inner partial; a missing `content` reads as `null` (as a bare value would).
+    fn into_inner(self) -> Result<P, serde_json::Error> {
+        match self.content {
+            Some(inner) => Ok(inner),
+            None => serde_json::from_str("null"),
+        }
+    }
+}
