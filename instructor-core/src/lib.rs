@@ -15,6 +15,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod batch;
 mod client;
 mod completion;
 mod dynamic;
@@ -41,6 +42,10 @@ pub mod validate;
 #[doc(hidden)]
 pub mod __private;
 
+pub use batch::{
+    BatchCounts, BatchError, BatchItem, BatchJob, BatchResults, BatchState, BatchStatus, Batches,
+    NotRunReason,
+};
 pub use client::{Client, Extract};
 pub use completion::{CallCompletion, Completion, FinishReason, Usage};
 pub use dynamic::{DynamicModel, ResponseModel, SchemaError};
