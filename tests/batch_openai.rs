@@ -645,3 +645,48 @@ async fn continue_a_saved_job() {
         .collect();
     println!("SUMMARY {}", serde_json::to_string(&summary).unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runtime_schema_job_is_read_back_from_the_schema_it_embeds() {
+    let schema = json!({
+        "title": "Person", "description": "A person.", "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer", "maximum": 150}},
+        "required": ["name", "age"]
+    });
+    let model = instructor::DynamicModel::from_json_schema(&schema).unwrap();
+    let emulation = OpenAiBatches::start(|id, _| {
+        let age = if id == "bad" { 200 } else { 25 };
+        Outcome::Body(common::tool_answer("Person", &user_args(age), (1, 1)))
+    })
+    .await;
+    let client = client_for(&emulation.base_url(), Mode::Tools);
+    let submit = vec![
+        (
+            "good".to_owned(),
+            request("Jason is 25.").response_model(model.clone()),
+        ),
+        (
+            "bad".to_owned(),
+            request("Jason is 200.").response_model(model),
+        ),
+    ];
+    let job = client.batch::<Value>().submit(submit).await.unwrap();
+    assert_eq!(job.response_name(), "Person");
+    let job: BatchJob = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
+    // A new handle knows nothing of the model: the job's schema is enough.
+    let batches = fast(client.batch::<Value>());
+    let job = batches.wait(&job).await.unwrap();
+    let items = batches.results(&job).await.unwrap();
+    assert_eq!(
+        by_id(&items, "good").result.as_ref().unwrap(),
+        &json!({"name": "Jason", "age": 25})
+    );
+    assert!(matches!(
+        by_id(&items, "bad").result,
+        Err(Error::RetriesExhausted(_))
+    ));
+    assert!(matches!(
+        client.batch::<User>().results(&job).await,
+        Err(Error::Batch(BatchError::WrongResponseModel { .. }))
+    ));
+}

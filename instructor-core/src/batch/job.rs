@@ -1,6 +1,7 @@
 //! [`BatchJob`]: everything needed to carry on with a batch in another process.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::de::{SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
@@ -169,34 +170,40 @@ impl BatchJob {
 }
 
 /// Custom ids held compactly (one string and the end of each id), serialized as a
-/// plain JSON list: a million ids cost their bytes plus four per id.
+/// plain JSON list: a million ids cost their bytes plus four per id, and a clone
+/// (for a results stream) shares them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct ItemIds {
+pub(crate) struct ItemIds(Arc<IdText>);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct IdText {
     text: String,
     ends: Vec<u32>,
 }
 
 impl ItemIds {
     pub(crate) fn push(&mut self, id: &str) -> Result<(), crate::error::Error> {
-        self.text.push_str(id);
-        let end = u32::try_from(self.text.len()).map_err(|_| {
+        let ids = Arc::make_mut(&mut self.0);
+        ids.text.push_str(id);
+        let end = u32::try_from(ids.text.len()).map_err(|_| {
             crate::error::Error::config("a batch's custom ids exceed 4 GiB in all".to_owned())
         })?;
-        self.ends.push(end);
+        ids.ends.push(end);
         Ok(())
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.ends.len()
+        self.0.ends.len()
     }
 
     pub(crate) fn get(&self, index: usize) -> Option<&str> {
-        let end = *self.ends.get(index)? as usize;
+        let ids = &*self.0;
+        let end = *ids.ends.get(index)? as usize;
         let start = match index {
             0 => 0,
-            i => *self.ends.get(i - 1)? as usize,
+            i => *ids.ends.get(i - 1)? as usize,
         };
-        self.text.get(start..end)
+        ids.text.get(start..end)
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
@@ -205,7 +212,7 @@ impl ItemIds {
 
     /// Item positions sorted by id, for [`ItemIds::position`].
     pub(crate) fn sorted_index(&self) -> Vec<u32> {
-        let mut index: Vec<u32> = (0..self.ends.len() as u32).collect();
+        let mut index: Vec<u32> = (0..self.len() as u32).collect();
         index.sort_unstable_by(|a, b| self.get(*a as usize).cmp(&self.get(*b as usize)));
         index
     }

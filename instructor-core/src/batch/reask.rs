@@ -33,6 +33,7 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Batches<T> {
             return Ok(None);
         }
         let engine = self.engine_for(job)?;
+        self.model_for(job)?;
         let mut pending = Pending::default();
         let mut add = |line: BatchLine,
                        failed: &mut HashMap<&str, (&Completion, &AttemptError)>|

@@ -1,7 +1,7 @@
 //! Reading a job's results as typed items, one line at a time.
 
 use std::any::TypeId;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -11,7 +11,7 @@ use futures_util::stream::{BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::job::fingerprint;
+use super::job::{ItemIds, fingerprint};
 use super::{
     BatchError, BatchItem, BatchJob, BatchLineResult, BatchLineStream, BatchState, Batches,
     NotRunReason,
@@ -21,6 +21,7 @@ use crate::completion::Usage;
 use crate::dynamic::{DynamicModel, ResponseModel};
 use crate::error::{Error, FailedAttempt, Result, RetriesExhausted};
 use crate::instruct::Instruct;
+use crate::mode::Mode;
 use crate::reply;
 use crate::request::Request;
 use crate::validate::ValidationContext;
@@ -69,7 +70,7 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Batches<T> {
     /// Refused with [`BatchError::WrongResponseModel`] when the job was submitted
     /// for another response model than `T`.
     pub async fn results_stream(&self, job: &BatchJob) -> Result<BatchResults<T>> {
-        let engine = self.engine_for(job)?;
+        self.engine_for(job)?;
         let model = self.model_for(job)?;
         let status = self.status(job).await?;
         if !status.state.is_ended() {
@@ -77,7 +78,6 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Batches<T> {
                 state: status.state,
             }));
         }
-        let _ = engine;
         let missing = match status.state {
             BatchState::Expired => NotRunReason::Expired,
             BatchState::Cancelled => NotRunReason::Cancelled,
@@ -97,7 +97,10 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Batches<T> {
             client: self.client.clone(),
             seen: vec![0; job.len().div_ceil(64)],
             index,
-            job: Arc::new(job.clone()),
+            items: job.items.clone(),
+            contexts: job.contexts.clone(),
+            mode: job.mode,
+            round: job.round,
             model: Arc::new(model),
             ids: job.batch_ids.iter().cloned().collect(),
             current: None,
@@ -113,7 +116,7 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Batches<T> {
     }
 
     /// The response model to read `job` with, refusing one made for another type.
-    fn model_for(&self, job: &BatchJob) -> Result<ResponseModel<T>> {
+    pub(super) fn model_for(&self, job: &BatchJob) -> Result<ResponseModel<T>> {
         let request = match &self.dynamic {
             Some(model) => Request::default().response_model(model.clone()),
             None => Request::default(),
@@ -154,7 +157,11 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Batches<T> {
 /// The state of a [`BatchResults`] stream.
 struct Reader<T> {
     client: Client,
-    job: Arc<BatchJob>,
+    /// The job's custom ids (shared with it, not copied).
+    items: ItemIds,
+    contexts: BTreeMap<String, Value>,
+    mode: Mode,
+    round: u32,
     model: Arc<ResponseModel<T>>,
     /// Provider batches not read yet.
     ids: VecDeque<String>,
@@ -182,7 +189,7 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Reader<T> {
                 let Some(engine) = self.client.provider().batch_engine() else {
                     return Some(Err(Error::config("no batch engine".to_owned())));
                 };
-                match engine.results(&id, self.job.mode).await {
+                match engine.results(&id, self.mode).await {
                     Ok(lines) => self.current = Some(lines),
                     Err(error) => return Some(Err(error)),
                 }
@@ -196,8 +203,8 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Reader<T> {
     /// or a second line for the same item).
     fn item(&mut self, line: BatchLineResult) -> Result<BatchItem<T>> {
         let BatchLineResult { custom_id, outcome } = line;
-        if !self.job.is_empty() {
-            let Some(position) = self.job.items.position(&self.index, &custom_id) else {
+        if self.items.len() > 0 {
+            let Some(position) = self.items.position(&self.index, &custom_id) else {
                 return Err(Error::response(format!(
                     "the output has a line for `{custom_id}`, which is no item of the job"
                 )));
@@ -218,12 +225,12 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Reader<T> {
         if let Err(error) = check_finish(&completion, usage) {
             return Ok(BatchItem::new(custom_id, Err(error), usage));
         }
-        let context = ValidationContext::from_option(self.job.contexts.get(&custom_id));
-        let parsed = reply::answer_json(self.job.mode, &completion, &self.model.spec().name)
+        let context = ValidationContext::from_option(self.contexts.get(&custom_id));
+        let parsed = reply::answer_json(self.mode, &completion, &self.model.spec().name)
             .and_then(|json| self.model.parse(json, &context));
         let result = parsed.map_err(|error| {
             Error::RetriesExhausted(Box::new(RetriesExhausted::new(
-                vec![FailedAttempt::new(self.job.round, completion, error)],
+                vec![FailedAttempt::new(self.round, completion, error)],
                 usage,
             )))
         });
@@ -232,11 +239,11 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Reader<T> {
 
     /// The next item the output did not mention: it never ran.
     fn next_not_run(&mut self) -> Option<BatchItem<T>> {
-        while self.next_missing < self.job.len() {
+        while self.next_missing < self.items.len() {
             let position = self.next_missing;
             self.next_missing += 1;
             if self.seen[position / 64] & (1u64 << (position % 64)) == 0 {
-                let id = self.job.items.get(position).unwrap_or_default().to_owned();
+                let id = self.items.get(position).unwrap_or_default().to_owned();
                 let (reason, message) = self.missing.clone();
                 let error = Error::Batch(BatchError::NotRun { reason, message });
                 return Some(BatchItem::new(id, Err(error), Usage::default()));

@@ -234,3 +234,68 @@ where
     })
     .boxed()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+mod tests {
+    use bytes::Bytes;
+    use futures_util::StreamExt;
+    use proptest::prelude::*;
+
+    use super::lines;
+
+    fn split(text: &[u8], cuts: &[usize], max: usize) -> Vec<Result<Vec<u8>, String>> {
+        let mut chunks = Vec::new();
+        let mut at = 0;
+        for cut in cuts {
+            let end = (at + cut).min(text.len());
+            chunks.push(Ok::<Bytes, reqwest::Error>(Bytes::copy_from_slice(
+                &text[at..end],
+            )));
+            at = end;
+        }
+        chunks.push(Ok(Bytes::copy_from_slice(&text[at..])));
+        let stream = lines(futures_util::stream::iter(chunks), max);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(stream.collect::<Vec<_>>())
+            .into_iter()
+            .map(|l| l.map(|b| b.to_vec()).map_err(|e| e.to_string()))
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn any_chunking_gives_the_same_lines(
+            lines_in in proptest::collection::vec("[a-z{}\":]{0,12}", 0..20),
+            cuts in proptest::collection::vec(0usize..7, 0..30),
+        ) {
+            let text = lines_in.join("\n");
+            let expected: Vec<Result<Vec<u8>, String>> = lines_in
+                .iter()
+                .filter(|l| !l.is_empty())
+                .map(|l| Ok(l.as_bytes().to_vec()))
+                .collect();
+            prop_assert_eq!(split(text.as_bytes(), &cuts, 64), expected);
+        }
+    }
+
+    #[test]
+    fn a_line_over_the_cap_is_one_error_and_the_next_lines_follow() {
+        let text = b"short\nthis line is far too long\r\nok\n";
+        for cuts in [vec![], vec![1, 1, 1, 1, 1, 1, 1, 1, 3], vec![8, 20]] {
+            let out = split(text, &cuts, 10);
+            assert_eq!(out.len(), 3, "{out:?}");
+            assert_eq!(out[0], Ok(b"short".to_vec()));
+            assert!(
+                out[1]
+                    .as_ref()
+                    .unwrap_err()
+                    .contains("longer than 10 bytes")
+            );
+            assert_eq!(out[2], Ok(b"ok".to_vec()));
+        }
+    }
+}
