@@ -46,6 +46,10 @@ pub use instructor_core::{
     Role, Schema, SchemaGenerator, ToolCall, ToolCallFailure, ToolDefinition, UnknownMode, Usage,
     ValidationContext, ValidationError, ValidationErrors, Validator,
 };
+pub use instructor_core::{
+    BatchCounts, BatchError, BatchItem, BatchJob, BatchResults, BatchState, BatchStatus, Batches,
+    NotRunReason,
+};
 pub use instructor_core::{BoxError, ErrorDetail, ItemStream, PartialStream};
 pub use instructor_core::{DynamicModel, ResponseModel, SchemaError};
 pub use instructor_derive::Instruct;

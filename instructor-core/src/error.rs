@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::batch::BatchError;
 use crate::completion::{Completion, Usage};
 use crate::dynamic::SchemaError;
 use crate::schema::dialect::DialectError;
@@ -311,6 +312,9 @@ pub enum Error {
     Config(ErrorDetail),
     /// A JSON Schema document could not become a runtime response model.
     Schema(SchemaError),
+    /// A batch job or one of its items failed (bad custom id, a job for another
+    /// type, an item that never ran, ...).
+    Batch(BatchError),
 }
 
 impl fmt::Display for Error {
@@ -354,6 +358,7 @@ impl Error {
             Self::Dialect(e) => fmt::Display::fmt(e, f),
             Self::Config(d) => write!(f, "configuration error: {d}"),
             Self::Schema(e) => fmt::Display::fmt(e, f),
+            Self::Batch(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -378,6 +383,12 @@ impl std::error::Error for Error {
 impl From<DialectError> for Error {
     fn from(e: DialectError) -> Self {
         Self::Dialect(e)
+    }
+}
+
+impl From<BatchError> for Error {
+    fn from(e: BatchError) -> Self {
+        Self::Batch(e)
     }
 }
 

@@ -15,6 +15,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod batch;
 mod client;
 mod completion;
 mod dynamic;
@@ -34,6 +35,10 @@ pub mod validate;
 #[doc(hidden)]
 pub mod __private;
 
+pub use batch::{
+    BatchCounts, BatchError, BatchItem, BatchJob, BatchResults, BatchState, BatchStatus, Batches,
+    NotRunReason,
+};
 pub use client::call::CallSummary;
 pub use client::hooks::{HookEvent, HookHandle, HookPayload};
 pub use client::request::{DEFAULT_MAX_RETRIES, Request};

@@ -10,6 +10,9 @@ use std::time::Duration;
 use futures_core::Stream;
 use serde_json::{Map, Value};
 
+pub use crate::batch::{
+    BatchEngine, BatchInputStream, BatchLine, BatchLineResult, BatchLineStream, ListedBatch,
+};
 use crate::completion::{Completion, FinishReason, Usage};
 use crate::error::Error;
 use crate::header::Header;
@@ -196,6 +199,12 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// Sends a body built by [`Provider::build_body`], with transport retries, and
     /// parses the answer.
     async fn send(&self, request: &ProviderRequest, body: &Value) -> Result<Completion, Error>;
+
+    /// The provider's batch engine (see [`Client::batch`](crate::Client::batch)),
+    /// when it has one.
+    fn batch_engine(&self) -> Option<&dyn BatchEngine> {
+        None
+    }
 
     /// Sends a streaming request and decodes its events.
     async fn send_stream(

@@ -4,6 +4,8 @@
 pub mod error;
 #[cfg(any(feature = "openai", feature = "anthropic", feature = "gemini"))]
 pub(crate) mod events;
+#[cfg(feature = "openai")]
+pub(crate) mod files;
 mod rate_headers;
 pub mod retry;
 pub mod sse;
@@ -181,18 +183,30 @@ impl Transport {
         request: &HttpRequest<'_>,
         headers: &HeaderMap,
     ) -> Result<reqwest::Response, Attempt> {
-        let response = self
+        let sent = self
             .client
             .post(&request.url)
             .timeout(request.timeout.unwrap_or(self.timeout))
             .headers(headers.clone())
             .json(request.body)
             .send()
-            .await
-            .map_err(|e| Attempt {
-                error: self.map_reqwest(e, request),
-                should_retry: None,
-            })?;
+            .await;
+        self.check_response(sent, request, headers).await
+    }
+
+    /// The response of a request sent, or the error it amounts to: a transport
+    /// failure, or an HTTP error status with the provider's error envelope read
+    /// (secrets scrubbed, request id and `retry-after` kept).
+    async fn check_response(
+        &self,
+        sent: reqwest::Result<reqwest::Response>,
+        request: &HttpRequest<'_>,
+        headers: &HeaderMap,
+    ) -> Result<reqwest::Response, Attempt> {
+        let response = sent.map_err(|e| Attempt {
+            error: self.map_reqwest(e, request),
+            should_retry: None,
+        })?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);

@@ -2,6 +2,7 @@
 //! (Azure OpenAI, OpenRouter, WorkflowAI, Ollama, Groq, Together, Fireworks,
 //! DeepSeek, Cerebras, Mistral, xAI, LM Studio, llama.cpp, vLLM).
 
+mod batch;
 mod chunk;
 mod config;
 mod convert;
@@ -11,7 +12,7 @@ mod wire;
 
 pub use config::{AzureOpenAI, OpenAI};
 
-use instructor_core::provider::{EventStream, Provider, ProviderRequest};
+use instructor_core::provider::{BatchEngine, EventStream, Provider, ProviderRequest};
 use instructor_core::{Completion, Error, Mode};
 use serde_json::Value;
 
@@ -53,6 +54,11 @@ impl Provider for OpenAI {
 
     fn default_mode(&self) -> Mode {
         self.default_mode
+    }
+
+    /// OpenAI's Batch API (and Azure OpenAI's); other compatible services have none.
+    fn batch_engine(&self) -> Option<&dyn BatchEngine> {
+        matches!(self.name.as_str(), "openai" | "azure").then_some(self as &dyn BatchEngine)
     }
 
     fn build_body(&self, request: &ProviderRequest) -> Result<Value, Error> {

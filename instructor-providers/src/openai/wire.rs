@@ -173,7 +173,7 @@ fn chat_content(message: &Message) -> Value {
     }
 }
 
-fn chat_message(message: &Message) -> Value {
+pub(crate) fn chat_message(message: &Message) -> Value {
     let mut m = json!({"role": role_name(message.role), "content": chat_content(message)});
     if message.role == Role::Assistant && !message.tool_calls.is_empty() {
         if m["content"].is_null() {
@@ -197,7 +197,7 @@ fn chat_message(message: &Message) -> Value {
 }
 
 /// Responses API input items: messages, `function_call` and `function_call_output`.
-fn response_items(message: &Message) -> Vec<Value> {
+pub(crate) fn response_items(message: &Message) -> Vec<Value> {
     match message.role {
         Role::Tool => vec![json!({
             "type": "function_call_output",
