@@ -51,9 +51,8 @@ impl Anthropic {
     }
 
     async fn get_batch(&self, id: &str) -> Result<Value, Error> {
-        self.transport
-            .get_json(&self.batches_url(&format!("/{id}")), &self.base_headers())
-            .await
+        let url = self.batches_url(&format!("/{}", escape(id)?));
+        self.transport.get_json(&url, &self.base_headers()).await
     }
 
     async fn post_batches(&self, path: &str, body: &Value, bytes: usize) -> Result<Value, Error> {
@@ -96,16 +95,16 @@ impl Anthropic {
     /// Where the results of `batch` are read: its `results_url` when it is on the
     /// same origin as the base URL, else the documented path under the base URL (the
     /// key is never sent to another host).
-    fn results_url(&self, id: &str, batch: &Value) -> String {
-        let documented = self.batches_url(&format!("/{id}/results"));
+    fn results_url(&self, id: &str, batch: &Value) -> Result<String, Error> {
+        let documented = self.batches_url(&format!("/{}/results", escape(id)?));
         let Some(given) = batch.get("results_url").and_then(Value::as_str) else {
-            return documented;
+            return Ok(documented);
         };
         let origin = |url: &str| reqwest::Url::parse(url).ok().map(|u| u.origin());
-        match (origin(given), origin(self.base_url.as_str())) {
+        Ok(match (origin(given), origin(self.base_url.as_str())) {
             (Some(a), Some(b)) if a == b && a.is_tuple() => given.to_owned(),
             _ => documented,
-        }
+        })
     }
 }
 
@@ -156,7 +155,7 @@ impl BatchEngine for Anthropic {
         if !state.is_ended() {
             return Err(Error::Batch(BatchError::NotEnded { state }));
         }
-        let url = self.results_url(id, &batch);
+        let url = self.results_url(id, &batch)?;
         let lines = self
             .transport
             .get_lines(&url, &self.base_headers(), MAX_LINE_BYTES)
@@ -194,7 +193,7 @@ impl BatchEngine for Anthropic {
     }
 
     async fn cancel(&self, id: &str) -> Result<(), Error> {
-        self.post_batches(&format!("/{id}/cancel"), &json!({}), 0)
+        self.post_batches(&format!("/{}/cancel", escape(id)?), &json!({}), 0)
             .await
             .map(|_| ())
     }
@@ -205,7 +204,7 @@ impl BatchEngine for Anthropic {
         while listed.len() < limit {
             let page = (limit - listed.len()).min(LIST_PAGE);
             let url = match &after {
-                Some(id) => self.batches_url(&format!("?limit={page}&after_id={id}")),
+                Some(id) => self.batches_url(&format!("?limit={page}&after_id={}", escape(id)?)),
                 None => self.batches_url(&format!("?limit={page}")),
             };
             let answer = self.transport.get_json(&url, &self.base_headers()).await?;
@@ -233,6 +232,23 @@ impl BatchEngine for Anthropic {
         listed.truncate(limit);
         Ok(listed)
     }
+}
+
+/// `id` as one URL path segment or query value: a batch id from a job file or a
+/// listing never reaches another path (`.`, `..` and an empty id are refused).
+fn escape(id: &str) -> Result<String, Error> {
+    if matches!(id, "" | "." | "..") {
+        return Err(Error::config(format!("`{id}` is not a message batch id")));
+    }
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Ok(out)
 }
 
 /// One provider batch to create: its `requests` and the size of its body.
@@ -501,7 +517,9 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
-    use super::{ENVELOPE_BYTES, json_len, result_line, split, status_of, unix_seconds};
+    use super::{
+        ENVELOPE_BYTES, escape, json_len, result_line, split, status_of, unix_seconds,
+    };
 
     #[test]
     fn hostile_lines_are_typed_errors() {
@@ -674,6 +692,16 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(ENVELOPE_BYTES, r#"{"requests":[]}"#.len());
+    }
+
+    #[test]
+    fn batch_ids_stay_one_path_segment() {
+        let id = "msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d";
+        assert_eq!(escape(id).unwrap(), id);
+        assert_eq!(escape("../x?y=1&z/é%").unwrap(), "..%2Fx%3Fy%3D1%26z%2F%C3%A9%25");
+        for bad in ["", ".", ".."] {
+            assert!(matches!(escape(bad), Err(Error::Config(_))), "{bad}");
+        }
     }
 
     #[test]
