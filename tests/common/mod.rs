@@ -5,6 +5,7 @@
     reason = "each test file uses a subset of these helpers"
 )]
 
+pub mod anthropic_batch;
 pub mod openai_batch;
 pub mod sse;
 

@@ -2,13 +2,15 @@
 //! ([`Mode::AnthropicTools`], also reached as `Mode::Tools`), JSON in the text with
 //! the schema in the top-level system ([`Mode::AnthropicJson`], also `Json` and
 //! `MdJson`), native structured output (`Mode::JsonSchema`, `output_config.format`),
-//! and several `tool_use` blocks (`Mode::ParallelTools`).
+//! and several `tool_use` blocks (`Mode::ParallelTools`). Message Batches
+//! (`/v1/messages/batches`) run [`Batches`](instructor_core::Batches) jobs.
 
+mod batch;
 mod convert;
 mod stream;
 mod wire;
 
-use instructor_core::provider::{EventStream, Provider, ProviderRequest};
+use instructor_core::provider::{BatchEngine, EventStream, Provider, ProviderRequest};
 use instructor_core::{Completion, Error, Header, Mode};
 use serde_json::Value;
 
@@ -94,13 +96,19 @@ impl Anthropic {
         self.base_url.as_str()
     }
 
-    fn http_request<'a>(&self, request: &ProviderRequest, body: &'a Value) -> HttpRequest<'a> {
+    /// The headers of every request: the caller's, the key, the version, the betas.
+    fn base_headers(&self) -> Vec<Header> {
         let mut headers = self.headers.clone();
         headers.push(Header::sensitive("x-api-key", self.api_key.expose()));
         headers.push(Header::new("anthropic-version", ANTHROPIC_VERSION));
         if !self.betas.is_empty() {
             headers.push(Header::new("anthropic-beta", self.betas.join(",")));
         }
+        headers
+    }
+
+    fn http_request<'a>(&self, request: &ProviderRequest, body: &'a Value) -> HttpRequest<'a> {
+        let mut headers = self.base_headers();
         headers.extend(request.headers.iter().cloned());
         HttpRequest {
             url: format!("{}/v1/messages", self.base_url.as_str()),
@@ -134,6 +142,11 @@ impl Provider for Anthropic {
 
     fn default_mode(&self) -> Mode {
         Mode::AnthropicTools
+    }
+
+    /// Message Batches (`/v1/messages/batches`).
+    fn batch_engine(&self) -> Option<&dyn BatchEngine> {
+        Some(self)
     }
 
     fn build_body(&self, request: &ProviderRequest) -> Result<Value, Error> {

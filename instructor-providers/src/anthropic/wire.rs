@@ -19,12 +19,7 @@ pub(crate) fn messages_body(
         "max_tokens".into(),
         Value::from(request.max_tokens.unwrap_or(default_max_tokens)),
     );
-    let system: Vec<Value> = request
-        .messages
-        .iter()
-        .filter(|m| matches!(m.role, Role::System | Role::Developer))
-        .map(|m| json!({"type": "text", "text": m.text_content()}))
-        .collect();
+    let system = system_blocks(&request.messages);
     if !system.is_empty() {
         body.insert("system".into(), Value::Array(system));
     }
@@ -73,9 +68,18 @@ pub(crate) fn messages_body(
     Ok(Value::Object(body))
 }
 
+/// The system and developer messages as top-level `system` text blocks.
+pub(crate) fn system_blocks(messages: &[Message]) -> Vec<Value> {
+    messages
+        .iter()
+        .filter(|m| matches!(m.role, Role::System | Role::Developer))
+        .map(|m| json!({"type": "text", "text": m.text_content()}))
+        .collect()
+}
+
 /// The conversation without system messages; consecutive tool results become one
 /// user turn of `tool_result` blocks (every `tool_use` must be answered there).
-fn turns(messages: &[Message]) -> Vec<Value> {
+pub(crate) fn turns(messages: &[Message]) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     let mut results: Vec<Value> = Vec::new();
     let flush = |out: &mut Vec<Value>, results: &mut Vec<Value>| {
