@@ -5,6 +5,7 @@
     reason = "each test file uses a subset of these helpers"
 )]
 
+pub mod gemini_batch;
 pub mod openai_batch;
 pub mod sse;
 
