@@ -90,12 +90,12 @@ fn answer_for(request: &Value, json: &str, usage: (u64, u64)) -> Value {
     }
 }
 
-/// Whether the request is a reask (the conversation has the answer and the errors).
+/// Whether the request is a reask: the conversation has the model's answer, or
+/// the JSON modes' correction request (merged into the user turn).
 fn reasked(request: &Value) -> bool {
-    request["contents"].as_array().map_or(0, Vec::len) > 1
-        || request["contents"][0]["parts"]
-            .as_array()
-            .is_some_and(|p| p.len() > 1)
+    let contents = request["contents"].as_array().cloned().unwrap_or_default();
+    contents.iter().any(|c| c["role"] == "model")
+        || Value::Array(contents).to_string().contains("Correct")
 }
 
 /// Answers per key: `ok-*` valid, `bad-*` out of range until reasked, `err-*` a
@@ -155,8 +155,10 @@ fn route() -> String {
 /// [`answer_for`] gives to that mode's requests).
 fn answer_in(mode: Mode, json: &str, usage: (u64, u64)) -> Value {
     let request = match mode {
-        Mode::GeminiTools | Mode::ParallelTools => json!({"tools": []}),
-        Mode::GeminiJson => json!({"generationConfig": {"responseMimeType": "application/json"}}),
+        Mode::GeminiTools | Mode::Tools | Mode::ParallelTools => json!({"tools": []}),
+        Mode::GeminiJson | Mode::Json | Mode::JsonSchema => {
+            json!({"generationConfig": {"responseMimeType": "application/json"}})
+        }
         _ => json!({}),
     };
     answer_for(&request, json, usage)

@@ -3,7 +3,7 @@
 //! `POST /v1beta/models/{model}:batchGenerateContent` with inlined requests and
 //! their `metadata.key`, the long-running operation at `GET /v1beta/batches/{id}`
 //! whose `metadata.state` moves `BATCH_STATE_PENDING → RUNNING → SUCCEEDED` one step
-//! per poll, `batchStats` as int64 strings left out when zero, results as
+//! per poll (the first poll still sees `PENDING`), `batchStats` as int64 strings left out when zero, results as
 //! `inlinedResponses` in input order (in the operation's `response` and the batch's
 //! `metadata.output`) or as a `responsesFile` served by the File API download
 //! endpoint, per-item errors, expired, cancelled and failed batches, the 20 MB limit
@@ -285,11 +285,17 @@ fn create(state: &mut State, model: &str, request: &Request) -> ResponseTemplate
     let name = format!("batches/gb{:04}x", state.next);
     let plan = state.plans.pop_front().unwrap_or(Plan::Complete);
     let ahead = match plan {
-        Plan::Fail(_) => VecDeque::from(["BATCH_STATE_FAILED"]),
-        Plan::Expire { .. } => VecDeque::from(["BATCH_STATE_RUNNING", "BATCH_STATE_EXPIRED"]),
-        Plan::Complete | Plan::FileOutput => {
-            VecDeque::from(["BATCH_STATE_RUNNING", "BATCH_STATE_SUCCEEDED"])
-        }
+        Plan::Fail(_) => VecDeque::from(["BATCH_STATE_PENDING", "BATCH_STATE_FAILED"]),
+        Plan::Expire { .. } => VecDeque::from([
+            "BATCH_STATE_PENDING",
+            "BATCH_STATE_RUNNING",
+            "BATCH_STATE_EXPIRED",
+        ]),
+        Plan::Complete | Plan::FileOutput => VecDeque::from([
+            "BATCH_STATE_PENDING",
+            "BATCH_STATE_RUNNING",
+            "BATCH_STATE_SUCCEEDED",
+        ]),
     };
     let now = timestamp(state.next);
     let mut stats = serde_json::Map::new();
