@@ -185,10 +185,10 @@ async fn create_body(mode: Mode, schema: SchemaField, request: Request, attempt:
     let captured: Arc<Mutex<Vec<Value>>> = Arc::default();
     let sink = Arc::clone(&captured);
     client.on(HookEvent::CompletionKwargs, move |p| {
-        if let HookPayload::CompletionKwargs { body, attempt: n } = p {
-            if *n == attempt {
-                sink.lock().unwrap().push((*body).clone());
-            }
+        if let HookPayload::CompletionKwargs { body, attempt: n } = p
+            && *n == attempt
+        {
+            sink.lock().unwrap().push((*body).clone());
         }
     });
     let result = client.create::<User>(request.max_retries(1)).await;
@@ -500,6 +500,33 @@ async fn results_are_read_from_a_responses_file_when_the_api_names_one() {
         .expect("a File API download");
     assert_eq!(download.url.query(), Some("alt=media"));
     assert!(download.url.path().ends_with(":download"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_without_keys_fall_back_to_input_order() {
+    let emulation = GeminiBatches::start(answer).await;
+    emulation.echo_input_without_response_keys();
+    let client = client_for(&emulation.base_url(), Mode::GeminiJson);
+    let batches = fast(client.batch::<User>());
+    let job = batches
+        .submit(requests(&["ok-1", "err-1", "bad-1"]))
+        .await
+        .unwrap();
+    let job = batches.wait(&job).await.unwrap();
+    let operation = emulation.operation(&job.batch_ids()[0]).unwrap();
+    let inlined = &operation["response"]["inlinedResponses"]["inlinedResponses"];
+    assert!(inlined[0].get("metadata").is_none());
+    let items = batches.results(&job).await.unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(by_id(&items, "ok-1").result.as_ref().unwrap(), &jason(25));
+    assert!(matches!(
+        &by_id(&items, "err-1").result,
+        Err(Error::Batch(BatchError::ItemFailed { .. }))
+    ));
+    assert!(matches!(
+        &by_id(&items, "bad-1").result,
+        Err(Error::RetriesExhausted(_))
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -67,6 +67,10 @@ struct State {
     /// Raw entries added to the next finished batch's inlined responses.
     extra_inlined: Vec<Value>,
     cancel_runs: usize,
+    /// Whether the batch's `metadata` echoes its `inputConfig`.
+    echo_input: bool,
+    /// Whether inlined responses leave out their `metadata`.
+    strip_keys: bool,
     page_cap: Option<usize>,
     next: u64,
     polls: u64,
@@ -113,6 +117,14 @@ impl GeminiBatches {
     /// How many requests run before a cancellation takes effect.
     pub fn cancel_runs(&self, requests: usize) {
         self.state().cancel_runs = requests;
+    }
+
+    /// Echo each batch's `inputConfig` in its `metadata` (as the batch resource
+    /// holds it), and leave out the `metadata` of inlined responses.
+    pub fn echo_input_without_response_keys(&self) {
+        let mut state = self.state();
+        state.echo_input = true;
+        state.strip_keys = true;
     }
 
     /// Lists at most `n` batches per page whatever the `pageSize`.
@@ -317,6 +329,10 @@ fn create(state: &mut State, model: &str, request: &Request) -> ResponseTemplate
             "name": name,
         }
     });
+    let mut operation = operation;
+    if state.echo_input {
+        operation["metadata"]["inputConfig"] = batch["inputConfig"].clone();
+    }
     let cancel_runs = state.cancel_runs;
     state.batches.push(Batch {
         operation: operation.clone(),
@@ -395,6 +411,13 @@ fn finish(state: &mut State, index: usize, ran: usize, answer: &Answer) {
         inlined.push(entry);
         file.extend_from_slice(line.to_string().as_bytes());
         file.push(b'\n');
+    }
+    if state.strip_keys {
+        for entry in &mut inlined {
+            if let Some(entry) = entry.as_object_mut() {
+                entry.remove("metadata");
+            }
+        }
     }
     inlined.extend(std::mem::take(&mut state.extra_inlined));
     let output = match state.batches[index].plan {

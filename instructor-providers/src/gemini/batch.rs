@@ -13,6 +13,9 @@
 //!   to the transport's 256 MB response cap); an item is parsed only when the
 //!   stream reaches it. A job of a million items would need file input and output,
 //!   whose output this engine already reads line by line.
+//! - Results are matched by `metadata.key`; one without it takes the key of the
+//!   request at its position when the operation echoes `inputConfig` (results
+//!   come in input order), and is an error otherwise.
 //! - The API keeps no copy of the inputs we can read back: the job keeps every
 //!   line's body for reasks ([`BatchEngine::returns_inputs`] is false).
 
@@ -157,7 +160,12 @@ impl BatchEngine for Gemini {
                 .boxed());
         }
         let entries = take_inlined(&mut operation)?;
-        Ok(futures_util::stream::iter(entries.into_iter().map(inlined_line)).boxed())
+        let keys = input_keys(&mut operation);
+        let lines = entries
+            .into_iter()
+            .enumerate()
+            .map(move |(n, entry)| inlined_line(entry, keys.get(n).cloned().flatten()));
+        Ok(futures_util::stream::iter(lines).boxed())
     }
 
     fn append_messages(
@@ -449,10 +457,32 @@ fn outcome(entry: &mut Value) -> Result<Completion, Error> {
     }
 }
 
-/// One of `inlinedResponses`: `{"response"|"error", "metadata": {"key"}}`.
-fn inlined_line(mut entry: Value) -> Result<BatchLineResult, Error> {
-    let key = key_of(&entry, "/metadata/key")
-        .ok_or_else(|| Error::response("an inlined response has no `metadata.key`".to_owned()))?;
+/// The keys of the batch's inlined requests in input order, when the operation
+/// echoes its `inputConfig` (responses come in input order: a response without
+/// its `metadata.key` takes the key of the request at its position).
+fn input_keys(operation: &mut Value) -> Vec<Option<String>> {
+    let requests = operation
+        .pointer_mut("/metadata/inputConfig/requests/requests")
+        .map(Value::take);
+    match requests {
+        Some(Value::Array(requests)) => requests
+            .iter()
+            .map(|r| key_of(r, "/metadata/key"))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// One of `inlinedResponses`: `{"response"|"error", "metadata": {"key"}}`; without
+/// a key, `fallback` (the key of the request at its position), when known.
+fn inlined_line(mut entry: Value, fallback: Option<String>) -> Result<BatchLineResult, Error> {
+    let own = entry.get("metadata").filter(|m| !m.is_null());
+    let key = match own {
+        Some(_) => key_of(&entry, "/metadata/key"),
+        None if entry.is_object() => fallback,
+        None => None,
+    }
+    .ok_or_else(|| Error::response("an inlined response has no `metadata.key`".to_owned()))?;
     Ok(BatchLineResult::new(key, outcome(&mut entry)))
 }
 
@@ -593,14 +623,17 @@ mod tests {
             json!({"response": {}}),
             json!({"metadata": {"key": 3}}),
         ] {
-            assert!(matches!(inlined_line(entry), Err(Error::Response(_))));
+            assert!(matches!(inlined_line(entry, None), Err(Error::Response(_))));
         }
-        let neither = inlined_line(json!({"metadata": {"key": "a"}})).unwrap();
+        let neither = inlined_line(json!({"metadata": {"key": "a"}}), None).unwrap();
         assert!(matches!(neither.outcome, Err(Error::Response(_))));
-        let odd = inlined_line(json!({"metadata": {"key": "a"}, "response": "text"})).unwrap();
+        let odd =
+            inlined_line(json!({"metadata": {"key": "a"}, "response": "text"}), None).unwrap();
         assert!(matches!(odd.outcome, Err(Error::Response(_))));
-        let failed = inlined_line(json!({"metadata": {"key": "a"},
-            "error": {"code": 13, "message": "boom"}}))
+        let failed = inlined_line(
+            json!({"metadata": {"key": "a"}, "error": {"code": 13, "message": "boom"}}),
+            None,
+        )
         .unwrap();
         match failed.outcome {
             Err(Error::Batch(BatchError::ItemFailed { code, message })) => {
@@ -608,6 +641,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // Without a key, the key of the request at the same position.
+        let placed = inlined_line(json!({"response": {}}), Some("p".to_owned())).unwrap();
+        assert_eq!(placed.custom_id, "p");
+        assert!(inlined_line(json!(5), Some("p".to_owned())).is_err());
         for bytes in [&b"not json"[..], b"\xff\xfe{", b"{}", b"[]"] {
             assert!(matches!(file_line(bytes), Err(Error::Response(_))));
         }
