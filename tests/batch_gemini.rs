@@ -191,6 +191,11 @@ async fn create_body(mode: Mode, schema: SchemaField, request: Request, attempt:
             sink.lock().unwrap().push((*body).clone());
         }
     });
+    if mode == Mode::ParallelTools {
+        let _ = client.create_parallel::<User>(request.max_retries(0)).await;
+        let bodies = captured.lock().unwrap().clone();
+        return bodies.into_iter().next().expect("the attempt was made");
+    }
     let result = client.create::<User>(request.max_retries(1)).await;
     if attempt == 2 {
         assert_eq!(
@@ -364,6 +369,7 @@ async fn every_inlined_request_is_creates_first_body_in_every_mode() {
         (Mode::GeminiJson, SchemaField::OpenApi),
         (Mode::JsonSchema, SchemaField::JsonSchema),
         (Mode::MdJson, SchemaField::JsonSchema),
+        (Mode::ParallelTools, SchemaField::JsonSchema),
     ] {
         let provider = gemini(&emulation.base_url()).schema_field(schema);
         let client = instructor::from_gemini(provider)
