@@ -7,4 +7,5 @@
 mod common;
 
 mod batch_anthropic;
+mod batch_gemini;
 mod batch_openai;

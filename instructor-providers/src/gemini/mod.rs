@@ -2,14 +2,15 @@
 //! forced function call ([`Mode::GeminiTools`], also `Mode::Tools`), JSON output with
 //! the schema enforced by the service ([`Mode::GeminiJson`], also `Json` and
 //! `JsonSchema`), the schema in the prompt (`Mode::MdJson`), and several function
-//! calls (`Mode::ParallelTools`). The key goes in the `x-goog-api-key` header, never
-//! in the URL.
+//! calls (`Mode::ParallelTools`); batch mode (`batchGenerateContent`) in `batch.rs`.
+//! The key goes in the `x-goog-api-key` header, never in the URL.
 
+mod batch;
 mod convert;
 mod stream;
 mod wire;
 
-use instructor_core::provider::{EventStream, Provider, ProviderRequest};
+use instructor_core::provider::{BatchEngine, EventStream, Provider, ProviderRequest};
 use instructor_core::{Completion, Error, Header, Mode};
 use serde_json::Value;
 
@@ -143,6 +144,11 @@ impl Provider for Gemini {
 
     fn default_mode(&self) -> Mode {
         Mode::GeminiTools
+    }
+
+    /// Gemini batch mode (`batchGenerateContent`, inlined requests).
+    fn batch_engine(&self) -> Option<&dyn BatchEngine> {
+        Some(self)
     }
 
     fn build_body(&self, request: &ProviderRequest) -> Result<Value, Error> {

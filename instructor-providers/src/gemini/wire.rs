@@ -18,12 +18,7 @@ pub(crate) fn generate_body(
 ) -> Result<Value, Error> {
     let mut body = Map::new();
     body.insert("contents".into(), Value::Array(contents(&request.messages)));
-    let system: Vec<Value> = request
-        .messages
-        .iter()
-        .filter(|m| matches!(m.role, Role::System | Role::Developer))
-        .map(|m| json!({"text": m.text_content()}))
-        .collect();
+    let system = system_parts(&request.messages);
     if !system.is_empty() {
         body.insert("systemInstruction".into(), json!({"parts": system}));
     }
@@ -90,6 +85,15 @@ pub(crate) fn generate_body(
 /// empty, e.g. an answer without content echoed by a reask).
 fn contents(messages: &[Message]) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
+    push_contents(&mut out, messages);
+    out
+}
+
+/// Appends `messages` (system messages excepted) to `out` as [`contents`] would
+/// have built them: `contents(a ++ b)` is `contents(a)` extended by
+/// `push_contents(.., b)`, which makes a reask body equal to the one built for the
+/// whole conversation.
+pub(crate) fn push_contents(out: &mut Vec<Value>, messages: &[Message]) {
     for message in messages {
         let (role, parts) = match message.role {
             Role::System | Role::Developer => continue,
@@ -133,7 +137,15 @@ fn contents(messages: &[Message]) -> Vec<Value> {
             _ => out.push(json!({"role": role, "parts": parts})),
         }
     }
-    out
+}
+
+/// The `systemInstruction` parts of `messages` (their system and developer ones).
+pub(crate) fn system_parts(messages: &[Message]) -> Vec<Value> {
+    messages
+        .iter()
+        .filter(|m| matches!(m.role, Role::System | Role::Developer))
+        .map(|m| json!({"text": m.text_content()}))
+        .collect()
 }
 
 /// Text and image parts (a `data:` URL inline, any other URL as file data).
