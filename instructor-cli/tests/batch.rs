@@ -131,6 +131,11 @@ impl Fixture {
 
     /// Writes `in.jsonl` and submits it as `job.json`; returns the summary.
     async fn submit(&self, input: &str) -> Value {
+        self.submit_as(input, "job.json").await
+    }
+
+    /// Writes `in.jsonl` and submits it as `job`; returns the summary.
+    async fn submit_as(&self, input: &str, job: &str) -> Value {
         std::fs::write(self.file("in.jsonl"), input).unwrap();
         let stdout = self
             .expect(
@@ -142,7 +147,7 @@ impl Fixture {
                     "--input",
                     "in.jsonl",
                     "--job",
-                    "job.json",
+                    job,
                 ],
                 0,
             )
@@ -334,6 +339,112 @@ async fn reask_rounds_fix_the_invalid_items_and_a_second_run_reuses_the_follow_u
     assert_eq!(by_id(&fx.file("out.jsonl")), out);
 }
 
+/// Complete lines in a file a killed process may have left torn.
+fn whole_lines(path: &Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |text| {
+        text.split_inclusive('\n')
+            .filter(|l| l.ends_with('\n'))
+            .count()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_results_run_killed_while_waiting_for_its_follow_up_resumes_without_resubmitting() {
+    let fx = Fixture::new().await;
+    fx.submit(
+        "{\"id\": \"ok\", \"text\": \"name=Ann age=30\"}\n\
+         {\"id\": \"neg\", \"text\": \"name=Cy age=-4\"}\n",
+    )
+    .await;
+    fx.expect(&WAIT, 0).await;
+    let results = |poll: &'static str| {
+        [
+            "batch",
+            "results",
+            "--job",
+            "job.json",
+            "--out",
+            "out.jsonl",
+            "--reask-rounds",
+            "1",
+            "--poll-interval",
+            poll,
+        ]
+    };
+    // Slow polling: the run sits waiting on its follow-up once it has saved it.
+    let mut child = fx
+        .command(&results("30"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !fx.file("job.round-2.json").exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no follow-up saved"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(
+        whole_lines(&fx.file("out.jsonl")),
+        1,
+        "only the valid item was written; the invalid one was held back"
+    );
+    assert_eq!(fx.emulation.uploaded_lines().len(), 3);
+
+    fx.expect(&results("0.01"), 0).await;
+    assert_eq!(
+        fx.emulation.uploaded_lines().len(),
+        3,
+        "the saved follow-up was reused, not submitted again"
+    );
+    let out = by_id(&fx.file("out.jsonl"));
+    assert_eq!(out.len(), 2);
+    assert_eq!(out["\"neg\""]["value"], json!({"name": "Cy", "age": 4}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_left_by_another_job_of_the_same_name_is_not_reused() {
+    let fx = Fixture::new().await;
+    let input = "{\"id\": \"neg\", \"text\": \"name=Cy age=-4\"}\n";
+    let results = [
+        "batch",
+        "results",
+        "--job",
+        "job.json",
+        "--out",
+        "out.jsonl",
+        "--reask-rounds",
+        "1",
+        "--poll-interval",
+        "0.01",
+    ];
+    fx.submit(input).await;
+    fx.expect(&WAIT, 0).await;
+    fx.expect(&results, 0).await;
+    assert_eq!(fx.emulation.uploaded_lines().len(), 2);
+    // The same input submitted again under the same name; the old follow-up stays.
+    std::fs::remove_file(fx.file("job.json")).unwrap();
+    fx.submit(input).await;
+    fx.expect(&WAIT, 0).await;
+    fx.expect(&results, 0).await;
+    assert_eq!(
+        fx.emulation.uploaded_lines().len(),
+        4,
+        "a new follow-up for the new job"
+    );
+    let follow: Value =
+        serde_json::from_str(&std::fs::read_to_string(fx.file("job.round-2.json")).unwrap())
+            .unwrap();
+    let job: Value =
+        serde_json::from_str(&std::fs::read_to_string(fx.file("job.json")).unwrap()).unwrap();
+    assert_eq!(follow["instructor_cli"]["follows"], job["batch_ids"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_item_still_invalid_after_the_last_round_is_written_with_its_error() {
     let fx = Fixture::new().await;
@@ -409,8 +520,8 @@ async fn a_cancelled_job_says_which_items_never_ran() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_prints_the_providers_jobs_newest_first() {
     let fx = Fixture::new().await;
-    let first = fx.submit("\"name=Ann age=30\"\n").await;
-    let second = fx.submit("\"name=Bo age=41\"\n").await;
+    let first = fx.submit_as("\"name=Ann age=30\"\n", "one.json").await;
+    let second = fx.submit_as("\"name=Bo age=41\"\n", "two.json").await;
     let listed: Value = serde_json::from_str(
         &fx.expect(&["batch", "list", "--provider", "openai"], 0)
             .await,

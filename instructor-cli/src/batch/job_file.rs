@@ -44,6 +44,10 @@ pub(crate) struct Extras {
     /// Input lines that were not documents (never sent).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) invalid_lines: Vec<InvalidLine>,
+    /// For a follow-up job of `--reask-rounds`: the provider batch ids of the job it
+    /// reasks (so a rerun reuses it only for that job).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) follows: Vec<String>,
 }
 
 /// A job and the command line's extras.
@@ -179,7 +183,7 @@ mod tests {
     fn number_ids_come_back_as_numbers_and_strings_as_strings() {
         let extras = Extras {
             number_ids: vec![custom_id(&json!(7))],
-            invalid_lines: Vec::new(),
+            ..Extras::default()
         };
         let map = IdMap::new(&extras);
         assert_eq!(map.id("7"), json!(7));

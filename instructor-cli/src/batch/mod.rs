@@ -45,6 +45,13 @@ async fn submit(args: SubmitArgs) -> Result<Outcome, CliError> {
     if let Some(mode) = args.mode {
         client = client.try_with_mode(mode).map_err(CliError::Client)?;
     }
+    if args.job.exists() {
+        // Overwriting it would lose track of a job already paid for.
+        return Err(CliError::Usage(format!(
+            "the job file {} already exists (it may track a submitted job): pass another --job or remove it",
+            args.job.display()
+        )));
+    }
     let mut lines = JsonLines::new(open_input(&args.input)?);
     let mut extras = Extras::default();
     let requests = lines.by_ref().filter_map(|line| match line {

@@ -11,8 +11,8 @@
 //!
 //! A killed run is started again with the same command: `--out` is rewritten from
 //! the start (the provider keeps the outputs; reading them again is free), and a
-//! follow-up whose saved job holds exactly the items being held back is reused
-//! rather than submitted again. Only a kill between the provider accepting a
+//! follow-up saved for the same job (it records the provider batch ids it reasks)
+//! holding exactly the items being held back is reused rather than submitted again. Only a kill between the provider accepting a
 //! follow-up and its job file being renamed into place can leave one follow-up
 //! submitted twice.
 
@@ -166,21 +166,23 @@ async fn follow_up(
         extras: Extras {
             number_ids,
             invalid_lines: Vec::new(),
+            follows: current.job.batch_ids().to_vec(),
         },
     };
     file.save(&path)?;
     Ok(Some(file))
 }
 
-/// An earlier run's follow-up at `path`, if it continues `current` with exactly the
-/// `held` items.
+/// An earlier run's follow-up at `path`, if it was made from `current` (its provider
+/// batches) for exactly the `held` items.
 fn saved_follow_up(path: &Path, current: &JobFile, held: &[BatchItem<Value>]) -> Option<JobFile> {
     if !path.exists() {
         return None;
     }
     let saved = JobFile::load(path).ok()?;
     let (job, from) = (&saved.job, &current.job);
-    let same_job = job.provider() == from.provider()
+    let same_job = saved.extras.follows == from.batch_ids()
+        && job.provider() == from.provider()
         && job.model() == from.model()
         && job.mode() == from.mode()
         && job.round() == from.round() + 1
