@@ -140,16 +140,32 @@ error, or the job could not be read or reached.";
 #[derive(Debug, Subcommand)]
 pub(crate) enum BatchCommand {
     /// Submit one request per JSON Lines document as a provider batch; save the job file.
+    #[command(
+        after_help = "Example:\n  instructor batch submit --schema user.json --model openai/gpt-4o-mini \\\n      --input people.jsonl --job people.job.json --system 'Extract the person.'"
+    )]
     Submit(SubmitArgs),
     /// Print where the job stands (JSON: state and the provider's counts).
+    #[command(
+        after_help = "Example:\n  instructor batch status --job people.job.json\n  {\"state\":\"in_progress\",\"counts\":{\"total\":2,\"succeeded\":1,\"failed\":0,\"pending\":1}}"
+    )]
     Status(JobArgs),
     /// Poll until the job has ended; print its status and save it in the job file.
+    #[command(
+        after_help = "Example (a real batch takes minutes to hours; Ctrl-C and run it again later):\n  instructor batch wait --job people.job.json"
+    )]
     Wait(WaitArgs),
     /// Write the results of an ended job as JSON Lines, optionally with reask rounds.
+    #[command(
+        after_help = "Example:\n  instructor batch results --job people.job.json --out people.out.jsonl --reask-rounds 1\n\nOne line per item: {\"id\": .., \"value\": {..}} or {\"id\": .., \"error\": {\"kind\": .., \"message\": ..}}.\nFollow-up jobs are saved beside the job file (people.job.round-2.json, ...); a killed\nrun started again with the same command rewrites --out and reuses them.\nExit code: 0 every item succeeded, 1 some failed, 2 a usage or configuration error."
+    )]
     Results(ResultsArgs),
     /// Ask the provider to cancel the job; print its status.
+    #[command(after_help = "Example:\n  instructor batch cancel --job people.job.json")]
     Cancel(JobArgs),
     /// Print the provider's most recent batch jobs (up to 100) as JSON.
+    #[command(
+        after_help = "Example:\n  instructor batch list --provider openai\n  [{\"batch_ids\":[\"batch_abc\"],\"model\":\"gpt-4o-mini\",\"mode\":\"Tools\",\"created_at\":1735689600,\"status\":{..}}]"
+    )]
     List(ListArgs),
 }
 

@@ -539,6 +539,7 @@ async fn list_prints_the_providers_jobs_newest_first() {
         "{listed}"
     );
     assert_eq!(listed[0]["status"]["counts"]["total"], 1);
+    assert!(listed[0]["created_at"].as_u64().unwrap() > listed[1]["created_at"].as_u64().unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

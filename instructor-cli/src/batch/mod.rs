@@ -180,6 +180,7 @@ async fn list(args: ListArgs) -> Result<Outcome, CliError> {
                 "batch_ids": job.batch_ids(),
                 "model": job.model(),
                 "mode": job.mode(),
+                "created_at": job.created_at(),
                 "status": job.last_status(),
             })
         })
