@@ -45,6 +45,16 @@ async fn submit(args: SubmitArgs) -> Result<Outcome, CliError> {
     if let Some(mode) = args.mode {
         client = client.try_with_mode(mode).map_err(CliError::Client)?;
     }
+    let directory = match args.job.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !directory.is_dir() {
+        return Err(CliError::Usage(format!(
+            "the job file's directory {} does not exist",
+            directory.display()
+        )));
+    }
     if args.job.exists() {
         // Overwriting it would lose track of a job already paid for.
         return Err(CliError::Usage(format!(
@@ -81,7 +91,14 @@ async fn submit(args: SubmitArgs) -> Result<Outcome, CliError> {
     }
     let job = submitted.map_err(CliError::Batch)?;
     let file = JobFile { job, extras };
-    file.save(&args.job)?;
+    if let Err(error) = file.save(&args.job) {
+        // The provider has the batch: say which, so it is not lost with the file.
+        return Err(CliError::Usage(format!(
+            "the batch was submitted ({}) but {}",
+            file.job.batch_ids().join(", "),
+            crate::error::chain(&error)
+        )));
+    }
     let summary = json!({
         "job": args.job.display().to_string(),
         "provider": file.job.provider(),
