@@ -20,6 +20,18 @@ pub(crate) enum CliError {
     /// The client cannot be built (unknown provider, missing key, unsupported mode).
     #[error("{0}")]
     Client(#[source] instructor::Error),
+    /// A job file is not a batch job (corrupt, truncated, or not one of ours).
+    #[error("job file {}: {reason}", path.display())]
+    Job {
+        /// The job file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The provider refused or failed a job-level call (submit, status, wait,
+    /// results, cancel, list): nothing about the items can be said.
+    #[error("{0}")]
+    Batch(#[source] instructor::Error),
     /// A file cannot be read or written.
     #[error("{what}: {}: {source}", path.display())]
     Io {

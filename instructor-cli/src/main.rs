@@ -3,6 +3,8 @@
 //! ```text
 //! instructor extract --schema user.json --model openai/gpt-4o-mini < note.txt
 //! instructor extract --schema user.json --input docs.jsonl --out out.jsonl --resume
+//! instructor batch submit --schema user.json --model openai/gpt-4o-mini --input docs.jsonl --job job.json
+//! instructor batch results --job job.json --out out.jsonl --reask-rounds 1
 //! ```
 //!
 //! Exit codes: 0 every document succeeded, 1 some failed (their errors are in the
@@ -12,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod batch;
 mod cli;
 mod error;
 mod extract;
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         cli::Command::Extract(args) => runtime.block_on(extract::run(args)),
+        cli::Command::Batch(command) => runtime.block_on(batch::run(command)),
     };
     match outcome {
         Ok(extract::Outcome::AllSucceeded) => ExitCode::SUCCESS,

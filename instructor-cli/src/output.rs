@@ -37,6 +37,9 @@ pub(crate) fn error_kind(error: &instructor::Error) -> &'static str {
         E::TokenBudgetExceeded { .. } => "token_budget",
         E::Response(_) | E::Stream(_) => "response",
         E::Config(_) | E::Dialect(_) | E::Template(_) => "config",
+        E::Batch(instructor::BatchError::NotRun { .. }) => "not_run",
+        E::Batch(instructor::BatchError::ItemFailed { .. }) => "provider",
+        E::Batch(_) => "batch",
         _ => "other",
     }
 }

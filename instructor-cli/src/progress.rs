@@ -37,10 +37,15 @@ impl Bar {
     pub(crate) fn update(&self, progress: &Progress) {
         if let Some(bar) = &self.bar {
             bar.set_position(progress.done as u64);
-            bar.set_message(format!(
-                "failed {} · in flight {} · tokens {}",
-                progress.failed, progress.in_flight, progress.usage.total_tokens
-            ));
+            let mut message = format!(
+                "failed {} · in flight {}",
+                progress.failed, progress.in_flight
+            );
+            // A provider batch reports no tokens while it runs.
+            if progress.usage.total_tokens > 0 {
+                message.push_str(&format!(" · tokens {}", progress.usage.total_tokens));
+            }
+            bar.set_message(message);
         }
     }
 

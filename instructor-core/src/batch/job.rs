@@ -133,6 +133,11 @@ impl BatchJob {
         &self.model
     }
 
+    /// When the job was submitted (Unix seconds; 0 when unknown).
+    pub fn created_at(&self) -> u64 {
+        self.created_at
+    }
+
     /// The reask round (1 for a first submission).
     pub fn round(&self) -> u32 {
         self.round
