@@ -35,6 +35,7 @@ mod response;
 pub mod schema;
 mod shaping;
 mod stream;
+mod strict;
 mod template;
 pub mod validate;
 
