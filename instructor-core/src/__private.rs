@@ -23,6 +23,9 @@ pub use serde_json;
 pub use serde_json::Value;
 
 pub use crate::schema::{Schema, SchemaGenerator};
+pub use crate::strict::{
+    Depth, Expressible, Inexpressible, Named, NamedShape, StrictShape, strict_compatible,
+};
 pub use crate::validate::target::{
     ItemsConstraint, NumberConstraint, TextConstraint, UniqueItemsConstraint,
 };
@@ -378,11 +381,6 @@ pub fn json_eq<T: Serialize>(a: &T, b: &T) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
-}
-
-/// Compile-time assertion helper: `strict` containers require strict-compatible fields.
-pub const fn strict_compatible<T: Instruct>() -> bool {
-    T::STRICT_COMPATIBLE
 }
 
 /// Reads a completed streamed field as its Rust type, when that type can be

@@ -87,7 +87,6 @@ leaf!(f64, "Number", Schema::of_type("number"));
 impl Instruct for Value {
     type Partial = Value;
     type PartialField = Value;
-    const STRICT_COMPATIBLE: bool = false;
     fn schema_name() -> Cow<'static, str> {
         Cow::Borrowed("AnyValue")
     }
@@ -99,7 +98,6 @@ impl Instruct for Value {
 impl<T: Instruct> Instruct for Option<T> {
     type Partial = Option<T::Partial>;
     type PartialField = T::PartialField;
-    const STRICT_COMPATIBLE: bool = T::STRICT_COMPATIBLE;
     const IS_OPTION: bool = true;
     fn schema_name() -> Cow<'static, str> {
         Cow::Owned(format!("Nullable_{}", T::schema_name()))
@@ -117,7 +115,6 @@ impl<T: Instruct> Instruct for Option<T> {
 impl<T: Instruct> Instruct for Box<T> {
     type Partial = Box<T::Partial>;
     type PartialField = Box<T::PartialField>;
-    const STRICT_COMPATIBLE: bool = T::STRICT_COMPATIBLE;
     const IS_OPTION: bool = T::IS_OPTION;
     fn schema_name() -> Cow<'static, str> {
         T::schema_name()
@@ -150,7 +147,6 @@ macro_rules! list {
         impl<T: Instruct $(+ $bound)*> Instruct for $ty<T> {
             type Partial = Vec<T::Partial>;
             type PartialField = Vec<T::Partial>;
-            const STRICT_COMPATIBLE: bool = T::STRICT_COMPATIBLE;
             fn schema_name() -> Cow<'static, str> {
                 Cow::Owned(format!("Array_of_{}", T::schema_name()))
             }
@@ -175,7 +171,6 @@ list!(BTreeSet, Ord; unique = true);
 impl<T: Instruct, const N: usize> Instruct for [T; N] {
     type Partial = Vec<T::Partial>;
     type PartialField = Vec<T::Partial>;
-    const STRICT_COMPATIBLE: bool = T::STRICT_COMPATIBLE;
     fn schema_name() -> Cow<'static, str> {
         Cow::Owned(format!("Array{N}_of_{}", T::schema_name()))
     }
@@ -209,7 +204,6 @@ macro_rules! map {
         impl<K: MapKey, V: Instruct> Instruct for $ty<K, V> {
             type Partial = $ty<K, V::Partial>;
             type PartialField = $ty<K, V::Partial>;
-            const STRICT_COMPATIBLE: bool = false;
             fn schema_name() -> Cow<'static, str> {
                 Cow::Owned(format!("Map_of_{}", V::schema_name()))
             }
@@ -234,7 +228,6 @@ macro_rules! tuple {
         impl<$($name: Instruct),+> Instruct for ($($name,)+) {
             type Partial = ($($name::Partial,)+);
             type PartialField = ($($name::Partial,)+);
-            const STRICT_COMPATIBLE: bool = false;
             fn schema_name() -> Cow<'static, str> {
                 let names: Vec<String> = vec![$($name::schema_name().into_owned()),+];
                 Cow::Owned(format!("Tuple_of_{}", names.join("_and_")))

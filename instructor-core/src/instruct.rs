@@ -37,10 +37,6 @@ pub trait Instruct: Sized + 'static {
     /// appear once complete).
     type PartialField: PartialValue;
 
-    /// Whether OpenAI strict mode can express this type's schema (maps with arbitrary
-    /// keys and free-form JSON cannot).
-    const STRICT_COMPATIBLE: bool = true;
-
     /// Whether this is `Option<_>`: such fields may be missing from the JSON.
     const IS_OPTION: bool = false;
 

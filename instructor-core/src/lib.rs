@@ -30,6 +30,7 @@ mod mode;
 pub mod partial;
 pub mod provider;
 pub mod schema;
+mod strict;
 pub mod validate;
 
 #[doc(hidden)]

@@ -76,7 +76,6 @@ impl<P> Default for PartialMaybe<P> {
 impl<T: Instruct> Instruct for Maybe<T> {
     type Partial = PartialMaybe<T::PartialField>;
     type PartialField = PartialMaybe<T::PartialField>;
-    const STRICT_COMPATIBLE: bool = T::STRICT_COMPATIBLE;
 
     fn schema_name() -> Cow<'static, str> {
         Cow::Owned(format!("Maybe{}", T::schema_name()))

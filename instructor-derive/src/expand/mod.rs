@@ -2,6 +2,7 @@
 
 mod partial;
 mod schema;
+mod strict;
 mod validate;
 
 use proc_macro2::TokenStream;
@@ -12,7 +13,7 @@ use crate::attr::Doc;
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::dummy;
-use crate::model::{Container, Data, Field, VariantStyle};
+use crate::model::{Container, Data, Field};
 
 /// Expands `#[derive(Instruct)]`; on error, the errors plus placeholder impls.
 pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
@@ -57,19 +58,16 @@ fn generate(cont: &Container<'_>) -> TokenStream {
     let schema_items = schema::schema_items(cont, &p);
     let validate_fn = validate::validate_fn(cont, &p);
     let field_check_fns = validate::field_check_fns(cont, &p, &generics);
-    let strict_checks = strict_assertions(cont, &p);
+    let strict_checks = strict::assertions(cont, &p);
+    let strict_shape = strict::shape_impls(cont, &p);
 
     let (partial_types, twin) = match &cont.data {
         Data::Struct(_) => {
             let twin_ident = &cont.partial_ident;
             (
-                {
-                    let strict = strict_const(cont, &p);
-                    quote! {
-                        type Partial = #twin_ident #ty_generics;
-                        type PartialField = #twin_ident #ty_generics;
-                        #strict
-                    }
+                quote! {
+                    type Partial = #twin_ident #ty_generics;
+                    type PartialField = #twin_ident #ty_generics;
                 },
                 partial::twin(cont, &p, &generics),
             )
@@ -80,20 +78,15 @@ fn generate(cont: &Container<'_>) -> TokenStream {
                 quote! {
                     type Partial = <#ty as #p::Instruct>::Partial;
                     type PartialField = <#ty as #p::Instruct>::PartialField;
-                    const STRICT_COMPATIBLE: bool = <#ty as #p::Instruct>::STRICT_COMPATIBLE;
                     const IS_OPTION: bool = <#ty as #p::Instruct>::IS_OPTION;
                 },
                 TokenStream::new(),
             )
         }
         Data::Enum(..) => (
-            {
-                let strict = strict_const(cont, &p);
-                quote! {
-                    type Partial = #p::Option<Self>;
-                    type PartialField = Self;
-                    #strict
-                }
+            quote! {
+                type Partial = #p::Option<Self>;
+                type PartialField = Self;
             },
             TokenStream::new(),
         ),
@@ -105,6 +98,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
         const _: () = {
             #statics
             #strict_checks
+            #strict_shape
 
             #[automatically_derived]
             impl #impl_generics #p::Instruct for #ident #ty_generics #where_clause {
@@ -180,70 +174,6 @@ pub(crate) fn live_fields<'c, 'a>(cont: &'c Container<'a>) -> Vec<&'c Field<'a>>
             .flat_map(|v| v.fields.iter().filter(|f| !f.skipped))
             .collect(),
     }
-}
-
-/// `STRICT_COMPATIBLE` of a struct or enum: every live field type's, so the check of a
-/// strict container reaches nested types. A field type naming the type itself
-/// (recursion) is left out: it adds nothing the other fields do not already decide.
-fn strict_const(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
-    let has_tuple_variant = matches!(&cont.data, Data::Enum(variants, _)
-        if variants.iter().any(|v| !v.skipped && v.style == VariantStyle::Tuple));
-    if has_tuple_variant {
-        return quote!(
-            const STRICT_COMPATIBLE: bool = false;
-        );
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    let terms: Vec<TokenStream> = live_fields(cont)
-        .into_iter()
-        .filter(|f| !mentions(f.ty, &cont.ident))
-        .filter(|f| {
-            let ty = f.ty;
-            seen.insert(quote!(#ty).to_string())
-        })
-        .map(|f| {
-            let ty = f.ty;
-            around_type(ty, &quote!(<), &quote!(as #p::Instruct>::STRICT_COMPATIBLE))
-        })
-        .collect();
-    if terms.is_empty() {
-        return TokenStream::new();
-    }
-    quote!(const STRICT_COMPATIBLE: bool = #(#terms)&&*;)
-}
-
-/// Whether `ty` names `ident` or `Self` anywhere (a recursive field).
-fn mentions(ty: &syn::Type, ident: &Ident) -> bool {
-    fn walk(tokens: TokenStream, ident: &Ident) -> bool {
-        tokens.into_iter().any(|t| match t {
-            proc_macro2::TokenTree::Ident(i) => i == *ident || i == "Self",
-            proc_macro2::TokenTree::Group(g) => walk(g.stream(), ident),
-            _ => false,
-        })
-    }
-    walk(quote!(#ty), ident)
-}
-
-/// `strict`: every field's type must have a strict-mode schema (nested types
-/// included, through `STRICT_COMPATIBLE`). Checked in a const item at compile time,
-/// every token spanned at the field's type so the error points there.
-fn strict_assertions(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
-    if cont.strict.is_none() {
-        return TokenStream::new();
-    }
-    let checks = live_fields(cont).into_iter().map(|field| {
-        let ty = field.ty;
-        let ty_text = quote!(#ty).to_string().replace(' ', "");
-        let message = format!(
-            "`#[instruct(strict)]`: field `{}` has type `{ty_text}`, which has no OpenAI strict-mode schema (it is or contains a map with arbitrary keys, a serde_json::Value or a tuple)",
-            field.wire_name
-        );
-        let check = quote! {
-            const _: () = if !#p::strict_compatible::<#ty>() { #p::panic!(#message) };
-        };
-        respan(&check, syn::spanned::Spanned::span(ty))
-    });
-    quote!(#(#checks)*)
 }
 
 /// `head`, the type as written, `tail`: `head` at the type's first token and `tail` at
