@@ -19,6 +19,8 @@ use crate::provider::ResponseSpec;
 use crate::schema::Schema;
 use crate::validate::ValidationContext;
 
+use super::json_path::{self, PathError};
+
 /// The property holding a wrapped simple-type answer.
 pub(crate) const WRAPPER_FIELD: &str = "content";
 
@@ -63,23 +65,19 @@ pub(crate) fn response_name<T: Instruct>() -> String {
 }
 
 /// Reads `T` from the JSON the model produced, unwrapping `{"content": ...}` when
-/// `T` is wrapped (a bare value is accepted too).
+/// `T` is wrapped (a bare value is accepted too). A failure names the path the model
+/// wrote (`content[2].age`).
 pub(crate) fn from_response_value<T: Instruct + DeserializeOwned>(
     value: Value,
-) -> Result<T, serde_json::Error> {
+) -> Result<T, PathError> {
     if is_wrapped::<T>()
-        && let Value::Object(mut map) = value
+        && let Value::Object(map) = &value
+        && map.len() == 1
+        && let Some(inner) = map.get(WRAPPER_FIELD)
     {
-        return match map.remove(WRAPPER_FIELD) {
-            Some(inner) if map.is_empty() => serde_json::from_value(inner),
-            Some(inner) => {
-                map.insert(WRAPPER_FIELD.to_owned(), inner);
-                serde_json::from_value(Value::Object(map))
-            }
-            None => serde_json::from_value(Value::Object(map)),
-        };
+        return json_path::from_value(inner).map_err(|e| e.under(WRAPPER_FIELD));
     }
-    serde_json::from_value(value)
+    json_path::from_value(&value)
 }
 
 /// The response model as sent: name, description and object schema.
@@ -130,32 +128,26 @@ pub(crate) fn answer_json<'a>(
     }
 }
 
-/// Parses and validates `T` from JSON text (unwrapping `{"content": ..}` for simple types).
+/// Parses and validates `T` from JSON text (unwrapping `{"content": ..}` for simple
+/// types); a parse error names the field's JSON path.
 pub(crate) fn parse_value<T: Instruct + DeserializeOwned>(
     json: &str,
     context: &ValidationContext<'_>,
 ) -> Result<T, AttemptError> {
     let parsed: T = if is_wrapped::<T>() {
-        let value: Value = serde_json::from_str(json).map_err(invalid_json)?;
-        from_response_value(value).map_err(schema_mismatch)?
+        let value: Value = json_path::from_str(json).map_err(parse_error)?;
+        from_response_value(value).map_err(parse_error)?
     } else {
-        // Straight from the text (no intermediate `Value`): the same errors, sorted
-        // by serde_json into syntax and shape.
-        serde_json::from_str(json).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => schema_mismatch(e),
-            _ => invalid_json(e),
-        })?
+        // Straight from the text (no intermediate `Value`).
+        json_path::from_str(json).map_err(parse_error)?
     };
     parsed.validate(context).map_err(AttemptError::Validation)?;
     Ok(parsed)
 }
 
-fn invalid_json(e: serde_json::Error) -> AttemptError {
-    AttemptError::Parse(format!("invalid JSON: {e}"))
-}
-
-fn schema_mismatch(e: serde_json::Error) -> AttemptError {
-    AttemptError::Parse(format!("the JSON does not match the schema: {e}"))
+/// The attempt error of a parse failure (its message names the path).
+pub(crate) fn parse_error(error: PathError) -> AttemptError {
+    AttemptError::Parse(error.message())
 }
 
 /// Parses and validates every call to `name` (ParallelTools), in order, with `parse`

@@ -31,6 +31,7 @@ use request::Request;
 pub(crate) mod answer;
 pub(crate) mod call;
 pub(crate) mod hooks;
+pub(crate) mod json_path;
 pub(crate) mod prompt;
 pub(crate) mod reask;
 pub(crate) mod request;

@@ -48,6 +48,7 @@ pub use error::SchemaError;
 
 use crate::Instruct;
 use crate::client::answer::{self, WRAPPER_FIELD, from_response_value, is_wrapped, wrap_schema};
+use crate::client::json_path;
 use crate::client::request::Request;
 use crate::error::{AttemptError, Error};
 use crate::provider::ResponseSpec;
@@ -162,8 +163,7 @@ impl DynamicModel {
 
     /// Parses and checks an answer's JSON text (unwrapping `{"content": ...}`).
     fn parse(&self, json: &str, context: &ValidationContext<'_>) -> Result<Value, AttemptError> {
-        let value: Value = serde_json::from_str(json)
-            .map_err(|e| AttemptError::Parse(format!("invalid JSON: {e}")))?;
+        let value: Value = json_path::from_str(json).map_err(answer::parse_error)?;
         let value = if self.inner.wrapped {
             unwrap_content(value)
         } else {
@@ -306,9 +306,7 @@ impl<T: Instruct + DeserializeOwned> ResponseModel<T> {
                 cast(value)
             }
             None => {
-                let item: T = from_response_value(value).map_err(|e| {
-                    AttemptError::Parse(format!("the item does not match the schema: {e}"))
-                })?;
+                let item: T = from_response_value(value).map_err(answer::parse_error)?;
                 item.validate(context).map_err(AttemptError::Validation)?;
                 Ok(item)
             }

@@ -11,8 +11,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{Attempt, BoxStream};
-use crate::client::answer::answer_json;
+use crate::client::answer::{self, answer_json};
 use crate::client::call::check_finish;
+use crate::client::json_path;
 use crate::completion::Completion;
 use crate::error::{
     AttemptError, Error, ErrorDetail, FailedAttempt, Result, RetriesExhausted, ToolCallFailure,
@@ -277,8 +278,8 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
 /// `create`'s error for a tool call's arguments that are not (complete) JSON;
 /// `None` when they are.
 fn call_error(json: &str) -> Option<AttemptError> {
-    let e = serde_json::from_str::<serde::de::IgnoredAny>(json).err()?;
-    Some(AttemptError::Parse(format!("invalid JSON: {e}")))
+    let e = json_path::from_str::<serde::de::IgnoredAny>(json).err()?;
+    Some(answer::parse_error(e))
 }
 
 /// `create`'s error for an answer that is not the `{"tasks": [...]}` wrapper (not
@@ -290,9 +291,12 @@ fn wrapper_error(json: &str) -> Option<AttemptError> {
         _tasks: Vec<serde::de::IgnoredAny>,
     }
     const _: () = assert!(matches!(ITERABLE_FIELD.as_bytes(), b"tasks"));
-    let e = serde_json::from_str::<Wrapper>(json).err()?;
-    Some(AttemptError::Parse(match e.classify() {
-        serde_json::error::Category::Data => format!("the JSON does not match the schema: {e}"),
-        _ => format!("invalid JSON: {e}"),
-    }))
+    let e = json_path::from_str::<Wrapper>(json).err()?;
+    if !e.is_syntax() && !json.trim_start().starts_with('{') {
+        // serde would read a list as the struct's fields: say what the model must send.
+        return Some(AttemptError::Parse(format!(
+            "the JSON does not match the schema: expected an object {{\"{ITERABLE_FIELD}\": [...]}}"
+        )));
+    }
+    Some(answer::parse_error(e))
 }
