@@ -36,6 +36,10 @@ leaf!(char, "Character", {
     s
 });
 
+/// Integers: `minimum: 0` for unsigned types and no other bound. A type's natural
+/// bounds (`maximum: 4294967295` on every `u32`) are token noise in every prompt; they
+/// are still enforced: an out-of-range number fails to parse, naming the field, and is
+/// reasked. Bounds the user writes are emitted as written.
 macro_rules! integer {
     ($($ty:ty),*) => {$(
         impl Instruct for $ty {
@@ -46,26 +50,6 @@ macro_rules! integer {
             }
             fn schema(_: &mut SchemaGenerator) -> Schema {
                 let mut s = Schema::of_type("integer");
-                s.insert("minimum", <$ty>::MIN);
-                s.insert("maximum", <$ty>::MAX);
-                s
-            }
-        }
-    )*};
-}
-integer!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
-
-macro_rules! wide_integer {
-    ($($ty:ty),*) => {$(
-        impl Instruct for $ty {
-            type Partial = $ty;
-            type PartialField = $ty;
-            fn schema_name() -> Cow<'static, str> {
-                Cow::Borrowed("Integer")
-            }
-            fn schema(_: &mut SchemaGenerator) -> Schema {
-                // Bounds beyond 64 bits are not representable as JSON numbers here.
-                let mut s = Schema::of_type("integer");
                 if <$ty>::MIN == 0 {
                     s.insert("minimum", 0);
                 }
@@ -74,7 +58,9 @@ macro_rules! wide_integer {
         }
     )*};
 }
-wide_integer!(u128, i128);
+integer!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
 
 leaf!(f32, "Number", {
     let mut s = Schema::of_type("number");

@@ -38,7 +38,9 @@ fn parse_errors(client: &Client) -> Arc<Mutex<Vec<String>>> {
 fn last_message_text(body: &serde_json::Value) -> String {
     let messages = body["messages"].as_array().unwrap();
     let content = &messages.last().unwrap()["content"];
-    content.as_str().map_or_else(|| content.to_string(), str::to_owned)
+    content
+        .as_str()
+        .map_or_else(|| content.to_string(), str::to_owned)
 }
 
 #[tokio::test]
