@@ -33,6 +33,27 @@ pub struct ResponseSpec {
     pub schema: Schema,
 }
 
+impl ResponseSpec {
+    /// The schema with the model's own description (its doc comment) at the top, as
+    /// Python instructor sends `model_json_schema()` in JSON-style modes and in
+    /// Anthropic's `input_schema`: users write instructions there. The generated
+    /// default description (a type without a doc comment) is not added.
+    pub fn described_schema(&self) -> Schema {
+        if self.description.is_empty()
+            || self.schema.get("description").is_some()
+            || self.description == crate::schema::default_description(&self.name)
+        {
+            return self.schema.clone();
+        }
+        let mut schema = Schema::any();
+        schema.insert("description", self.description.as_str());
+        for (key, value) in self.schema.as_map() {
+            schema.insert(key, value.clone());
+        }
+        schema
+    }
+}
+
 /// A provider-neutral request: everything a provider needs to build its body.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

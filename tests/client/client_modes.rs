@@ -216,3 +216,64 @@ async fn the_callers_request_is_never_mutated() {
     assert_eq!(original, copy);
     assert_eq!(original.messages.len(), 2);
 }
+
+/// The streamed body a provider would send for `User`.
+fn streamed_body(provider: instructor::providers::OpenAI) -> Value {
+    let client = instructor::from_openai(provider).with_model("m");
+    let mut prepared = client
+        .prepare::<User>(&Request::default().user("Jason is 25"))
+        .unwrap();
+    prepared.stream = true;
+    client.provider().build_body(&prepared).unwrap()
+}
+
+#[test]
+fn stream_usage_is_asked_only_of_servers_that_take_it() {
+    use instructor::providers::{AzureOpenAI, OpenAI};
+    let asks = |provider: OpenAI| {
+        let body = streamed_body(provider);
+        assert_eq!(body["stream"], true);
+        match body.get("stream_options") {
+            Some(options) => {
+                assert_eq!(options, &serde_json::json!({"include_usage": true}));
+                true
+            }
+            None => false,
+        }
+    };
+    let service = |name: &str| OpenAI::for_service(name, Some("k".into()), None).unwrap();
+    assert!(asks(OpenAI::new("k")));
+    for name in [
+        "openrouter",
+        "groq",
+        "together",
+        "fireworks",
+        "deepseek",
+        "vllm",
+        "ollama",
+    ] {
+        assert!(asks(service(name)), "{name}");
+    }
+    for name in [
+        "mistral",
+        "xai",
+        "cerebras",
+        "lmstudio",
+        "llamacpp",
+        "workflowai",
+    ] {
+        assert!(!asks(service(name)), "{name}");
+    }
+    assert!(!asks(OpenAI::with_base_url("http://localhost:9/v1", None)));
+    assert!(asks(
+        OpenAI::with_base_url("http://localhost:9/v1", None).stream_usage(true)
+    ));
+    assert!(!asks(OpenAI::new("k").stream_usage(false)));
+    let azure =
+        |version: &str| OpenAI::from(AzureOpenAI::new("https://r.openai.azure.com", "k", version));
+    assert!(asks(azure("2024-10-21")));
+    assert!(asks(azure("2025-04-01-preview")));
+    assert!(asks(azure("v1")));
+    assert!(!asks(azure("2024-06-01")));
+    assert!(!asks(azure("2024-02-15-preview")));
+}

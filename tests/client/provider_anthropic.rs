@@ -186,7 +186,10 @@ async fn request_options_and_core_mode_names() {
     let body: Value = serde_json::from_slice(&received.body).unwrap();
     assert_eq!(body["max_tokens"], 1024);
     assert_eq!(body["temperature"], 0.0);
-    assert_eq!(body["tool_choice"], json!({"type": "tool", "name": "User"}));
+    assert_eq!(
+        body["tool_choice"],
+        json!({"type": "tool", "name": "User", "disable_parallel_tool_use": true})
+    );
     assert_eq!(
         received.headers.get("anthropic-beta").unwrap(),
         "structured-outputs-2025-11-13"

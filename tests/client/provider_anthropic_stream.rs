@@ -114,7 +114,7 @@ async fn tools_mode_partials_from_input_json_deltas_cut_anywhere() {
         assert_eq!(r.body["stream"], true);
         assert_eq!(
             r.body["tool_choice"],
-            json!({"type": "tool", "name": "Profile"})
+            json!({"type": "tool", "name": "Profile", "disable_parallel_tool_use": true})
         );
     }
 }
@@ -233,7 +233,7 @@ async fn iterables_from_one_tool_call_and_from_several_tool_use_blocks() {
     let body = received.recv().await.unwrap().body;
     assert_eq!(
         body["tool_choice"],
-        json!({"type": "tool", "name": "IterableProfile"})
+        json!({"type": "tool", "name": "IterableProfile", "disable_parallel_tool_use": true})
     );
 
     let blocks = [

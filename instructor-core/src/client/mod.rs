@@ -222,7 +222,7 @@ impl Client {
         if let Some(context) = &request.context {
             render_messages(&mut messages, context)?;
         }
-        inject_schema_prompt(self.mode, &mut messages, &response.schema);
+        inject_schema_prompt(self.mode, &mut messages, &response.described_schema());
         Ok(ProviderRequest {
             model,
             mode: self.mode,

@@ -68,7 +68,7 @@ pub(crate) const JSON_SCHEMA_PROMPT: &str =
 /// The instruction put after the schema.
 pub(crate) const JSON_SCHEMA_PROMPT_END: &str =
     "Return a valid JSON instance, not the schema definition.";
-/// The extra user message of `MdJson`.
+/// The fenced-block request of `MdJson`, appended to the last user message.
 pub(crate) const MD_JSON_PROMPT: &str =
     "Return the correct JSON response within a ```json codeblock. not the JSON_SCHEMA";
 
@@ -82,7 +82,8 @@ pub(crate) fn schema_instruction(schema: &Schema) -> String {
 ///
 /// - `Json`, `AnthropicJson`: the instruction goes into the first
 ///   system message (after a blank line) or a new system message at the start.
-/// - `MdJson`: the same, plus a user message asking for a fenced block.
+/// - `MdJson`: the same, plus a request for a fenced block at the end of the last
+///   user message (or as a user message when the conversation does not end with one).
 /// - `JsonO1`: reasoning models take no system messages, so they become user
 ///   messages, and the instruction is appended as a user message.
 pub(crate) fn inject_schema_prompt(mode: Mode, messages: &mut Vec<Message>, schema: &Schema) {
@@ -114,6 +115,76 @@ pub(crate) fn inject_schema_prompt(mode: Mode, messages: &mut Vec<Message>, sche
         None => messages.insert(0, Message::system(instruction)),
     }
     if mode == Mode::MdJson {
-        messages.push(Message::user(MD_JSON_PROMPT));
+        append_user_text(messages, MD_JSON_PROMPT);
+    }
+}
+
+/// Appends `text` to the last message when it is the user's (after a newline, as
+/// Python instructor merges consecutive user messages), else as a new user message:
+/// two user turns in a row are rejected by chat templates that enforce alternation
+/// (Mistral, Gemma and others behind vLLM, TGI, llama.cpp).
+fn append_user_text(messages: &mut Vec<Message>, text: &str) {
+    match messages.last_mut() {
+        Some(last) if last.role == Role::User => {
+            match last.parts.iter_mut().rev().find_map(|p| match p {
+                Part::Text(t) => Some(t),
+                Part::ImageUrl { .. } => None,
+            }) {
+                Some(existing) if !existing.is_empty() => {
+                    existing.push('\n');
+                    existing.push_str(text);
+                }
+                Some(existing) => existing.push_str(text),
+                None => last.parts.push(Part::Text(text.to_owned())),
+            }
+        }
+        _ => messages.push(Message::user(text)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MD_JSON_PROMPT, append_user_text};
+    use crate::message::{Message, Part, Role};
+
+    fn texts(message: &Message) -> Vec<&str> {
+        message
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Text(t) => Some(t.as_str()),
+                Part::ImageUrl { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_md_json_request_never_makes_two_user_turns_in_a_row() {
+        let mut messages = vec![Message::system("s"), Message::user("Jason is 25")];
+        append_user_text(&mut messages, MD_JSON_PROMPT);
+        assert_eq!(messages.len(), 2);
+        assert_eq!(
+            texts(&messages[1]),
+            [format!("Jason is 25\n{MD_JSON_PROMPT}")]
+        );
+
+        // After an assistant turn (or with no messages), it is its own user turn.
+        let mut messages = vec![Message::user("a"), Message::assistant("b")];
+        append_user_text(&mut messages, MD_JSON_PROMPT);
+        assert_eq!(messages.len(), 3);
+        assert_eq!(messages[2].role, Role::User);
+        let mut empty = Vec::new();
+        append_user_text(&mut empty, MD_JSON_PROMPT);
+        assert_eq!(empty.len(), 1);
+
+        // The image stays, and the request goes into the message's text.
+        let mut messages = vec![Message::user_with_image("What is it?", "https://x/y.png")];
+        append_user_text(&mut messages, MD_JSON_PROMPT);
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].parts.len(), 2);
+        assert_eq!(
+            texts(&messages[0]),
+            [format!("What is it?\n{MD_JSON_PROMPT}")]
+        );
     }
 }

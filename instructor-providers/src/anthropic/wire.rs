@@ -29,15 +29,17 @@ pub(crate) fn messages_body(
         json!([{
             "name": spec.name,
             "description": spec.description,
-            "input_schema": dialect::anthropic_tools(&spec.schema).into_value(),
+            "input_schema": dialect::anthropic_tools(&spec.described_schema()).into_value(),
         }])
     };
     match request.mode {
         Mode::AnthropicTools => {
             body.insert("tools".into(), tool());
+            // One tool forced: without this Claude may answer with several
+            // `tool_use` blocks, and a correct answer would be reasked.
             body.insert(
                 "tool_choice".into(),
-                json!({"type": "tool", "name": spec.name}),
+                json!({"type": "tool", "name": spec.name, "disable_parallel_tool_use": true}),
             );
         }
         Mode::ParallelTools => {
@@ -45,7 +47,7 @@ pub(crate) fn messages_body(
             body.insert("tool_choice".into(), json!({"type": "any"}));
         }
         Mode::JsonSchema => {
-            let schema = dialect::anthropic_structured(&spec.schema)?.into_value();
+            let schema = dialect::anthropic_structured(&spec.described_schema())?.into_value();
             body.insert(
                 "output_config".into(),
                 json!({"format": {"type": "json_schema", "schema": schema}}),

@@ -42,6 +42,9 @@ struct Chunk<'a> {
     error: Option<Value>,
     /// Token usage (in the last chunk, with `stream_options.include_usage`).
     usage: Option<Value>,
+    /// Groq's own place for the usage of a stream: `x_groq.usage`.
+    #[serde(default)]
+    x_groq: Option<Value>,
     /// The first choice (the others are skipped).
     #[serde(borrow, default, deserialize_with = "first_object")]
     choices: Option<Choice<'a>>,
@@ -93,7 +96,8 @@ impl Chunk<'_> {
         if let Some(error) = &self.error {
             return Err(reported_error(error));
         }
-        if let Some(u) = self.usage.as_ref().filter(|u| u.is_object()) {
+        let groq = self.x_groq.as_ref().and_then(|x| x.get("usage"));
+        if let Some(u) = self.usage.as_ref().or(groq).filter(|u| u.is_object()) {
             out.push(StreamEvent::Usage(usage(Some(u))));
         }
         let Some(choice) = self.choices else {
@@ -144,6 +148,7 @@ impl<'a> Chunk<'a> {
         Chunk {
             error: data.get("error").filter(|e| !e.is_null()).cloned(),
             usage: data.get("usage").cloned(),
+            x_groq: data.get("x_groq").cloned(),
             choices: choice.map(|choice| Choice {
                 delta: choice.get("delta").map(delta_from_value),
                 finish_reason: text_at(choice, "finish_reason"),
@@ -244,10 +249,28 @@ mod tests {
             r#"{"error":{"message":"overloaded","type":"server_error"}}"#,
             r#"{"error":{"code":500},"choices":[]}"#,
             r#"{"error":null,"choices":[{"delta":{"content":"x"}}]}"#,
+            GROQ_LAST,
         ];
         for data in chunks {
             let strict = strict(data).unwrap_or_else(|| panic!("not read strictly: {data}"));
             assert_eq!(strict, lenient(data), "{data}");
+        }
+    }
+
+    /// Groq's last chunk: the usage under `x_groq`, asked or not.
+    const GROQ_LAST: &str = r#"{"choices":[{"delta":{},"finish_reason":"stop"}],"x_groq":{"id":"req_1","usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}}"#;
+
+    #[test]
+    fn groq_usage_is_read_from_x_groq() {
+        for events in [
+            strict(GROQ_LAST).unwrap().unwrap(),
+            lenient(GROQ_LAST).unwrap(),
+        ] {
+            let total = events.iter().find_map(|e| match e {
+                StreamEvent::Usage(u) => Some(u.total_tokens),
+                _ => None,
+            });
+            assert_eq!(total, Some(7), "{events:?}");
         }
     }
 

@@ -64,6 +64,8 @@ pub struct OpenAI {
     pub(crate) headers: Vec<Header>,
     pub(crate) modes: &'static [Mode],
     pub(crate) default_mode: Mode,
+    /// Whether a streamed request asks for usage (`stream_options.include_usage`).
+    pub(crate) stream_usage: bool,
     pub(crate) transport: Transport,
 }
 
@@ -118,8 +120,20 @@ impl OpenAI {
             headers: Vec::new(),
             modes,
             default_mode: Mode::Tools,
+            stream_usage: name == "openai",
             transport: Transport::new(),
         }
+    }
+
+    /// Whether streamed requests send `stream_options: {"include_usage": true}`. On
+    /// for OpenAI, Azure API versions that take it, and the services known to accept
+    /// it; off for other servers, some of which reject unknown parameters. Usage a
+    /// server sends unasked (in its last chunk, or Groq's `x_groq.usage`) is read
+    /// either way.
+    #[must_use]
+    pub fn stream_usage(mut self, on: bool) -> Self {
+        self.stream_usage = on;
+        self
     }
 
     /// Replaces the base URL (e.g. to point at a local server).
@@ -184,6 +198,7 @@ impl OpenAI {
         let service = service(prefix)?;
         let base = base_url.unwrap_or_else(|| service.url.to_owned());
         let mut client = Self::compatible(prefix, &base, api_key, service.modes);
+        client.stream_usage = accepts_stream_usage(prefix);
         if prefix == "workflowai" {
             client.default_mode = Mode::OpenRouterStructuredOutputs;
         }
@@ -309,6 +324,7 @@ impl From<AzureOpenAI> for OpenAI {
         );
         client.auth = Auth::ApiKeyHeader;
         client.transport = azure.transport;
+        client.stream_usage = azure_accepts_stream_usage(&azure.api_version);
         if !v1 {
             client.layout = Layout::AzureDeployment {
                 api_version: azure.api_version,
@@ -319,6 +335,32 @@ impl From<AzureOpenAI> for OpenAI {
 }
 
 /// A compatible service's defaults.
+/// Whether the service behind a preset accepts `stream_options.include_usage`
+/// (documented by each; Mistral rejects unknown parameters, the local servers and
+/// the rest send usage in their last chunk unasked or not at all).
+fn accepts_stream_usage(prefix: &str) -> bool {
+    matches!(
+        prefix,
+        "openai"
+            | "openrouter"
+            | "together"
+            | "fireworks"
+            | "deepseek"
+            | "groq"
+            | "vllm"
+            | "ollama"
+    )
+}
+
+/// Azure takes `stream_options` from API version 2024-09-01-preview, and in the
+/// version-less v1 API.
+fn azure_accepts_stream_usage(api_version: &str) -> bool {
+    matches!(api_version, "v1" | "latest" | "preview")
+        || api_version
+            .get(..10)
+            .is_some_and(|date| date >= "2024-09-01")
+}
+
 struct Service {
     url: &'static str,
     key_var: &'static str,

@@ -65,7 +65,7 @@ impl Provider for OpenAI {
         if request.mode == Mode::ResponsesTools {
             wire::responses_body(request)
         } else {
-            wire::chat_body(request)
+            wire::chat_body(request, self.stream_usage)
         }
     }
 

@@ -7,8 +7,9 @@ use serde_json::{Map, Value, json};
 
 use crate::config::merge_extra;
 
-/// The Chat Completions body for `request` in its mode.
-pub(crate) fn chat_body(request: &ProviderRequest) -> Result<Value, Error> {
+/// The Chat Completions body for `request` in its mode; a streamed request asks
+/// for usage when `stream_usage`.
+pub(crate) fn chat_body(request: &ProviderRequest, stream_usage: bool) -> Result<Value, Error> {
     let mut body = Map::new();
     body.insert("model".into(), Value::from(request.model.as_str()));
     body.insert(
@@ -66,11 +67,11 @@ pub(crate) fn chat_body(request: &ProviderRequest) -> Result<Value, Error> {
         Mode::JsonSchema => {
             body.insert(
                 "response_format".into(),
-                json!({"type": "json_schema", "json_schema": {"name": spec.name, "schema": plain()}}),
+                json!({"type": "json_schema", "json_schema": {"name": spec.name, "schema": spec.described_schema().into_value()}}),
             );
         }
         Mode::OpenRouterStructuredOutputs => {
-            let mut schema = spec.schema.clone();
+            let mut schema = spec.described_schema();
             schema.insert("additionalProperties", false);
             body.insert(
                 "response_format".into(),
@@ -97,7 +98,9 @@ pub(crate) fn chat_body(request: &ProviderRequest) -> Result<Value, Error> {
     }
     if request.stream {
         body.insert("stream".into(), Value::Bool(true));
-        body.insert("stream_options".into(), json!({"include_usage": true}));
+        if stream_usage {
+            body.insert("stream_options".into(), json!({"include_usage": true}));
+        }
     }
     merge_extra(&mut body, &request.extra_body);
     Ok(Value::Object(body))
