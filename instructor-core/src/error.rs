@@ -94,6 +94,11 @@ impl RetriesExhausted {
     pub fn new(attempts: Vec<FailedAttempt>, usage: Usage) -> Self {
         Self { attempts, usage }
     }
+
+    /// The provider's response in the last attempt.
+    pub fn last_completion(&self) -> Option<&Completion> {
+        self.attempts.last().map(|a| &a.completion)
+    }
 }
 
 impl fmt::Display for RetriesExhausted {
@@ -278,11 +283,15 @@ pub enum Error {
         partial: String,
         /// Usage so far, summed over attempts.
         usage: Usage,
+        /// The provider's response that was cut off (see [`Error::last_completion`]).
+        completion: Box<Completion>,
     },
     /// The provider filtered the content.
     ContentFiltered {
         /// Usage so far.
         usage: Usage,
+        /// The provider's response (see [`Error::last_completion`]).
+        completion: Box<Completion>,
     },
     /// Every attempt failed parsing or validation.
     RetriesExhausted(Box<RetriesExhausted>),
@@ -469,10 +478,23 @@ impl Error {
         }
     }
 
+    /// The last response the provider sent before the call failed, as Python
+    /// instructor's exceptions carry `last_completion`: the truncated or filtered
+    /// answer, or the last attempt of a call that ran out of retries.
+    pub fn last_completion(&self) -> Option<&Completion> {
+        match self {
+            Self::Truncated { completion, .. } | Self::ContentFiltered { completion, .. } => {
+                Some(completion)
+            }
+            Self::RetriesExhausted(r) => r.last_completion(),
+            _ => None,
+        }
+    }
+
     /// Usage that was spent before the failure, where known.
     pub fn usage(&self) -> Option<Usage> {
         match self {
-            Self::Truncated { usage, .. } | Self::ContentFiltered { usage } => Some(*usage),
+            Self::Truncated { usage, .. } | Self::ContentFiltered { usage, .. } => Some(*usage),
             Self::RetriesExhausted(r) => Some(r.usage),
             _ => None,
         }
@@ -554,6 +576,9 @@ mod tests {
         let error = Error::Truncated {
             partial: "héllo wörld ✓".to_owned(),
             usage: Usage::default(),
+            completion: Box::new(crate::completion::Completion::from_raw(
+                serde_json::Value::Null,
+            )),
         };
         assert!(
             error.to_string().ends_with("; 13 characters arrived"),

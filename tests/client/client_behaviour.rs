@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use instructor::prelude::*;
 use instructor::providers::{AzureOpenAI, OpenAI, RetryPolicy};
-use instructor::{HookPayload, Usage};
+use instructor::{FinishReason, HookPayload, Usage};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use wiremock::ResponseTemplate;
@@ -173,17 +173,24 @@ async fn refusal_truncation_and_filtering_are_typed_errors() {
         Err(Error::Refusal(text)) => assert_eq!(text, "I can't help with that."),
         other => panic!("{other:?}"),
     }
-    match client.create::<User>(request()).await {
-        Err(Error::Truncated { partial, usage }) => {
+    let error = client.create::<User>(request()).await.unwrap_err();
+    match &error {
+        Error::Truncated { partial, usage, .. } => {
             assert_eq!(partial, r#"{"name":"Jas"#);
             assert_eq!(usage.completion_tokens, 100);
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(
-        client.create::<User>(request()).await,
-        Err(Error::ContentFiltered { .. })
-    ));
+    // The cut-off response itself, as Python's exceptions carry `last_completion`.
+    let last = error.last_completion().unwrap();
+    assert_eq!(last.finish_reason, Some(FinishReason::Length));
+    assert_eq!(last.tool_calls[0].arguments, r#"{"name":"Jas"#);
+    let error = client.create::<User>(request()).await.unwrap_err();
+    assert!(matches!(error, Error::ContentFiltered { .. }), "{error:?}");
+    assert_eq!(
+        error.last_completion().unwrap().finish_reason,
+        Some(FinishReason::ContentFilter)
+    );
     assert_eq!(bodies(&server).await.len(), 3, "none of these is reasked");
 }
 
@@ -612,9 +619,15 @@ async fn parallel_failures_name_each_failing_call() {
         .create_parallel::<User>(request().max_retries(0))
         .await
         .unwrap_err();
+    let last = error.last_completion().unwrap();
+    assert_eq!(last.tool_calls.len(), 3, "the last attempt's response");
     let Error::RetriesExhausted(details) = error else {
         panic!("{error:?}");
     };
+    assert_eq!(
+        details.last_completion(),
+        Some(&details.attempts[0].completion)
+    );
     let instructor::AttemptError::Calls(failures) = &details.attempts[0].error else {
         panic!("{:?}", details.attempts[0].error);
     };

@@ -339,7 +339,7 @@ async fn max_tokens_is_truncation_with_what_arrived_and_is_not_reasked() {
         .create::<User>(request())
         .await
     {
-        Err(Error::Truncated { partial, usage }) => {
+        Err(Error::Truncated { partial, usage, .. }) => {
             assert_eq!(partial, cut);
             assert_eq!(usage.completion_tokens, 4096);
         }

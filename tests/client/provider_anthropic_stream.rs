@@ -327,7 +327,7 @@ async fn streamed_max_tokens_is_truncation_and_refusal_is_a_refusal() {
         4096,
     );
     match stream_error(events, Mode::AnthropicTools).await {
-        Error::Truncated { partial, usage } => {
+        Error::Truncated { partial, usage, .. } => {
             assert_eq!(partial, cut);
             assert_eq!(usage.completion_tokens, 4096);
         }

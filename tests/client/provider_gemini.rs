@@ -335,14 +335,14 @@ async fn max_tokens_is_truncation_and_blocks_are_content_filtered() {
     .await;
     let client = client(&server.uri()).with_mode(Mode::GeminiJson);
     match client.create::<User>(request()).await {
-        Err(Error::Truncated { partial, usage }) => {
+        Err(Error::Truncated { partial, usage, .. }) => {
             assert_eq!(partial, cut);
             assert_eq!(usage.completion_tokens, 1024);
         }
         other => panic!("{other:?}"),
     }
     match client.create::<User>(request()).await {
-        Err(Error::ContentFiltered { usage }) => assert_eq!(usage.prompt_tokens, 8),
+        Err(Error::ContentFiltered { usage, .. }) => assert_eq!(usage.prompt_tokens, 8),
         other => panic!("{other:?}"),
     }
     for _ in 0..2 {

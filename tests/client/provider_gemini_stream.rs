@@ -265,7 +265,7 @@ async fn broken_truncated_and_blocked_streams_are_typed_errors() {
     let cut = &ARGS[..20];
     let events = gemini_text_stream(&pieces(cut, 4), "MAX_TOKENS", (5, 64));
     match stream_error(Mode::GeminiJson, events).await {
-        Error::Truncated { partial, usage } => {
+        Error::Truncated { partial, usage, .. } => {
             assert_eq!(partial, cut);
             assert_eq!(usage.completion_tokens, 64);
         }

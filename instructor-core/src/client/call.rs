@@ -190,9 +190,16 @@ pub(crate) fn check_finish(completion: &Completion, usage: Usage) -> Result<()> 
                 .map(|c| c.arguments.clone())
                 .or_else(|| completion.text.clone())
                 .unwrap_or_default();
-            Err(Error::Truncated { partial, usage })
+            Err(Error::Truncated {
+                partial,
+                usage,
+                completion: Box::new(completion.clone()),
+            })
         }
-        Some(FinishReason::ContentFilter) => Err(Error::ContentFiltered { usage }),
+        Some(FinishReason::ContentFilter) => Err(Error::ContentFiltered {
+            usage,
+            completion: Box::new(completion.clone()),
+        }),
         _ => Ok(()),
     }
 }
