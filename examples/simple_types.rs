@@ -31,7 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let (provider, _replay) = replay::openai_or_replay(vec![
         r#"{"content": true}"#,
-        r#"{"content": ["red", "yellow", "blue"]}"#,
+        r#"{"tasks": ["red", "yellow", "blue"]}"#,
         r#"{"content": "negative"}"#,
         r#"{"content": 8}"#,
     ])

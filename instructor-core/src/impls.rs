@@ -136,6 +136,9 @@ macro_rules! list {
             fn schema_name() -> Cow<'static, str> {
                 Cow::Owned(format!("Array_of_{}", T::schema_name()))
             }
+            fn list_item() -> Option<(Cow<'static, str>, &'static Schema)> {
+                Some((T::schema_name(), T::json_schema()))
+            }
             fn schema(generator: &mut SchemaGenerator) -> Schema {
                 let mut s = array_schema::<T>(generator);
                 if $unique {
@@ -159,6 +162,9 @@ impl<T: Instruct, const N: usize> Instruct for [T; N] {
     type PartialField = Vec<T::Partial>;
     fn schema_name() -> Cow<'static, str> {
         Cow::Owned(format!("Array{N}_of_{}", T::schema_name()))
+    }
+    fn list_item() -> Option<(Cow<'static, str>, &'static Schema)> {
+        Some((T::schema_name(), T::json_schema()))
     }
     fn schema(generator: &mut SchemaGenerator) -> Schema {
         let mut s = array_schema::<T>(generator);

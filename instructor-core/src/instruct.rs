@@ -54,6 +54,16 @@ pub trait Instruct: Sized + 'static {
         true
     }
 
+    /// For a list type (`Vec<T>`, `VecDeque<T>`, sets, arrays), the schema name and
+    /// schema of its items: a list answer travels in the same `{"tasks": [...]}`
+    /// wrapper, under the same `Iterable<Item>` name, as `create_iterable` (Python's
+    /// `Iterable[T]` and `list[T]`), so the model sees one shape. `None` for
+    /// everything else.
+    #[doc(hidden)]
+    fn list_item() -> Option<(Cow<'static, str>, &'static Schema)> {
+        None
+    }
+
     /// The schema of this type. Nested types must be obtained through
     /// [`SchemaGenerator::subschema_for`].
     fn schema(generator: &mut SchemaGenerator) -> Schema;

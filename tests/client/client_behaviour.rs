@@ -392,8 +392,8 @@ async fn simple_types_are_wrapped_on_the_wire_and_unwrapped() {
     let server = serve_chat(vec![
         tool_answer("Label", r#"{"content":"Spam"}"#, (1, 1)),
         tool_answer(
-            "Response",
-            r#"{"content":[{"name":"A","age":1},{"name":"B","age":2}]}"#,
+            "IterableUser",
+            r#"{"tasks":[{"name":"A","age":1},{"name":"B","age":2}]}"#,
             (1, 1),
         ),
     ])
@@ -408,7 +408,18 @@ async fn simple_types_are_wrapped_on_the_wire_and_unwrapped() {
         bodies[0]["tools"][0]["function"]["parameters"]["required"],
         json!(["content"])
     );
-    assert_eq!(bodies[1]["tool_choice"]["function"]["name"], "Response");
+    // A list travels as `create_iterable`'s wrapper (Python's `Iterable[T]`/`list[T]`).
+    assert_eq!(bodies[1]["tool_choice"]["function"]["name"], "IterableUser");
+    let function = &bodies[1]["tools"][0]["function"];
+    assert_eq!(
+        function["description"],
+        "Correct segmentation of `User` tasks"
+    );
+    assert_eq!(function["parameters"]["required"], json!(["tasks"]));
+    assert_eq!(
+        function["parameters"]["properties"]["tasks"]["description"],
+        "Correctly segmented list of `User` tasks"
+    );
 }
 
 #[tokio::test]

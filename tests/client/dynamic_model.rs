@@ -229,7 +229,7 @@ fn twins() -> Vec<(&'static str, Value, Client2)> {
             Client2::of::<Constrained>(),
         ),
         (
-            "a top-level array (wrapped in {\"content\": ...})",
+            "a top-level array (wrapped in {\"tasks\": [...]}, as create_iterable)",
             json!({"type": "array", "items": {"type": "string"}}),
             Client2::of::<Vec<String>>(),
         ),
@@ -369,12 +369,11 @@ async fn create_returns_the_valid_answer_as_a_value() {
 }
 
 #[tokio::test]
-async fn a_top_level_array_is_unwrapped_from_content() {
-    let server = serve_chat(vec![tool_answer(
-        "Response",
-        r#"{"content": ["a", "b"]}"#,
-        (5, 5),
-    )])
+async fn a_top_level_array_is_unwrapped_from_tasks() {
+    let server = serve_chat(vec![
+        tool_answer("IterableString", r#"{"tasks": ["a"]}"#, (5, 5)),
+        tool_answer("IterableString", r#"{"tasks": ["a", "b"]}"#, (5, 5)),
+    ])
     .await;
     let model = DynamicModel::from_json_schema(
         &json!({"type": "array", "items": {"type": "string"}, "minItems": 2}),
@@ -385,6 +384,9 @@ async fn a_top_level_array_is_unwrapped_from_content() {
         .await
         .unwrap();
     assert_eq!(value, json!(["a", "b"]));
+    // The array's own constraints are checked on the unwrapped list and reasked.
+    let reask = bodies(&server).await[1]["messages"].to_string();
+    assert!(reask.contains("at least 2"), "{reask}");
 }
 
 #[tokio::test]

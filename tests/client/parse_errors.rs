@@ -93,24 +93,29 @@ async fn nested_paths_and_missing_fields_in_json_mode() {
 
 #[tokio::test]
 async fn a_wrapped_type_names_the_path_the_model_wrote() {
-    let probe = serve_chat(vec![]).await;
-    let prepared = client(&probe)
-        .prepare::<Vec<u32>>(&Request::default().user("x"))
-        .unwrap();
-    let tool = prepared.response.name;
-    let server = serve_chat(vec![tool_answer(
-        &tool,
-        r#"{"content": [1, "two"]}"#,
-        (1, 1),
-    )])
-    .await;
-    let error = crate::common::client(&server)
-        .create::<Vec<u32>>(Request::default().user("x").max_retries(0))
-        .await
-        .unwrap_err();
-    let text = error.to_string();
+    async fn error_of<T: Instruct + serde::de::DeserializeOwned + Send + 'static>(
+        answer: &str,
+    ) -> String {
+        let probe = serve_chat(vec![]).await;
+        let prepared = client(&probe)
+            .prepare::<T>(&Request::default().user("x"))
+            .unwrap();
+        let server = serve_chat(vec![tool_answer(&prepared.response.name, answer, (1, 1))]).await;
+        let error = client(&server)
+            .create::<T>(Request::default().user("x").max_retries(0))
+            .await
+            .map(|_| ())
+            .unwrap_err();
+        error.to_string()
+    }
+    let text = error_of::<Vec<u32>>(r#"{"tasks": [1, "two"]}"#).await;
     assert!(
-        text.contains(r#"content[1]: invalid type: string "two", expected u32"#),
+        text.contains(r#"tasks[1]: invalid type: string "two", expected u32"#),
+        "{text}"
+    );
+    let text = error_of::<u32>(r#"{"content": "x"}"#).await;
+    assert!(
+        text.contains(r#"content: invalid type: string "x", expected u32"#),
         "{text}"
     );
 }

@@ -20,18 +20,47 @@ use crate::schema::Schema;
 use crate::validate::ValidationContext;
 
 use super::json_path::{self, PathError};
+pub(crate) use super::stream::iterable_name;
+use super::stream::{ITERABLE_FIELD, iterable_spec_of};
 
 /// The property holding a wrapped simple-type answer.
 pub(crate) const WRAPPER_FIELD: &str = "content";
 
-/// Whether `T` is wrapped in `{"content": ...}` on the wire.
+/// Whether `T` is wrapped on the wire (in `{"content": ...}`, or `{"tasks": [...]}`
+/// for a list).
 pub(crate) fn is_wrapped<T: Instruct>() -> bool {
     !T::json_schema().is_object()
 }
 
-/// The object schema sent for `T`, and whether it is a wrapper.
+/// The property a wrapped `T` travels in: `tasks` for a list type (as
+/// `create_iterable`), `content` for other simple types.
+pub(crate) fn wrapper_field<T: Instruct>() -> &'static str {
+    if T::list_item().is_some() {
+        ITERABLE_FIELD
+    } else {
+        WRAPPER_FIELD
+    }
+}
+
+/// The object schema sent for `T`, and whether it is a wrapper. A list type gets
+/// `create_iterable`'s wrapper, its description first (it becomes the tool's).
 pub(crate) fn response_schema<T: Instruct>() -> (Schema, bool) {
+    if let Some((item_name, item)) = T::list_item() {
+        return (list_schema(item.clone(), &item_name), true);
+    }
     wrap_schema(T::json_schema().clone())
+}
+
+/// The `{"tasks": [...]}` object schema of a list of `item` (with its `$defs`), its
+/// description (`Correct segmentation of ...`) first.
+pub(crate) fn list_schema(item: Schema, item_name: &str) -> Schema {
+    let spec = iterable_spec_of(item, item_name);
+    let mut schema = Schema::any();
+    schema.insert("description", spec.description);
+    for (key, value) in spec.schema.as_map() {
+        schema.insert(key, value.clone());
+    }
+    schema
 }
 
 /// The object schema sent for a response model whose schema is `schema` (with its
@@ -57,7 +86,9 @@ pub(crate) fn wrap_schema(schema: Schema) -> (Schema, bool) {
 /// The name used for `T`'s tool or response format: the type's own name for named
 /// types, `Response` for wrapped simple types (as Python instructor).
 pub(crate) fn response_name<T: Instruct>() -> String {
-    if T::inline_schema() {
+    if let Some((item_name, _)) = T::list_item() {
+        iterable_name(&item_name)
+    } else if T::inline_schema() {
         "Response".to_owned()
     } else {
         crate::schema::tool_name(&T::schema_name())
@@ -70,12 +101,13 @@ pub(crate) fn response_name<T: Instruct>() -> String {
 pub(crate) fn from_response_value<T: Instruct + DeserializeOwned>(
     value: Value,
 ) -> Result<T, PathError> {
+    let field = wrapper_field::<T>();
     if is_wrapped::<T>()
         && let Value::Object(map) = &value
         && map.len() == 1
-        && let Some(inner) = map.get(WRAPPER_FIELD)
+        && let Some(inner) = map.get(field)
     {
-        return json_path::from_value(inner).map_err(|e| e.under(WRAPPER_FIELD));
+        return json_path::from_value(inner).map_err(|e| e.under(field));
     }
     json_path::from_value(&value)
 }

@@ -50,6 +50,7 @@ use crate::Instruct;
 use crate::client::answer::{self, WRAPPER_FIELD, from_response_value, is_wrapped, wrap_schema};
 use crate::client::json_path;
 use crate::client::request::Request;
+use crate::client::stream::ITERABLE_FIELD;
 use crate::error::{AttemptError, Error};
 use crate::provider::ResponseSpec;
 use crate::schema::{Schema, default_description, tool_name};
@@ -77,8 +78,9 @@ struct Inner {
     schema: Schema,
     /// The response spec of a single answer.
     spec: ResponseSpec,
-    /// Whether the answer travels as `{"content": ...}` (a non-object root).
-    wrapped: bool,
+    /// The property the answer travels in: `content` for a non-object root, `tasks`
+    /// for a list; `None` for an object.
+    wrapper: Option<&'static str>,
     compiled: Compiled,
 }
 
@@ -95,8 +97,36 @@ impl DynamicModel {
             .to_owned();
         let schema = Schema::from_value(Value::Object(loaded.normalized(document, &schema_name)))
             .unwrap_or_default();
-        let name = tool_name(&schema_name);
-        let (mut parameters, wrapped) = wrap_schema(schema.clone());
+        let (name, mut parameters, wrapper) = match list_item_name(&schema) {
+            // A list travels as `create_iterable`'s (and `create::<Vec<T>>`'s) wrapper.
+            Some(item_name) => {
+                let mut item = schema
+                    .get("items")
+                    .cloned()
+                    .and_then(Schema::from_value)
+                    .unwrap_or_default();
+                if let Some(defs) = schema.get("$defs") {
+                    item.insert("$defs", defs.clone());
+                }
+                let name = match document.get("title").and_then(Value::as_str) {
+                    Some(title) if !title.is_empty() => tool_name(title),
+                    _ => answer::iterable_name(&item_name),
+                };
+                (
+                    name,
+                    answer::list_schema(item, &item_name),
+                    Some(ITERABLE_FIELD),
+                )
+            }
+            None => {
+                let (parameters, wrapped) = wrap_schema(schema.clone());
+                (
+                    tool_name(&schema_name),
+                    parameters,
+                    wrapped.then_some(WRAPPER_FIELD),
+                )
+            }
+        };
         let description = parameters
             .remove("description")
             .and_then(|d| d.as_str().map(str::to_owned))
@@ -110,7 +140,7 @@ impl DynamicModel {
                     description,
                     schema: parameters,
                 },
-                wrapped,
+                wrapper,
                 compiled: loaded.compiled,
             }),
         })
@@ -164,10 +194,9 @@ impl DynamicModel {
     /// Parses and checks an answer's JSON text (unwrapping `{"content": ...}`).
     fn parse(&self, json: &str, context: &ValidationContext<'_>) -> Result<Value, AttemptError> {
         let value: Value = json_path::from_str(json).map_err(answer::parse_error)?;
-        let value = if self.inner.wrapped {
-            unwrap_content(value)
-        } else {
-            value
+        let value = match self.inner.wrapper {
+            Some(field) => unwrap(value, field),
+            None => value,
         };
         self.validate(&value, context)
             .map_err(AttemptError::Validation)?;
@@ -199,14 +228,41 @@ impl PartialEq for DynamicModel {
     }
 }
 
-/// `{"content": x}` (and nothing else) is `x`; anything else is taken as it is.
-fn unwrap_content(value: Value) -> Value {
+/// `{field: x}` (and nothing else) is `x`; anything else is taken as it is.
+fn unwrap(value: Value, field: &str) -> Value {
     match value {
-        Value::Object(mut map) if map.len() == 1 && map.contains_key(WRAPPER_FIELD) => {
-            map.remove(WRAPPER_FIELD).unwrap_or(Value::Null)
+        Value::Object(mut map) if map.len() == 1 && map.contains_key(field) => {
+            map.remove(field).unwrap_or(Value::Null)
         }
         other => other,
     }
+}
+
+/// For a root `{"type": "array", "items": ...}`, the items' name as a derived type
+/// would have it: their `title`, else `String`, `Integer`, `Number`, `Boolean` for
+/// those types, else `Item`.
+fn list_item_name(schema: &Schema) -> Option<String> {
+    if schema.get("type").and_then(Value::as_str) != Some("array") {
+        return None;
+    }
+    let items = schema.get("items")?.as_object()?;
+    if let Some(title) = items
+        .get("title")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    {
+        return Some(title.to_owned());
+    }
+    Some(
+        match items.get("type").and_then(Value::as_str) {
+            Some("string") => "String",
+            Some("integer") => "Integer",
+            Some("number") => "Number",
+            Some("boolean") => "Boolean",
+            _ => "Item",
+        }
+        .to_owned(),
+    )
 }
 
 /// How a call asks for and reads its answer as `T`: through `T`'s own
@@ -277,7 +333,7 @@ impl<T: Instruct> ResponseModel<T> {
     /// Whether the answer travels wrapped in `{"content": ...}`.
     pub fn is_wrapped(&self) -> bool {
         match &self.dynamic {
-            Some(model) => model.inner.wrapped,
+            Some(model) => model.inner.wrapper.is_some(),
             None => is_wrapped::<T>(),
         }
     }

@@ -242,7 +242,11 @@ impl ToolDefinition {
     /// Builds the tool for `T`: the root schema (wrapped in an object when `T`'s schema
     /// is not one), with the description moved from the schema to the tool.
     pub fn for_type<T: Instruct>() -> Self {
-        let name = tool_name(&T::schema_name());
+        let name = match T::list_item() {
+            // A list is requested under `create_iterable`'s name.
+            Some((item_name, _)) => crate::client::answer::iterable_name(&item_name),
+            None => tool_name(&T::schema_name()),
+        };
         let (mut parameters, _) = crate::client::answer::response_schema::<T>();
         let description = parameters
             .remove("description")

@@ -65,12 +65,17 @@ pub(crate) fn iterable_spec_of(item: Schema, item_name: &str) -> ResponseSpec {
     if let Some(defs) = defs {
         schema.insert("$defs", defs);
     }
-    let name = crate::schema::tool_name(&format!("Iterable{item_name}"));
+    let name = iterable_name(item_name);
     ResponseSpec {
         description: format!("Correct segmentation of `{item_name}` tasks"),
         name,
         schema,
     }
+}
+
+/// The tool / response-format name of a list of `item_name`: `Iterable<Item>`.
+pub(crate) fn iterable_name(item_name: &str) -> String {
+    crate::schema::tool_name(&format!("Iterable{item_name}"))
 }
 
 impl Client {

@@ -21,7 +21,7 @@ mod iterable;
 mod partial;
 
 pub use iterable::ItemStream;
-pub(crate) use iterable::iterable_spec_of;
+pub(crate) use iterable::{ITERABLE_FIELD, iterable_name, iterable_spec_of};
 pub use partial::PartialStream;
 
 /// The most tool calls one streamed answer may hold: a call index from the wire at

@@ -307,6 +307,8 @@ fn partial_parser() -> PartialJson {
 /// A wrapped type's partial on the wire: `{"content": ...}` (see [`WRAPPER_FIELD`]).
 #[derive(serde::Deserialize)]
 struct WrappedPartial<P> {
+    /// `content`, or `tasks` for a list type (see `answer::wrapper_field`).
+    #[serde(alias = "tasks")]
     content: Option<P>,
 }
 
