@@ -1,6 +1,7 @@
 //! Simple types as response models: `bool`, `Vec<String>`, an enum, a number. On the
-//! wire they are wrapped in `{"content": ...}` (tool and JSON answers must be objects)
-//! and unwrapped on return, as Python instructor does.
+//! wire they are wrapped in `{"content": ...}`, lists in `create_iterable`'s
+//! `{"tasks": [...]}` (tool and JSON answers must be objects), and unwrapped on
+//! return, as Python instructor does.
 //!
 //! ```sh
 //! cargo run --example simple_types                        # offline: replays recorded answers

@@ -182,6 +182,16 @@ pub fn field_schema<T: Instruct>(
     schema
 }
 
+/// `schema` with a `title` (`#[instruct(title = "..")]`), written first.
+pub fn with_title(schema: Schema, title: &str) -> Schema {
+    let mut titled = Schema::any();
+    titled.insert("title", title);
+    for (key, value) in schema.as_map() {
+        titled.insert(key, value.clone());
+    }
+    titled
+}
+
 /// The schema of an enum: the variants' schemas as `anyOf` (a single branch unwrapped).
 pub fn enum_schema(description: Option<Cow<'static, str>>, mut branches: Vec<Schema>) -> Schema {
     let mut s = if branches.len() == 1 {

@@ -22,6 +22,8 @@ pub(crate) struct Container<'a> {
     pub(crate) name: String,
     pub(crate) name_span: Span,
     pub(crate) name_is_explicit: bool,
+    /// `title = ".."`: the schema's `title`.
+    pub(crate) title: Option<String>,
     pub(crate) description: Option<Doc>,
     pub(crate) strict: Option<Span>,
     pub(crate) validators: Vec<ExprPath>,
@@ -66,6 +68,7 @@ pub(crate) struct Field<'a> {
     pub(crate) flatten: bool,
     /// `#[serde(deserialize_with/with = ..)]`: the wire form is not the type's own.
     pub(crate) custom_deserialize: bool,
+    pub(crate) title: Option<String>,
     pub(crate) description: Option<Doc>,
     pub(crate) constraints: Vec<Spanned<ConstraintSpec>>,
     pub(crate) validators: Vec<ExprPath>,
@@ -139,6 +142,7 @@ impl<'a> Container<'a> {
             name,
             name_span,
             name_is_explicit,
+            title: attrs.title.as_ref().map(syn::LitStr::value),
             description: attrs.description,
             strict: attrs.strict,
             validators: attrs.validators,
@@ -230,6 +234,7 @@ impl<'a> Field<'a> {
             has_default: container_default || !field.attrs.default().is_none(),
             flatten: field.attrs.flatten(),
             custom_deserialize: field.attrs.deserialize_with().is_some(),
+            title: attrs.title,
             description: attrs.description,
             constraints: attrs.constraints,
             validators: attrs.validators,

@@ -248,6 +248,38 @@ fn doc_comments_become_descriptions() {
     assert_eq!(Person::tool().description, "A person with addresses.");
 }
 
+/// An invoice line.
+#[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[instruct(title = "Invoice line")]
+struct Titled {
+    /// What was bought.
+    #[instruct(title = "Item", min_length = 1)]
+    item: String,
+    #[instruct(title = "Shipping address")]
+    address: Address,
+    quantity: u32,
+}
+
+#[test]
+fn titles_on_containers_and_fields() {
+    let schema = serde_json::to_value(Titled::json_schema()).unwrap();
+    assert_eq!(schema["title"], "Invoice line");
+    assert_eq!(schema["description"], "An invoice line.");
+    assert_eq!(
+        schema["properties"]["item"],
+        serde_json::json!({"title": "Item", "type": "string", "minLength": 1, "description": "What was bought."})
+    );
+    assert_eq!(schema["properties"]["address"]["title"], "Shipping address");
+    assert!(schema["properties"]["quantity"].get("title").is_none());
+    // The title survives into the tool and every provider dialect.
+    let tool = serde_json::to_value(&Titled::tool().parameters).unwrap();
+    assert_eq!(tool["title"], "Invoice line");
+    let gemini = instructor::schema::dialect::gemini(Titled::json_schema())
+        .unwrap()
+        .into_value();
+    assert_eq!(gemini["properties"]["item"]["title"], "Item");
+}
+
 #[test]
 fn schema_is_computed_once() {
     assert!(std::ptr::eq(Person::json_schema(), Person::json_schema()));

@@ -1,4 +1,4 @@
-//! Container options: `#[instruct(name = "..", description = "..", strict,
+//! Container options: `#[instruct(name = "..", title = "..", description = "..", strict,
 //! validate = path, partial(name = .., derive(..)), crate = path)]`.
 
 use proc_macro2::Span;
@@ -11,13 +11,16 @@ use super::{
 };
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    CONTAINER_KEYS, CRATE, DERIVE, DESCRIPTION, NAME, PARTIAL, PARTIAL_KEYS, STRICT, VALIDATE,
+    CONTAINER_KEYS, CRATE, DERIVE, DESCRIPTION, NAME, PARTIAL, PARTIAL_KEYS, STRICT, TITLE,
+    VALIDATE,
 };
 
 /// Options set on the struct or enum.
 pub(crate) struct ContainerAttrs {
     /// `name = "..."`: the schema/tool name.
     pub(crate) name: Option<LitStr>,
+    /// `title = "..."`: the schema's `title`.
+    pub(crate) title: Option<LitStr>,
     /// `description = "..."`, else the doc comment.
     pub(crate) description: Option<Doc>,
     /// `strict`: assert OpenAI strict compatibility at compile time.
@@ -37,6 +40,7 @@ pub(crate) struct ContainerAttrs {
 /// The slots while parsing.
 struct Slots {
     name: Attr<LitStr>,
+    title: Attr<LitStr>,
     description: Attr<Doc>,
     strict: BoolAttr,
     validators: Vec<ExprPath>,
@@ -50,6 +54,7 @@ impl ContainerAttrs {
     pub(crate) fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
         let mut slots = Slots {
             name: Attr::none(NAME),
+            title: Attr::none(TITLE),
             description: Attr::none(DESCRIPTION),
             strict: BoolAttr::none(STRICT),
             validators: Vec::new(),
@@ -62,6 +67,7 @@ impl ContainerAttrs {
         slots.description.set_if_none(doc_comment(attrs));
         Self {
             name: slots.name.get(),
+            title: slots.title.get(),
             description: slots.description.get(),
             strict: slots.strict.get(),
             validators: slots.validators,
@@ -80,6 +86,8 @@ impl Slots {
             self.validators.push(meta.value()?.parse()?);
         } else if *path == NAME {
             self.name.set(cx, path, parse_lit_str(meta)?);
+        } else if *path == TITLE {
+            self.title.set(cx, path, parse_lit_str(meta)?);
         } else if *path == DESCRIPTION {
             let text = parse_lit_str(meta)?.value();
             self.description.set(cx, path, Doc::Text(text));

@@ -22,7 +22,7 @@ use crate::ctxt::Ctxt;
 use crate::symbol::{
     DESCRIPTION, EXAMPLE, EXAMPLES, EXCLUSIVE_MAXIMUM, EXCLUSIVE_MINIMUM, FIELD_KEYS, FORMAT, MAX,
     MAX_ITEMS, MAX_LENGTH, MIN, MIN_ITEMS, MIN_LENGTH, MULTIPLE_OF, ONE_OF, PATTERN, RANGE,
-    RANGE_KEYS, UNIQUE_ITEMS, VALIDATE, did_you_mean,
+    RANGE_KEYS, TITLE, UNIQUE_ITEMS, VALIDATE, did_you_mean,
 };
 
 /// A `format = ".."` name, parsed once here; code generation maps it to the runtime's.
@@ -106,6 +106,8 @@ impl ConstraintSpec {
 
 /// Options set on a field.
 pub(crate) struct FieldAttrs {
+    /// `title = "..."`: the property schema's `title`.
+    pub(crate) title: Option<String>,
     pub(crate) description: Option<Doc>,
     pub(crate) constraints: Vec<Spanned<ConstraintSpec>>,
     pub(crate) validators: Vec<ExprPath>,
@@ -116,9 +118,11 @@ pub(crate) struct FieldAttrs {
 
 impl FieldAttrs {
     pub(crate) fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut title = Attr::none(TITLE);
         let mut description = Attr::none(DESCRIPTION);
         let mut examples = Attr::none(EXAMPLES);
         let mut out = Self {
+            title: None,
             description: None,
             constraints: Vec::new(),
             validators: Vec::new(),
@@ -128,7 +132,10 @@ impl FieldAttrs {
         for_each_instruct_meta(cx, attrs, |meta| {
             out.first_key.get_or_insert_with(|| key_span(meta));
             let path = &meta.path;
-            if *path == DESCRIPTION {
+            if *path == TITLE {
+                let lit = expect_str(meta, r#"`title` expects a string literal: `title = "..."`"#)?;
+                title.set(cx, path, lit.value());
+            } else if *path == DESCRIPTION {
                 let lit = expect_str(
                     meta,
                     r#"`description` expects a string literal: `description = "..."`"#,
@@ -144,6 +151,7 @@ impl FieldAttrs {
             Ok(())
         });
         description.set_if_none(doc_comment(attrs));
+        out.title = title.get();
         out.description = description.get();
         out.examples.extend(examples.get().unwrap_or_default());
         out

@@ -34,6 +34,10 @@ pub(crate) fn schema_items(cont: &Container<'_>, p: &TokenStream) -> TokenStream
         }
         Data::Enum(variants, tagging) => enum_body(variants, tagging, p),
     };
+    let body = match &cont.title {
+        Some(title) => quote!(#p::with_title(#body, #title)),
+        None => body,
+    };
     quote! {
         fn schema_name() -> #p::Cow<'static, str> {
             #schema_name
@@ -63,8 +67,12 @@ fn field_schema(
     let description = description.unwrap_or_else(|| doc_expr(field.description.as_ref(), p));
     let constraints = constraints_ref(field, variant, index, p);
     let examples = &field.examples;
-    quote_spanned! {ty.span()=>
+    let schema = quote_spanned! {ty.span()=>
         #p::field_schema::<#ty>(__instruct_gen, #description, #constraints, &[#(#examples),*])
+    };
+    match &field.title {
+        Some(title) => quote!(#p::with_title(#schema, #title)),
+        None => schema,
     }
 }
 
