@@ -32,6 +32,8 @@ pub use crate::validate::target::{
 pub use crate::validate::{Constraint, Format, Number, ValidationContext, Validator};
 pub use crate::{Instruct, PartialValue};
 
+use std::marker::PhantomData;
+
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Map;
 
@@ -347,15 +349,100 @@ pub fn check_one_of<T: Serialize + ?Sized>(value: &T, c: &Constraint, v: &mut Va
     }
 }
 
-/// Runs a custom validator `fn(&T, &ValidationContext) -> Result<(), E>`.
-pub fn run_validator<T: ?Sized, E: fmt::Display>(
-    validator_fn: impl FnOnce(&T, &ValidationContext<'_>) -> Result<(), E>,
+/// A function usable as `#[instruct(validate = ..)]`: `fn(&T) -> Result<(), E>` or
+/// `fn(&T, &ValidationContext) -> Result<(), E>`, with `E: Display`. (`Marker` tells
+/// the two apart; a function has one arity, so exactly one impl applies.)
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot validate a `{T}`",
+    label = "expected `fn(&{T}) -> Result<(), E>` or `fn(&{T}, &ValidationContext) -> Result<(), E>`, with `E: Display`"
+)]
+pub trait ValidatorFn<T: ?Sized, Marker> {
+    /// Runs the check; the error's message on failure.
+    fn check(self, value: &T, context: &ValidationContext<'_>) -> Result<(), String>;
+}
+
+/// A function usable as `#[instruct(transform = ..)]`: `fn(T) -> Result<T, E>` or
+/// `fn(T, &ValidationContext) -> Result<T, E>`, with `E: Display`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot transform a `{T}`",
+    label = "expected `fn({T}) -> Result<{T}, E>` or `fn({T}, &ValidationContext) -> Result<{T}, E>`, with `E: Display`"
+)]
+pub trait TransformFn<T, Marker> {
+    /// Runs the transform; the error's message on failure.
+    fn apply(self, value: T, context: &ValidationContext<'_>) -> Result<T, String>;
+}
+
+/// Marker: the function takes the validation context.
+#[derive(Debug)]
+pub struct WithContext<E>(PhantomData<E>);
+
+/// Marker: the function takes the value only.
+#[derive(Debug)]
+pub struct ValueOnly<E>(PhantomData<E>);
+
+impl<F, T: ?Sized, E: fmt::Display> ValidatorFn<T, WithContext<E>> for F
+where
+    F: FnOnce(&T, &ValidationContext<'_>) -> Result<(), E>,
+{
+    fn check(self, value: &T, context: &ValidationContext<'_>) -> Result<(), String> {
+        self(value, context).map_err(|e| e.to_string())
+    }
+}
+
+impl<F, T: ?Sized, E: fmt::Display> ValidatorFn<T, ValueOnly<E>> for F
+where
+    F: FnOnce(&T) -> Result<(), E>,
+{
+    fn check(self, value: &T, _: &ValidationContext<'_>) -> Result<(), String> {
+        self(value).map_err(|e| e.to_string())
+    }
+}
+
+impl<F, T, E: fmt::Display> TransformFn<T, WithContext<E>> for F
+where
+    F: FnOnce(T, &ValidationContext<'_>) -> Result<T, E>,
+{
+    fn apply(self, value: T, context: &ValidationContext<'_>) -> Result<T, String> {
+        self(value, context).map_err(|e| e.to_string())
+    }
+}
+
+impl<F, T, E: fmt::Display> TransformFn<T, ValueOnly<E>> for F
+where
+    F: FnOnce(T) -> Result<T, E>,
+{
+    fn apply(self, value: T, _: &ValidationContext<'_>) -> Result<T, String> {
+        self(value).map_err(|e| e.to_string())
+    }
+}
+
+/// Runs a custom validator (see [`ValidatorFn`]) on `value`, seen as the type the
+/// function takes (`fn(&str)` on a `String` field, as a deref would).
+pub fn run_validator<A: ?Sized, M, T: ?Sized + std::borrow::Borrow<A>>(
+    validator_fn: impl ValidatorFn<A, M>,
     value: &T,
     v: &mut Validator<'_>,
 ) {
     let context = v.context();
-    if let Err(e) = validator_fn(value, context) {
-        v.report("custom", e.to_string());
+    if let Err(message) = validator_fn.check(value.borrow(), context) {
+        v.report("custom", message);
+    }
+}
+
+/// Runs a `transform` (see [`TransformFn`]): the new value, or `None` with the
+/// failure reported.
+pub fn run_transform<T, M>(
+    transform_fn: impl TransformFn<T, M>,
+    value: T,
+    v: &mut Validator<'_>,
+) -> Option<T> {
+    let context = v.context();
+    match transform_fn.apply(value, context) {
+        Ok(value) => Some(value),
+        Err(message) => {
+            v.report("transform", message);
+            None
+        }
     }
 }
 

@@ -96,6 +96,13 @@ impl<T: Instruct> Instruct for Option<T> {
             value.validate_into(validator);
         }
     }
+    const TRANSFORMS: bool = T::TRANSFORMS;
+    fn transform_into(self, validator: &mut Validator<'_>) -> Option<Self> {
+        match self {
+            Some(value) if T::TRANSFORMS => value.transform_into(validator).map(Some),
+            other => Some(other),
+        }
+    }
 }
 
 impl<T: Instruct> Instruct for Box<T> {
@@ -110,6 +117,14 @@ impl<T: Instruct> Instruct for Box<T> {
     }
     fn validate_into(&self, validator: &mut Validator<'_>) {
         (**self).validate_into(validator);
+    }
+    const TRANSFORMS: bool = T::TRANSFORMS;
+    fn transform_into(self, validator: &mut Validator<'_>) -> Option<Self> {
+        if T::TRANSFORMS {
+            (*self).transform_into(validator).map(Box::new)
+        } else {
+            Some(self)
+        }
     }
 }
 
@@ -148,6 +163,20 @@ macro_rules! list {
             }
             fn validate_into(&self, validator: &mut Validator<'_>) {
                 validate_items(self.iter(), validator);
+            }
+            const TRANSFORMS: bool = T::TRANSFORMS;
+            fn transform_into(self, validator: &mut Validator<'_>) -> Option<Self> {
+                if !T::TRANSFORMS {
+                    return Some(self);
+                }
+                self.into_iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let mut out = None;
+                        validator.at_index(i, |v| out = item.transform_into(v));
+                        out
+                    })
+                    .collect()
             }
         }
     };

@@ -74,6 +74,21 @@ pub trait Instruct: Sized + 'static {
         let _ = validator;
     }
 
+    /// Runs the `#[instruct(transform = ..)]` functions of this value, its fields and
+    /// nested values (after parsing, before any check), reporting each failure into
+    /// `validator` at its path; `None` when one failed. The default returns the
+    /// value unchanged.
+    #[doc(hidden)]
+    fn transform_into(self, validator: &mut Validator<'_>) -> Option<Self> {
+        let _ = validator;
+        Some(self)
+    }
+
+    /// Whether [`transform_into`](Instruct::transform_into) can change a value of
+    /// this type (so streamed early checks of such a field wait for the end).
+    #[doc(hidden)]
+    const TRANSFORMS: bool = false;
+
     /// Checks one top-level field of a streamed answer as soon as it is complete:
     /// `key` is its wire name, `json` its complete JSON text as the model wrote it.
     /// Failures are reported at `key` (the validator is at the root). Only the
@@ -92,6 +107,26 @@ pub trait Instruct: Sized + 'static {
     /// The tool definition (`{"name", "description", "parameters"}`), computed once per type.
     fn tool() -> &'static ToolDefinition {
         cached::<Self, ToolDefinition>(Slot::Tool, ToolDefinition::for_type::<Self>)
+    }
+
+    /// Runs the transforms, then validates the value: what a parsed answer goes
+    /// through before it is returned.
+    #[doc(hidden)]
+    fn transform_and_validate(
+        self,
+        context: &ValidationContext<'_>,
+    ) -> Result<Self, ValidationErrors> {
+        let mut validator = Validator::new(context);
+        let value = self.transform_into(&mut validator);
+        match value {
+            Some(value) => {
+                value.validate_into(&mut validator);
+                validator.finish().map(|()| value)
+            }
+            None => validator
+                .finish()
+                .and(Err(ValidationErrors::single("a transform failed"))),
+        }
     }
 
     /// Validates the value, returning every failure with its JSON path.

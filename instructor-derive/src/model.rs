@@ -27,6 +27,7 @@ pub(crate) struct Container<'a> {
     pub(crate) description: Option<Doc>,
     pub(crate) strict: Option<Span>,
     pub(crate) validators: Vec<ExprPath>,
+    pub(crate) transforms: Vec<ExprPath>,
     pub(crate) partial_ident: Ident,
     pub(crate) partial_derives: Vec<Path>,
     pub(crate) partial_span: Option<Span>,
@@ -72,6 +73,7 @@ pub(crate) struct Field<'a> {
     pub(crate) description: Option<Doc>,
     pub(crate) constraints: Vec<Spanned<ConstraintSpec>>,
     pub(crate) validators: Vec<ExprPath>,
+    pub(crate) transforms: Vec<ExprPath>,
     pub(crate) examples: Vec<String>,
 }
 
@@ -146,6 +148,7 @@ impl<'a> Container<'a> {
             description: attrs.description,
             strict: attrs.strict,
             validators: attrs.validators,
+            transforms: attrs.transforms,
             partial_ident: attrs
                 .partial_name
                 .unwrap_or_else(|| format_ident!("Partial{}", input.ident)),
@@ -238,6 +241,7 @@ impl<'a> Field<'a> {
             description: attrs.description,
             constraints: attrs.constraints,
             validators: attrs.validators,
+            transforms: attrs.transforms,
             examples: attrs.examples,
         }
     }

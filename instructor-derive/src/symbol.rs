@@ -38,6 +38,7 @@ impl fmt::Display for Symbol {
 pub(crate) const NAME: Symbol = Symbol("name");
 pub(crate) const DESCRIPTION: Symbol = Symbol("description");
 pub(crate) const TITLE: Symbol = Symbol("title");
+pub(crate) const TRANSFORM: Symbol = Symbol("transform");
 pub(crate) const STRICT: Symbol = Symbol("strict");
 pub(crate) const VALIDATE: Symbol = Symbol("validate");
 pub(crate) const PARTIAL: Symbol = Symbol("partial");
@@ -64,8 +65,16 @@ pub(crate) const MIN: Symbol = Symbol("min");
 pub(crate) const MAX: Symbol = Symbol("max");
 
 /// The keys each position accepts, in the order error messages list them.
-pub(crate) const CONTAINER_KEYS: &[Symbol] =
-    &[NAME, TITLE, DESCRIPTION, STRICT, VALIDATE, PARTIAL, CRATE];
+pub(crate) const CONTAINER_KEYS: &[Symbol] = &[
+    NAME,
+    TITLE,
+    DESCRIPTION,
+    STRICT,
+    VALIDATE,
+    TRANSFORM,
+    PARTIAL,
+    CRATE,
+];
 pub(crate) const PARTIAL_KEYS: &[Symbol] = &[NAME, DERIVE];
 pub(crate) const FIELD_KEYS: &[Symbol] = &[
     PATTERN,
@@ -81,6 +90,7 @@ pub(crate) const FIELD_KEYS: &[Symbol] = &[
     FORMAT,
     ONE_OF,
     VALIDATE,
+    TRANSFORM,
     TITLE,
     DESCRIPTION,
     EXAMPLE,

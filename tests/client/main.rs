@@ -19,3 +19,4 @@ mod provider_gemini;
 mod provider_gemini_stream;
 mod secrets;
 mod seed_requests;
+mod transforms;

@@ -6,6 +6,7 @@ mod derive_partial;
 mod derive_recursion;
 mod derive_schema;
 mod derive_smoke;
+mod derive_transform;
 mod derive_validate;
 mod json_schema_suite;
 mod schema_oracle;

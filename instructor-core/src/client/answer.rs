@@ -173,8 +173,9 @@ pub(crate) fn parse_value<T: Instruct + DeserializeOwned>(
         // Straight from the text (no intermediate `Value`).
         json_path::from_str(json).map_err(parse_error)?
     };
-    parsed.validate(context).map_err(AttemptError::Validation)?;
-    Ok(parsed)
+    parsed
+        .transform_and_validate(context)
+        .map_err(AttemptError::Validation)
 }
 
 /// The attempt error of a parse failure (its message names the path).

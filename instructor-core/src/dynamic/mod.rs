@@ -363,8 +363,8 @@ impl<T: Instruct + DeserializeOwned> ResponseModel<T> {
             }
             None => {
                 let item: T = from_response_value(value).map_err(answer::parse_error)?;
-                item.validate(context).map_err(AttemptError::Validation)?;
-                Ok(item)
+                item.transform_and_validate(context)
+                    .map_err(AttemptError::Validation)
             }
         }
     }

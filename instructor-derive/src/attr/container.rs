@@ -1,5 +1,5 @@
 //! Container options: `#[instruct(name = "..", title = "..", description = "..", strict,
-//! validate = path, partial(name = .., derive(..)), crate = path)]`.
+//! validate = path, transform = path, partial(name = .., derive(..)), crate = path)]`.
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
@@ -12,7 +12,7 @@ use super::{
 use crate::ctxt::Ctxt;
 use crate::symbol::{
     CONTAINER_KEYS, CRATE, DERIVE, DESCRIPTION, NAME, PARTIAL, PARTIAL_KEYS, STRICT, TITLE,
-    VALIDATE,
+    TRANSFORM, VALIDATE,
 };
 
 /// Options set on the struct or enum.
@@ -27,6 +27,8 @@ pub(crate) struct ContainerAttrs {
     pub(crate) strict: Option<Span>,
     /// `validate = path::to_fn` (repeatable).
     pub(crate) validators: Vec<ExprPath>,
+    /// `transform = path::to_fn` (repeatable, run in order).
+    pub(crate) transforms: Vec<ExprPath>,
     /// `partial(name = Ident)`.
     pub(crate) partial_name: Option<Ident>,
     /// `partial(derive(A, B))`.
@@ -44,6 +46,7 @@ struct Slots {
     description: Attr<Doc>,
     strict: BoolAttr,
     validators: Vec<ExprPath>,
+    transforms: Vec<ExprPath>,
     partial: Attr<Span>,
     partial_name: Attr<Ident>,
     partial_derives: Vec<Path>,
@@ -58,6 +61,7 @@ impl ContainerAttrs {
             description: Attr::none(DESCRIPTION),
             strict: BoolAttr::none(STRICT),
             validators: Vec::new(),
+            transforms: Vec::new(),
             partial: Attr::none(PARTIAL),
             partial_name: Attr::none(NAME),
             partial_derives: Vec::new(),
@@ -71,6 +75,7 @@ impl ContainerAttrs {
             description: slots.description.get(),
             strict: slots.strict.get(),
             validators: slots.validators,
+            transforms: slots.transforms,
             partial_name: slots.partial_name.get(),
             partial_derives: slots.partial_derives,
             partial_span: slots.partial.get(),
@@ -84,6 +89,8 @@ impl Slots {
         let path = &meta.path;
         if *path == VALIDATE {
             self.validators.push(meta.value()?.parse()?);
+        } else if *path == TRANSFORM {
+            self.transforms.push(meta.value()?.parse()?);
         } else if *path == NAME {
             self.name.set(cx, path, parse_lit_str(meta)?);
         } else if *path == TITLE {

@@ -22,7 +22,7 @@ use crate::ctxt::Ctxt;
 use crate::symbol::{
     DESCRIPTION, EXAMPLE, EXAMPLES, EXCLUSIVE_MAXIMUM, EXCLUSIVE_MINIMUM, FIELD_KEYS, FORMAT, MAX,
     MAX_ITEMS, MAX_LENGTH, MIN, MIN_ITEMS, MIN_LENGTH, MULTIPLE_OF, ONE_OF, PATTERN, RANGE,
-    RANGE_KEYS, TITLE, UNIQUE_ITEMS, VALIDATE, did_you_mean,
+    RANGE_KEYS, TITLE, TRANSFORM, UNIQUE_ITEMS, VALIDATE, did_you_mean,
 };
 
 /// A `format = ".."` name, parsed once here; code generation maps it to the runtime's.
@@ -111,6 +111,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) description: Option<Doc>,
     pub(crate) constraints: Vec<Spanned<ConstraintSpec>>,
     pub(crate) validators: Vec<ExprPath>,
+    /// `transform = path::to_fn` (repeatable, run in order before any check).
+    pub(crate) transforms: Vec<ExprPath>,
     pub(crate) examples: Vec<String>,
     /// The first `#[instruct]` key, for errors about the field's options as a whole.
     pub(crate) first_key: Option<Span>,
@@ -126,13 +128,16 @@ impl FieldAttrs {
             description: None,
             constraints: Vec::new(),
             validators: Vec::new(),
+            transforms: Vec::new(),
             examples: Vec::new(),
             first_key: None,
         };
         for_each_instruct_meta(cx, attrs, |meta| {
             out.first_key.get_or_insert_with(|| key_span(meta));
             let path = &meta.path;
-            if *path == TITLE {
+            if *path == TRANSFORM {
+                out.transforms.push(meta.value()?.parse()?);
+            } else if *path == TITLE {
                 let lit = expect_str(meta, r#"`title` expects a string literal: `title = "..."`"#)?;
                 title.set(cx, path, lit.value());
             } else if *path == DESCRIPTION {

@@ -3,6 +3,7 @@
 mod partial;
 mod schema;
 mod strict;
+mod transform;
 mod validate;
 
 use proc_macro2::TokenStream;
@@ -57,6 +58,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
     let statics = validate::constraint_statics(cont, &p);
     let schema_items = schema::schema_items(cont, &p);
     let validate_fn = validate::validate_fn(cont, &p);
+    let transform_fn = transform::transform_fn(cont, &p);
     let field_check_fns = validate::field_check_fns(cont, &p, &generics);
     let strict_checks = strict::assertions(cont, &p);
     let strict_shape = strict::shape_impls(cont, &p);
@@ -105,6 +107,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
                 #partial_types
                 #schema_items
                 #validate_fn
+                #transform_fn
             }
             #field_check_fns
         };

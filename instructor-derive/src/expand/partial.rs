@@ -144,6 +144,12 @@ fn params_of(generics: &Generics) -> Vec<String> {
         .collect()
 }
 
+/// Whether `ty` may hold a derived type or a type parameter (which may have
+/// transforms of its own): it names something other than the std types.
+pub(super) fn may_nest(ty: &syn::Type) -> bool {
+    needs_bound(ty, Vec::new())
+}
+
 /// Whether `ty` may lack `Instruct`: it names something other than the std types
 /// and type parameters that always have it (kept out of the bounds to keep the
 /// expansion small).

@@ -216,7 +216,9 @@ fn validate_field_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
     let Data::Struct(fields) = &cont.data else {
         return TokenStream::new();
     };
-    if cont.converts_from {
+    // A container transform may change what the checks see: they wait for the
+    // whole value.
+    if cont.converts_from || !cont.transforms.is_empty() {
         return TokenStream::new();
     }
     let arms = fields
@@ -227,13 +229,26 @@ fn validate_field_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
             let ty = f.ty;
             let check = check_fn_ident(i);
             let names = std::iter::once(&f.wire_name).chain(f.aliases.iter().map(|(a, _)| a));
+            // The field's transforms (its type's, then its own) run first, as at the
+            // end of the answer, so the early check sees the same value.
+            let transformed = super::transform::field_chain(f, &quote!(__instruct_f), p)
+                .map(|chain| quote!(let __instruct_f = #chain;));
+            let check = match transformed {
+                Some(transformed) => quote! {
+                    #transformed
+                    if let #p::Some(__instruct_f) = __instruct_f {
+                        Self::#check(&__instruct_f, __instruct_v)
+                    }
+                },
+                None => quote!(Self::#check(&__instruct_f, __instruct_v)),
+            };
             quote! {
                 #(#names)|* => {
                     if let #p::Some(__instruct_f) =
                         (&#p::FieldProbe::<#ty>::new()).read(__instruct_json)
                     {
                         __instruct_v.at_field(__instruct_key, |__instruct_v| {
-                            Self::#check(&__instruct_f, __instruct_v)
+                            #check
                         });
                     }
                 }

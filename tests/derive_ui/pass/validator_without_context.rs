@@ -6,7 +6,7 @@ struct User {
     name: String,
 }
 
-// Missing the `&ValidationContext<'_>` parameter.
+// A validator may leave out the `&ValidationContext<'_>` parameter.
 fn not_blank(value: &String) -> Result<(), String> {
     if value.trim().is_empty() { Err("blank".into()) } else { Ok(()) }
 }
