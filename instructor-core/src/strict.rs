@@ -119,8 +119,29 @@ pub trait NamedShape {
     /// Whether the type's own schema has a strict form (an enum with a tuple variant
     /// does not), whatever its fields.
     const OWN: bool;
-    /// The fields' checks at depth `D`, as a pair list `(A, (B, ()))`.
+    /// The fields' checks at depth `D`, as a pair list `(Field<Self, 0, D>, (..., ()))`.
     type Fields<D: Depth>: StrictFlag;
+}
+
+/// Field `I` of a named type (numbered by the derive): its check at depth `D`.
+///
+/// One impl per field, rather than the field checks written out in
+/// [`NamedShape::Fields`], so that the impl's whole type is the field's type as
+/// written: a field type lacking `Instruct` is then reported at that type, merged
+/// with the partial twin's report of it, instead of once more at the derive.
+pub trait FieldShape<const I: usize> {
+    /// The field's check, at a depth.
+    type Check<D: Depth>: StrictFlag;
+}
+
+/// The check of field `I` of the named type `T`, at depth `D`: asks
+/// [`FieldShape<I>`] only when evaluated, so [`NamedShape::Fields`] names no
+/// field type.
+#[derive(Debug)]
+pub struct Field<T, const I: usize, D>(PhantomData<(fn() -> T, D)>);
+
+impl<T: FieldShape<I>, const I: usize, D: Depth> StrictFlag for Field<T, I, D> {
+    const STRICT: bool = flag::<T::Check<D>>();
 }
 
 /// The check of a named type `T` at depth `D`.
