@@ -34,7 +34,7 @@ pub(crate) fn shape_impls(cont: &Container<'_>, p: &TokenStream) -> TokenStream 
     let field_impls = types.iter().enumerate().map(|(i, ty)| {
         let check = around_type(
             ty,
-            &quote!(<<),
+            &quote!(< <),
             &quote!(as #p::Instruct>::Partial as #p::StrictShape>::Check<__InstructDepth>),
         );
         quote! {
