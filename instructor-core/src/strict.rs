@@ -9,7 +9,9 @@
 //! So each type names its check as a *type*, [`StrictShape::Check`], at a
 //! type-level depth `D`: a named type (a struct's partial twin, an enum) is a
 //! [`Named`] node whose constant asks its fields' checks at depth `D - 1`, through a
-//! `const fn` call that is only made while budget remains. Every constant is then a
+//! `const fn` call that is only made while budget remains. Each field's check is its
+//! own [`FieldShape`] impl, reached through [`Field`] only when evaluated, so that a
+//! field type lacking `Instruct` is reported at that type (see [`FieldShape`]). Every constant is then a
 //! distinct `(type, depth)` pair, so there is no cycle; rustc evaluates each pair
 //! once, so the cost is `types × depth × fields` however wide or cyclic the type
 //! graph is (no exponential blow-up with fan-out).
