@@ -96,14 +96,33 @@ impl StrictFlag for Inexpressible {
     const STRICT: bool = false;
 }
 
-/// A list of checks (the fields of a named type), nested as pairs: all must pass.
+/// A list of checks (the fields of a named type) as a flat tuple of up to 12, tuples
+/// of tuples past that: all must pass. (Flat, not nested pairs: each level of nesting
+/// adds to rustc's query depth at every step of the walk.)
 impl StrictFlag for () {
     const STRICT: bool = true;
 }
 
-impl<A: StrictFlag, B: StrictFlag> StrictFlag for (A, B) {
-    const STRICT: bool = A::STRICT && B::STRICT;
+macro_rules! all_of {
+    ($($name:ident)+) => {
+        impl<$($name: StrictFlag),+> StrictFlag for ($($name,)+) {
+            const STRICT: bool = $($name::STRICT)&&+;
+        }
+    };
 }
+
+all_of!(A);
+all_of!(A B);
+all_of!(A B C);
+all_of!(A B C E);
+all_of!(A B C E F);
+all_of!(A B C E F G);
+all_of!(A B C E F G H);
+all_of!(A B C E F G H J);
+all_of!(A B C E F G H J K);
+all_of!(A B C E F G H J K L);
+all_of!(A B C E F G H J K L M);
+all_of!(A B C E F G H J K L M N);
 
 /// Implemented by partial types (`<T as Instruct>::Partial`): the check of the
 /// complete type `T`, at depth `D`.
@@ -121,7 +140,8 @@ pub trait NamedShape {
     /// Whether the type's own schema has a strict form (an enum with a tuple variant
     /// does not), whatever its fields.
     const OWN: bool;
-    /// The fields' checks at depth `D`, as a pair list `(Field<Self, 0, D>, (..., ()))`.
+    /// The fields' checks at depth `D`, as a tuple `(Field<Self, 0, D>, ..)` (tuples
+    /// of at most 12, nested past that).
     type Fields<D: Depth>: StrictFlag;
 }
 
@@ -143,7 +163,9 @@ pub trait FieldShape<const I: usize> {
 pub struct Field<T, const I: usize, D>(PhantomData<(fn() -> T, D)>);
 
 impl<T: FieldShape<I>, const I: usize, D: Depth> StrictFlag for Field<T, I, D> {
-    const STRICT: bool = flag::<T::Check<D>>();
+    // Read directly, not through `flag`: each call adds to rustc's query depth, which
+    // the walk's 32 levels must stay within.
+    const STRICT: bool = <T::Check<D> as StrictFlag>::STRICT;
 }
 
 /// The check of a named type `T` at depth `D`.

@@ -28,9 +28,11 @@ pub(crate) fn shape_impls(cont: &Container<'_>, p: &TokenStream) -> TokenStream 
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let own = !has_tuple_variant(cont);
     let types = distinct_field_types(cont);
-    let fields = (0..types.len())
-        .rev()
-        .fold(quote!(()), |rest, i| quote!((#p::Field<Self, #i, __InstructDepth>, #rest)));
+    let fields = all_of(
+        (0..types.len())
+            .map(|i| quote!(#p::Field<Self, #i, __InstructDepth>))
+            .collect(),
+    );
     let field_impls = types.iter().enumerate().map(|(i, ty)| {
         let check = around_type(
             ty,
@@ -85,6 +87,16 @@ fn distinct_field_types<'c>(cont: &'c Container<'_>) -> Vec<&'c syn::Type> {
         .map(|f| f.ty)
         .filter(|ty| seen.insert(quote!(#ty).to_string()))
         .collect()
+}
+
+/// The checks as one tuple: flat up to 12 (the arities core implements `StrictFlag`
+/// for), tuples of tuples past that.
+fn all_of(checks: Vec<TokenStream>) -> TokenStream {
+    const WIDTH: usize = 12;
+    if checks.len() <= WIDTH {
+        return quote!((#(#checks,)*));
+    }
+    all_of(checks.chunks(WIDTH).map(|c| quote!((#(#c,)*))).collect())
 }
 
 /// An enum with a tuple variant: a fixed-length array, which strict mode rejects.
