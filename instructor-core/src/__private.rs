@@ -24,7 +24,8 @@ pub use serde_json::Value;
 
 pub use crate::schema::{Schema, SchemaGenerator};
 pub use crate::strict::{
-    Depth, Expressible, Inexpressible, Named, NamedShape, StrictShape, strict_compatible,
+    Depth, Expressible, Field, FieldShape, Inexpressible, Named, NamedShape, StrictShape,
+    strict_compatible,
 };
 pub use crate::validate::target::{
     ItemsConstraint, NumberConstraint, TextConstraint, UniqueItemsConstraint,

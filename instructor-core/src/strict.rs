@@ -9,7 +9,9 @@
 //! So each type names its check as a *type*, [`StrictShape::Check`], at a
 //! type-level depth `D`: a named type (a struct's partial twin, an enum) is a
 //! [`Named`] node whose constant asks its fields' checks at depth `D - 1`, through a
-//! `const fn` call that is only made while budget remains. Every constant is then a
+//! `const fn` call that is only made while budget remains. Each field's check is its
+//! own [`FieldShape`] impl, reached through [`Field`] only when evaluated, so that a
+//! field type lacking `Instruct` is reported at that type (see [`FieldShape`]). Every constant is then a
 //! distinct `(type, depth)` pair, so there is no cycle; rustc evaluates each pair
 //! once, so the cost is `types × depth × fields` however wide or cyclic the type
 //! graph is (no exponential blow-up with fan-out).
@@ -94,14 +96,33 @@ impl StrictFlag for Inexpressible {
     const STRICT: bool = false;
 }
 
-/// A list of checks (the fields of a named type), nested as pairs: all must pass.
+/// A list of checks (the fields of a named type) as a flat tuple of up to 12, tuples
+/// of tuples past that: all must pass. (Flat, not nested pairs: each level of nesting
+/// adds to rustc's query depth at every step of the walk.)
 impl StrictFlag for () {
     const STRICT: bool = true;
 }
 
-impl<A: StrictFlag, B: StrictFlag> StrictFlag for (A, B) {
-    const STRICT: bool = A::STRICT && B::STRICT;
+macro_rules! all_of {
+    ($($name:ident)+) => {
+        impl<$($name: StrictFlag),+> StrictFlag for ($($name,)+) {
+            const STRICT: bool = $($name::STRICT)&&+;
+        }
+    };
 }
+
+all_of!(A);
+all_of!(A B);
+all_of!(A B C);
+all_of!(A B C E);
+all_of!(A B C E F);
+all_of!(A B C E F G);
+all_of!(A B C E F G H);
+all_of!(A B C E F G H J);
+all_of!(A B C E F G H J K);
+all_of!(A B C E F G H J K L);
+all_of!(A B C E F G H J K L M);
+all_of!(A B C E F G H J K L M N);
 
 /// Implemented by partial types (`<T as Instruct>::Partial`): the check of the
 /// complete type `T`, at depth `D`.
@@ -119,8 +140,32 @@ pub trait NamedShape {
     /// Whether the type's own schema has a strict form (an enum with a tuple variant
     /// does not), whatever its fields.
     const OWN: bool;
-    /// The fields' checks at depth `D`, as a pair list `(A, (B, ()))`.
+    /// The fields' checks at depth `D`, as a tuple `(Field<Self, 0, D>, ..)` (tuples
+    /// of at most 12, nested past that).
     type Fields<D: Depth>: StrictFlag;
+}
+
+/// Field `I` of a named type (numbered by the derive): its check at depth `D`.
+///
+/// One impl per field, rather than the field checks written out in
+/// [`NamedShape::Fields`], so that the impl's whole type is the field's type as
+/// written: a field type lacking `Instruct` is then reported at that type, merged
+/// with the partial twin's report of it, instead of once more at the derive.
+pub trait FieldShape<const I: usize> {
+    /// The field's check, at a depth.
+    type Check<D: Depth>: StrictFlag;
+}
+
+/// The check of field `I` of the named type `T`, at depth `D`: asks
+/// [`FieldShape<I>`] only when evaluated, so [`NamedShape::Fields`] names no
+/// field type.
+#[derive(Debug)]
+pub struct Field<T, const I: usize, D>(PhantomData<(fn() -> T, D)>);
+
+impl<T: FieldShape<I>, const I: usize, D: Depth> StrictFlag for Field<T, I, D> {
+    // Read directly, not through `flag`: each call adds to rustc's query depth, which
+    // the walk's 32 levels must stay within.
+    const STRICT: bool = <T::Check<D> as StrictFlag>::STRICT;
 }
 
 /// The check of a named type `T` at depth `D`.

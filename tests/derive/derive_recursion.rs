@@ -109,6 +109,65 @@ struct Env {
     vars: HashMap<String, f64>,
 }
 
+/// Self-recursion through the last of 20 fields: the walk's field lists are tuples of
+/// at most 12, so the recursive field sits two tuples deep at every one of the 32
+/// levels (nested pairs, 20 deep, once overflowed rustc's query depth).
+#[derive(Instruct, Debug, Clone, Serialize, Deserialize)]
+#[allow(dead_code, reason = "only the strict walk over the fields is tested")]
+struct Wide {
+    f0: String,
+    f1: String,
+    f2: String,
+    f3: String,
+    f4: String,
+    f5: String,
+    f6: String,
+    f7: String,
+    f8: String,
+    f9: String,
+    f10: String,
+    f11: String,
+    f12: String,
+    f13: String,
+    f14: String,
+    f15: String,
+    f16: String,
+    f17: String,
+    f18: String,
+    children: Vec<Wide>,
+}
+
+/// [`Wide`] with a map as its last field, reached only through the recursion of a
+/// type holding it.
+#[derive(Instruct, Debug, Clone, Serialize, Deserialize)]
+#[allow(dead_code, reason = "only the strict walk over the fields is tested")]
+struct WideBad {
+    wide: Wide,
+    next: Option<Box<WideBad>>,
+    f2: String,
+    f3: String,
+    f4: String,
+    f5: String,
+    f6: String,
+    f7: String,
+    f8: String,
+    f9: String,
+    f10: String,
+    f11: String,
+    f12: String,
+    f13: String,
+    counts: Option<Counts>,
+}
+
+#[test]
+fn the_strict_check_walks_wide_recursive_types() {
+    const {
+        assert!(strict_compatible::<Wide>());
+        assert!(!strict_compatible::<WideBad>());
+        assert!(!strict_compatible::<Vec<WideBad>>());
+    }
+}
+
 #[test]
 fn the_strict_check_passes_recursive_types_without_a_map() {
     const {

@@ -182,6 +182,10 @@ pub(crate) fn live_fields<'c, 'a>(cont: &'c Container<'a>) -> Vec<&'c Field<'a>>
 /// `head`, the type as written, `tail`: `head` at the type's first token and `tail` at
 /// its last, so rustc underlines the whole type, and underlines it the same way for
 /// every use (identical reports of a missing `Instruct` are then merged into one).
+///
+/// A `head` ending in two `<` must write them apart (`< <`): a joint `<<` is one token
+/// to rustc, and the inner `<` it splits off starts one column later, so the inner
+/// type's span would differ from the type's and its report would not be merged.
 pub(crate) fn around_type(ty: &syn::Type, head: &TokenStream, tail: &TokenStream) -> TokenStream {
     let tokens = quote!(#ty);
     let first = syn::spanned::Spanned::span(ty);

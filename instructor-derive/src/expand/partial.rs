@@ -43,7 +43,7 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         // reports a missing `Instruct` at the same span as the other uses (merged).
         let partial_field_ty = around_type(
             ty,
-            &quote!(#p::Option<<),
+            &quote!(#p::Option< <),
             &quote!(as #p::Instruct>::PartialField>),
         );
         let bound = needs_bound(ty, params_of(generics))

@@ -4,7 +4,9 @@
 //!
 //! The walk is described in `instructor-core`'s `strict` module: each field's check
 //! is a type at a type-level depth, so recursive and mutually recursive types need no
-//! special case here.
+//! special case here. Each field's check sits in its own `FieldShape<I>` impl whose
+//! type is spanned at the field's type: a field type lacking `Instruct` is reported
+//! there (merged with the twin's identical report), not at the derive.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -13,8 +15,9 @@ use syn::Generics;
 use super::{around_type, live_fields, respan, with_instruct_bounds};
 use crate::model::{Container, Data, VariantStyle};
 
-/// `StrictShape` and `NamedShape` for the type's partial value: the twin of a struct,
-/// an enum itself. A newtype needs none (its partial type is its field's).
+/// `StrictShape`, `NamedShape` and one `FieldShape<I>` per distinct field type for the
+/// type's partial value: the twin of a struct, an enum itself. A newtype needs none
+/// (its partial type is its field's).
 pub(crate) fn shape_impls(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
     let target = match &cont.data {
         Data::Struct(_) => &cont.partial_ident,
@@ -24,7 +27,25 @@ pub(crate) fn shape_impls(cont: &Container<'_>, p: &TokenStream) -> TokenStream 
     let generics = shape_generics(cont, p);
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let own = !has_tuple_variant(cont);
-    let fields = field_checks(cont, p);
+    let types = distinct_field_types(cont);
+    let fields = all_of(
+        (0..types.len())
+            .map(|i| quote!(#p::Field<Self, #i, __InstructDepth>))
+            .collect(),
+    );
+    let field_impls = types.iter().enumerate().map(|(i, ty)| {
+        let check = around_type(
+            ty,
+            &quote!(< <),
+            &quote!(as #p::Instruct>::Partial as #p::StrictShape>::Check<__InstructDepth>),
+        );
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #p::FieldShape<#i> for #target #ty_generics #where_clause {
+                type Check<__InstructDepth: #p::Depth> = #check;
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #impl_generics #p::StrictShape for #target #ty_generics #where_clause {
@@ -36,6 +57,8 @@ pub(crate) fn shape_impls(cont: &Container<'_>, p: &TokenStream) -> TokenStream 
             const OWN: bool = #own;
             type Fields<__InstructDepth: #p::Depth> = #fields;
         }
+
+        #(#field_impls)*
     }
 }
 
@@ -54,28 +77,26 @@ fn shape_generics(cont: &Container<'_>, p: &TokenStream) -> Generics {
     generics
 }
 
-/// The live fields' checks as a pair list `(A, (B, ()))`, each spanned at its field's
-/// type like every other use of it (a missing `Instruct` is then reported once).
-fn field_checks(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
+/// The live fields' types, each once (at its first use), in field order. Each gets a
+/// `FieldShape<I>` impl whose type is spanned at the field's type like every other use
+/// of it, so a missing `Instruct` is reported there, merged with the other reports.
+fn distinct_field_types<'c>(cont: &'c Container<'_>) -> Vec<&'c syn::Type> {
     let mut seen = std::collections::BTreeSet::new();
-    let checks: Vec<TokenStream> = live_fields(cont)
+    live_fields(cont)
         .into_iter()
-        .filter(|f| {
-            let ty = f.ty;
-            seen.insert(quote!(#ty).to_string())
-        })
-        .map(|f| {
-            around_type(
-                f.ty,
-                &quote!(<<),
-                &quote!(as #p::Instruct>::Partial as #p::StrictShape>::Check<__InstructDepth>),
-            )
-        })
-        .collect();
-    checks
-        .iter()
-        .rev()
-        .fold(quote!(()), |rest, check| quote!((#check, #rest)))
+        .map(|f| f.ty)
+        .filter(|ty| seen.insert(quote!(#ty).to_string()))
+        .collect()
+}
+
+/// The checks as one tuple: flat up to 12 (the arities core implements `StrictFlag`
+/// for), tuples of tuples past that.
+fn all_of(checks: Vec<TokenStream>) -> TokenStream {
+    const WIDTH: usize = 12;
+    if checks.len() <= WIDTH {
+        return quote!((#(#checks,)*));
+    }
+    all_of(checks.chunks(WIDTH).map(|c| quote!((#(#c,)*))).collect())
 }
 
 /// An enum with a tuple variant: a fixed-length array, which strict mode rejects.
