@@ -39,6 +39,7 @@
 #[doc = include_str!("../docs/differences-from-python.md")]
 pub mod differences_from_python {}
 
+pub use instructor_core::partial::TypedPartial;
 pub use instructor_core::{
     AttemptError, CallSummary, Client, Completion, Error, Extract, FailedAttempt, FinishReason,
     Header, HookEvent, HookHandle, HookPayload, HttpError, Instruct, Many, MapKey, Maybe, Message,

@@ -22,6 +22,11 @@ pub use serde;
 pub use serde_json;
 pub use serde_json::Value;
 
+pub use crate::partial::PartialEntry;
+pub use crate::partial::typed::{ApplyOpen, apply_entry};
+pub use crate::partial::union::{
+    EnumTagging, PartialObject, PartialTuple, VariantInfo, partial_newtype, read_enum, unit_fits,
+};
 pub use crate::schema::{Schema, SchemaGenerator};
 pub use crate::strict::{
     Depth, Expressible, Field, FieldShape, Inexpressible, Named, NamedShape, StrictShape,

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Instruct;
+use crate::partial::{OpenMemo, OpenValue};
 use crate::schema::{Schema, SchemaGenerator};
 use crate::validate::Validator;
 
@@ -27,7 +28,20 @@ macro_rules! leaf {
     };
 }
 
-leaf!(String, "String", Schema::of_type("string"));
+impl Instruct for String {
+    type Partial = String;
+    type PartialField = String;
+    fn schema_name() -> Cow<'static, str> {
+        Cow::Borrowed("String")
+    }
+    fn schema(_: &mut SchemaGenerator) -> Schema {
+        Schema::of_type("string")
+    }
+    fn apply_open_field(slot: &mut Option<String>, open: OpenValue<'_>, memo: &mut OpenMemo) {
+        crate::partial::typed::apply_open_string(slot, open, memo);
+    }
+}
+
 leaf!(bool, "Boolean", Schema::of_type("boolean"));
 leaf!(char, "Character", {
     let mut s = Schema::of_type("string");
@@ -102,6 +116,13 @@ impl<T: Instruct> Instruct for Option<T> {
             Some(value) if T::TRANSFORMS => value.transform_into(validator).map(Some),
             other => Some(other),
         }
+    }
+    fn apply_open_field(
+        slot: &mut Option<T::PartialField>,
+        open: OpenValue<'_>,
+        memo: &mut OpenMemo,
+    ) {
+        T::apply_open_field(slot, open, memo);
     }
 }
 
@@ -178,6 +199,13 @@ macro_rules! list {
                     })
                     .collect()
             }
+            fn apply_open_field(
+                slot: &mut Option<Vec<T::Partial>>,
+                open: OpenValue<'_>,
+                memo: &mut OpenMemo,
+            ) {
+                crate::partial::typed::apply_open_list::<T>(slot, open, memo);
+            }
         }
     };
 }
@@ -203,6 +231,13 @@ impl<T: Instruct, const N: usize> Instruct for [T; N] {
     }
     fn validate_into(&self, validator: &mut Validator<'_>) {
         validate_items(self.iter(), validator);
+    }
+    fn apply_open_field(
+        slot: &mut Option<Vec<T::Partial>>,
+        open: OpenValue<'_>,
+        memo: &mut OpenMemo,
+    ) {
+        crate::partial::typed::apply_open_list::<T>(slot, open, memo);
     }
 }
 

@@ -79,10 +79,13 @@ fn check_no_lifetimes(cx: &Ctxt, cont: &Container<'_>) {
     }
 }
 
-/// Enums appear in partial values once complete; they have no twin to configure.
+/// Unit-only enums appear in partial values once complete; they have no twin to
+/// configure (enums with data do).
 fn check_partial_only_on_structs(cx: &Ctxt, cont: &Container<'_>) {
-    if let (Data::Enum(..), Some(span)) = (&cont.data, cont.partial_span) {
-        cx.syn_error(syn::Error::new(span, "`partial(...)` applies to structs: enums have no partial twin (they appear once complete)"));
+    if let (Data::Enum(..), Some(span)) = (&cont.data, cont.partial_span)
+        && !cont.has_enum_twin()
+    {
+        cx.syn_error(syn::Error::new(span, "`partial(...)` applies to structs and enums with data: a unit-only enum has no partial twin (it appears once complete)"));
     }
 }
 

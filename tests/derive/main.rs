@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed expectation is a panic
 
 mod derive_partial;
+mod derive_partial_inc;
+mod derive_partial_union;
 mod derive_recursion;
 mod derive_schema;
 mod derive_smoke;

@@ -29,10 +29,12 @@ use self::text::{incomplete_utf8_tail, is_ws, new_string, parse_number, valid_pr
 use crate::validate::PathSegment;
 
 mod error;
+mod open;
 mod raw;
 mod text;
 
 pub use self::error::{Limits, PartialJsonError};
+pub use self::open::{OpenList, OpenValue};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ObjectState {
@@ -58,6 +60,8 @@ enum Frame {
         state: ObjectState,
         /// Input offset just past the `{` or the last completed entry.
         resume: usize,
+        /// Input offset of the `{`.
+        start: usize,
     },
     Array {
         items: Vec<Value>,
@@ -67,6 +71,8 @@ enum Frame {
         count: usize,
         /// Input offset just past the `[` or the last completed item.
         resume: usize,
+        /// Input offset of the `[`.
+        start: usize,
     },
 }
 
@@ -74,6 +80,12 @@ impl Frame {
     fn resume(&self) -> usize {
         match self {
             Frame::Object { resume, .. } | Frame::Array { resume, .. } => *resume,
+        }
+    }
+
+    fn start(&self) -> usize {
+        match self {
+            Frame::Object { start, .. } | Frame::Array { start, .. } => *start,
         }
     }
 }
@@ -456,6 +468,7 @@ impl PartialJson {
                         key: None,
                         state: ObjectState::KeyOrEnd,
                         resume,
+                        start: self.offset,
                     }
                 } else {
                     Frame::Array {
@@ -464,6 +477,7 @@ impl PartialJson {
                         collect: self.at_item_path(),
                         count: 0,
                         resume,
+                        start: self.offset,
                     }
                 };
                 self.stack.push(frame);
@@ -535,6 +549,7 @@ impl PartialJson {
                 key,
                 state,
                 resume,
+                ..
             }) => {
                 *resume = end;
                 *state = ObjectState::CommaOrEnd;
@@ -552,6 +567,7 @@ impl PartialJson {
                 collect,
                 count,
                 resume,
+                ..
             }) => {
                 *resume = end;
                 *state = ArrayState::CommaOrEnd;

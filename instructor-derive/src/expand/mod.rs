@@ -1,6 +1,7 @@
 //! Code generation from the resolved model. Nothing here reads attributes.
 
 mod partial;
+mod partial_enum;
 mod schema;
 mod strict;
 mod transform;
@@ -46,12 +47,18 @@ fn generate(cont: &Container<'_>) -> TokenStream {
     let ident = &cont.ident;
     let mut generics = with_instruct_bounds(&cont.input.generics, &p);
     if matches!(cont.data, Data::Enum(..)) && !cont.type_params().is_empty() {
-        // An enum is its own partial value: a generic one needs its parameters to allow it.
+        // An enum is its own partial value, or has a twin: a generic one needs its
+        // parameters to allow it.
         let (_, ty_generics, _) = cont.input.generics.split_for_impl();
+        let partial = if cont.has_enum_twin() {
+            &cont.partial_ident
+        } else {
+            ident
+        };
         generics
             .make_where_clause()
             .predicates
-            .push(syn::parse_quote!(#ident #ty_generics: #p::PartialValue));
+            .push(syn::parse_quote!(#partial #ty_generics: #p::PartialValue));
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
 
@@ -62,6 +69,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
     let field_check_fns = validate::field_check_fns(cont, &p, &generics);
     let strict_checks = strict::assertions(cont, &p);
     let strict_shape = strict::shape_impls(cont, &p);
+    let entry_fn = partial::entry_fn(cont, &p);
 
     let (partial_types, twin) = match &cont.data {
         Data::Struct(_) => {
@@ -83,6 +91,16 @@ fn generate(cont: &Container<'_>) -> TokenStream {
                     const IS_OPTION: bool = <#ty as #p::Instruct>::IS_OPTION;
                 },
                 TokenStream::new(),
+            )
+        }
+        Data::Enum(..) if cont.has_enum_twin() => {
+            let twin_ident = &cont.partial_ident;
+            (
+                quote! {
+                    type Partial = #twin_ident #ty_generics;
+                    type PartialField = #twin_ident #ty_generics;
+                },
+                partial_enum::twin(cont, &p, &with_instruct_bounds(&cont.input.generics, &p)),
             )
         }
         Data::Enum(..) => (
@@ -108,6 +126,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
                 #schema_items
                 #validate_fn
                 #transform_fn
+                #entry_fn
             }
             #field_check_fns
         };

@@ -3,11 +3,11 @@
 //! value does not fit yet reads as absent instead of failing the whole twin).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::Generics;
 use syn::spanned::Spanned;
 
-use super::around_type;
+use super::{around_type, respan};
 use crate::model::{Container, Data, Field};
 
 pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -> TokenStream {
@@ -121,7 +121,11 @@ fn field_bound(ty: &syn::Type, p: &TokenStream) -> TokenStream {
 /// `generics` plus `FieldTy: Instruct` for each field's type. (Only the twin's impls
 /// get these: on the `Instruct` impl itself, a recursive type would need itself to
 /// implement `Instruct` first, a cycle rustc rejects.)
-fn with_field_bounds(generics: &Generics, fields: &[&Field<'_>], p: &TokenStream) -> Generics {
+pub(crate) fn with_field_bounds(
+    generics: &Generics,
+    fields: &[&Field<'_>],
+    p: &TokenStream,
+) -> Generics {
     let mut generics = generics.clone();
     let mut seen = std::collections::BTreeSet::new();
     let params = params_of(&generics);
@@ -208,6 +212,63 @@ impl Field<'_> {
         match &self.member {
             syn::Member::Named(ident) => ident.to_string().trim_start_matches("r#").to_owned(),
             syn::Member::Unnamed(index) => index.index.to_string(),
+        }
+    }
+}
+
+/// `Instruct::apply_partial_entry` for a struct: each top-level entry goes to its
+/// field (by wire name or alias), so `create_partial` keeps the twin in place. None
+/// for a struct with a flattened field (its keys are the nested twin's: the default,
+/// re-reading the answer, stays).
+pub(crate) fn entry_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
+    let fields: Vec<&Field<'_>> = match &cont.data {
+        Data::Struct(fields) => fields.iter().filter(|f| !f.skipped).collect(),
+        Data::Newtype(field) => {
+            let ty = field.ty;
+            return quote! {
+                fn apply_partial_entry(
+                    partial: &mut Self::Partial,
+                    key: &str,
+                    entry: #p::PartialEntry<'_, '_>,
+                ) -> bool {
+                    <#ty as #p::Instruct>::apply_partial_entry(partial, key, entry)
+                }
+            };
+        }
+        Data::Enum(..) => return TokenStream::new(),
+    };
+    if fields.iter().any(|f| f.flatten) {
+        return TokenStream::new();
+    }
+    let arms = fields.iter().map(|f| {
+        let member = &f.member;
+        let ty = f.ty;
+        let name = &f.wire_name;
+        let aliases = f.aliases.iter().map(|(a, _)| a);
+        // Spanned at the field's type like its other uses: a missing `Instruct` is
+        // reported there once.
+        let open = around_type(ty, &quote!(<), &quote!(as #p::Instruct>::apply_open_field));
+        // `partial.member` spanned from the type's first token to its last, so the
+        // field's type (resolved here) is reported over the whole type like its other
+        // uses, and merged with them.
+        let tokens = quote!(#ty);
+        let first = syn::spanned::Spanned::span(ty);
+        let last = tokens.into_iter().last().map_or(first, |t| t.span());
+        let place = quote_spanned!(first=> partial);
+        let member = respan(&quote!(.#member), last);
+        quote!(#name #(| #aliases)* => #p::apply_entry(&mut #place #member, entry, #open),)
+    });
+    quote! {
+        fn apply_partial_entry(
+            partial: &mut Self::Partial,
+            key: &str,
+            entry: #p::PartialEntry<'_, '_>,
+        ) -> bool {
+            match key {
+                #(#arms)*
+                _ => {}
+            }
+            true
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::model::{Container, Data, VariantStyle};
 pub(crate) fn shape_impls(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
     let target = match &cont.data {
         Data::Struct(_) => &cont.partial_ident,
+        Data::Enum(..) if cont.has_enum_twin() => &cont.partial_ident,
         Data::Enum(..) => &cont.ident,
         Data::Newtype(_) => return TokenStream::new(),
     };

@@ -1,12 +1,19 @@
-//! `create_partial`: a typed partial snapshot of `T` per delta that changed something;
-//! each top-level field validated as soon as it completes; the whole answer validated
-//! at the end and reasked on failure (the new attempt streams on).
+//! `create_partial`: a typed partial snapshot of `T` per poll that finds something
+//! changed; each top-level field validated as soon as it completes; the whole answer
+//! validated at the end and reasked on failure (the new attempt streams on).
+//!
+//! Snapshots on demand: when the consumer polls, every delta that has already
+//! arrived is applied (the parser and the field checks see each one), then one
+//! snapshot covering them all is made. A slow consumer never causes repeated work; a
+//! fast one gets one snapshot per visible change. The typed partial is held in place
+//! and caught up incrementally (`partial::typed`), except for types whose partial
+//! cannot be (then the answer so far is re-read, as before).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -17,6 +24,7 @@ use crate::client::reask::reask_messages;
 use crate::completion::{Completion, Usage};
 use crate::error::{AttemptError, Error, FailedAttempt, Result, RetriesExhausted};
 use crate::partial::PartialJson;
+use crate::partial::typed::InPlace;
 use crate::provider::{ProviderRequest, StreamEvent};
 use crate::validate::ValidationContext;
 use crate::{Client, Instruct, ResponseModel};
@@ -98,6 +106,8 @@ impl Client {
             failed: Vec::new(),
             shared: shared.clone(),
             done: false,
+            in_place: Some(InPlace::new()),
+            pending: None,
             wrapped: model.is_wrapped(),
             model,
         };
@@ -127,6 +137,10 @@ struct PartialState<T: Instruct> {
     done: bool,
     wrapped: bool,
     model: ResponseModel<T>,
+    /// The typed partial held in place (`None`: re-read the answer for snapshots).
+    in_place: Option<InPlace<T>>,
+    /// What ended a batch of already-arrived deltas, handled after its snapshot.
+    pending: Option<Option<Result<StreamEvent>>>,
 }
 
 impl<T: Instruct + DeserializeOwned> PartialState<T> {
@@ -135,28 +149,76 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
             if self.done {
                 return None;
             }
-            let step = match self.attempt.events.next().await {
-                Some(Ok(event)) => match self.attempt.received.apply(&event) {
-                    Err(e) => Err(e),
-                    Ok(()) => match self.feed(&event) {
-                        Ok(Some(partial)) => return Some(Ok(partial)),
-                        Ok(None) => Ok(()),
-                        Err(failure) => self.early_end(failure).await,
-                    },
-                },
-                Some(Err(e)) => Err(e),
-                None => self.end_of_attempt().await,
+            let event = match self.pending.take() {
+                Some(event) => event,
+                None => self.attempt.events.next().await,
             };
-            if let Err(e) = step {
-                self.done = true;
-                return Some(Err(e));
+            let changed = match self.handle(event).await {
+                Ok(changed) => changed,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            };
+            if !changed {
+                continue;
+            }
+            // Snapshots on demand: apply every delta that has already arrived, then
+            // make one snapshot for them all.
+            match self.drain_ready().await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+            if let Some(snapshot) = self.snapshot() {
+                return Some(Ok(snapshot));
             }
         }
     }
 
-    /// Feeds one event: a new snapshot if the value changed, or the failures of a
-    /// top-level field that has just completed.
-    fn feed(&mut self, event: &StreamEvent) -> Result<Option<T::Partial>, FieldFailure> {
+    /// One event of the attempt: `Ok(true)` when it fed a delta (the answer may show
+    /// more); the end of the attempt validates it (and may reask).
+    async fn handle(&mut self, event: Option<Result<StreamEvent>>) -> Result<bool> {
+        match event {
+            Some(Ok(event)) => {
+                self.attempt.received.apply(&event)?;
+                match self.feed(&event) {
+                    Ok(fed) => Ok(fed),
+                    Err(failure) => self.early_end(failure).await.map(|()| false),
+                }
+            }
+            Some(Err(e)) => Err(e),
+            None => self.end_of_attempt().await.map(|()| false),
+        }
+    }
+
+    /// Applies the deltas that have already arrived (without waiting). `Ok(false)`
+    /// when a completed field failed and the attempt was reasked (no snapshot of
+    /// the failed attempt is shown); an end or error is kept for after the snapshot.
+    async fn drain_ready(&mut self) -> Result<bool> {
+        while let Some(event) = self.attempt.events.next().now_or_never() {
+            let Some(Ok(event)) = event else {
+                self.pending = Some(event);
+                return Ok(true);
+            };
+            if let Err(e) = self.attempt.received.apply(&event) {
+                self.pending = Some(Some(Err(e)));
+                return Ok(true);
+            }
+            if let Err(failure) = self.feed(&event) {
+                self.early_end(failure).await?;
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Feeds one event's delta to the parser and checks the top-level fields it
+    /// completed: `Ok(true)` when there was a delta.
+    fn feed(&mut self, event: &StreamEvent) -> Result<bool, FieldFailure> {
         let piece = match (event, self.call.mode.uses_tools()) {
             (StreamEvent::TextDelta(t), false) => t.as_str(),
             (
@@ -167,38 +229,51 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
                 },
                 true,
             ) => arguments.as_str(),
-            _ => return Ok(None),
+            _ => return Ok(false),
         };
         if piece.is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
         if let Err(e) = self.attempt.parser.push_str(piece) {
             // Malformed JSON: reported (and reasked) at the end of the attempt.
             tracing::debug!(error = %e, "partial JSON parse error");
-            return Ok(None);
+            return Ok(false);
         }
         if !self.wrapped {
             self.check_completed_fields()?;
         }
-        // O(1): an unchanged snapshot is never materialised.
+        Ok(true)
+    }
+
+    /// The snapshot of the answer so far, unless nothing visible changed since the
+    /// last one (checked in O(1)).
+    fn snapshot(&mut self) -> Option<T::Partial> {
         let version = self.attempt.parser.visible_version();
         if self.last == Some(version) {
-            return Ok(None);
+            return None;
         }
-        // Read straight from the parser's text: no intermediate `Value`.
-        let snapshot = if self.wrapped {
-            self.attempt
-                .parser
-                .snapshot_as::<WrappedPartial<T::Partial>>()
-                .map(|wrapped| wrapped.and_then(WrappedPartial::into_inner))
-        } else {
-            self.attempt.parser.snapshot_as::<T::Partial>()
+        let parser = &mut self.attempt.parser;
+        let in_place = match (&mut self.in_place, self.wrapped) {
+            (Some(in_place), false) => in_place.snapshot(parser),
+            _ => Err(()),
         };
-        let Some(snapshot) = snapshot else {
-            return Ok(None);
+        let snapshot = match in_place {
+            Ok(snapshot) => snapshot.map(Ok),
+            Err(()) => {
+                self.in_place = None;
+                // Read straight from the parser's text: no intermediate `Value`.
+                if self.wrapped {
+                    parser
+                        .snapshot_as::<WrappedPartial<T::Partial>>()
+                        .map(|wrapped| wrapped.and_then(WrappedPartial::into_inner))
+                } else {
+                    parser.snapshot_as::<T::Partial>()
+                }
+            }
         };
+        let snapshot = snapshot?;
         self.last = Some(version);
-        Ok(snapshot.ok())
+        snapshot.ok()
     }
 
     /// Validates each top-level field completed since the last call, read from its
@@ -283,6 +358,8 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         }
         self.number += 1;
         self.last = None;
+        self.in_place = Some(InPlace::new());
+        self.pending = None;
         self.attempt = self
             .client
             .open_attempt(&self.call, self.number, partial_parser())

@@ -15,11 +15,11 @@ use super::{Frame, PartialJson, PartialJsonError, Phase, Token};
 #[derive(Debug, Default)]
 pub(super) struct RawText {
     /// Input offset of the root value's first byte, once it has started.
-    start: Option<usize>,
+    pub(super) start: Option<usize>,
     /// Input offset just past the root value, once it has ended.
     end: Option<usize>,
     /// The root value's input so far.
-    text: Vec<u8>,
+    pub(super) text: Vec<u8>,
     /// Input offset where the top-level value being written started.
     field_start: usize,
     /// Completed top-level entries: the key and the value's range in `text`.
@@ -134,7 +134,7 @@ impl PartialJson {
     /// Where to cut the root value's text (an index into it) and what closes it
     /// there: the visible part of a string being written, then a `}` or `]` per open
     /// container. `None` while nothing is visible.
-    fn raw_cut(&self) -> Option<(usize, Vec<u8>)> {
+    pub(super) fn raw_cut(&self) -> Option<(usize, Vec<u8>)> {
         let raw = self.raw.as_ref()?;
         let start = raw.start?;
         if self.phase == Phase::Done {
