@@ -324,6 +324,10 @@ pub enum Error {
     /// A batch job or one of its items failed (bad custom id, a job for another
     /// type, an item that never ran, ...).
     Batch(BatchError),
+    /// A value broke a rule checked on its own, outside a call (an
+    /// [`llm_validator`](crate::llm_validator)'s `check`): the failures, each with its
+    /// reason.
+    Invalid(ValidationErrors),
 }
 
 impl fmt::Display for Error {
@@ -368,6 +372,7 @@ impl Error {
             Self::Config(d) => write!(f, "configuration error: {d}"),
             Self::Schema(e) => fmt::Display::fmt(e, f),
             Self::Batch(e) => fmt::Display::fmt(e, f),
+            Self::Invalid(e) => write!(f, "invalid: {e}"),
         }
     }
 }

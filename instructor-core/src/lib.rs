@@ -30,6 +30,7 @@ mod mode;
 pub mod partial;
 pub mod provider;
 pub mod schema;
+mod semantic;
 mod strict;
 pub mod validate;
 
@@ -59,4 +60,5 @@ pub use maybe::{Maybe, PartialMaybe};
 pub use message::{Message, Part, Role, ToolCall};
 pub use mode::{Mode, UnknownMode};
 pub use schema::{Schema, SchemaGenerator, ToolDefinition};
+pub use semantic::{AnswerCheck, LlmValidator, Verdict, llm_validator};
 pub use validate::{ValidationContext, ValidationError, ValidationErrors, Validator};

@@ -19,4 +19,5 @@ mod provider_gemini;
 mod provider_gemini_stream;
 mod secrets;
 mod seed_requests;
+mod semantic;
 mod transforms;

@@ -229,6 +229,11 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Batches<T> {
                 }
                 Some(_) => {}
             }
+            if !request.checks().is_empty() {
+                return Err(Error::config(format!(
+                    "item `{id}` has answer checks (`Request::check`), which a batch cannot run"
+                )));
+            }
             let prepared = self.client.prepare_with(&request, spec, false)?;
             let body = self.client.provider().build_body(&prepared)?;
             pending.add(id, prepared.model, request.context, body)?;

@@ -7,6 +7,7 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use super::Client;
+use super::answer::answer_json;
 use super::hooks::HookPayload;
 use super::reask::reask_messages;
 use super::request::{DEFAULT_MAX_RETRIES, Request};
@@ -96,7 +97,14 @@ impl Client {
                 total: &total,
             });
             check_finish(&completion, total)?;
-            match parse(self.mode, &completion, &context) {
+            let parsed = match parse(self.mode, &completion, &context) {
+                Ok(value) => self
+                    .run_checks(&request, &completion, &call.response.name)
+                    .await?
+                    .map(|()| value),
+                Err(error) => Err(error),
+            };
+            match parsed {
                 Ok(value) => {
                     let done = CallSummary {
                         last: completion,
@@ -132,6 +140,36 @@ impl Client {
             attempts: failed,
             usage: total,
         })))
+    }
+
+    /// The request's answer checks ([`Request::check`]) on a parsed answer: `Ok(Err)`
+    /// with every rejection (to reask), `Err` when a check could not run.
+    async fn run_checks(
+        &self,
+        request: &Request,
+        completion: &Completion,
+        name: &str,
+    ) -> Result<Result<(), AttemptError>> {
+        if request.checks().is_empty() {
+            return Ok(Ok(()));
+        }
+        let Some(answer) = answer_json(self.mode, completion, name)
+            .ok()
+            .and_then(|json| serde_json::from_str::<Value>(json).ok())
+        else {
+            return Ok(Ok(()));
+        };
+        let mut failures = crate::validate::ValidationErrors::default();
+        for check in request.checks() {
+            if let Err(errors) = check.run(&answer).await? {
+                failures.extend(errors);
+            }
+        }
+        Ok(if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(AttemptError::Validation(failures))
+        })
     }
 
     /// Tells the hooks an attempt's answer was rejected (and whether it was the last).

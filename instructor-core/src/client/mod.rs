@@ -209,6 +209,13 @@ impl Client {
         if let Some(detail) = request.invalid_input() {
             return Err(Error::Config(detail.clone()));
         }
+        if stream && !request.checks().is_empty() {
+            // Refused, never skipped: a check that silently did not run would pass.
+            return Err(Error::config(
+                "answer checks (`Request::check`, e.g. an llm_validator) run in `create`, not in streaming calls"
+                    .to_owned(),
+            ));
+        }
         let model = if request.model.is_empty() {
             self.model.clone().ok_or_else(|| {
                 Error::config(

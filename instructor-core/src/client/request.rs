@@ -9,6 +9,7 @@ use crate::dynamic::DynamicModel;
 use crate::error::ErrorDetail;
 use crate::header::Header;
 use crate::message::{Message, Role};
+use crate::semantic::AnswerCheck;
 
 /// The default number of reasks after the first attempt.
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
@@ -41,6 +42,9 @@ pub struct Request {
     pub token_budget: Option<u64>,
     /// A response model known only at run time (call with `T = serde_json::Value`).
     pub response_model: Option<DynamicModel>,
+    /// Checks run on the parsed answer before it is returned (an
+    /// [`llm_validator`](crate::llm_validator) on a field).
+    checks: Vec<AnswerCheck>,
     /// The first setter input that could not be used (a context that failed to
     /// serialize, an `extra_body` that is not an object): the call fails with it
     /// before anything is sent.
@@ -54,6 +58,21 @@ impl Request {
             model: model.into(),
             ..Self::default()
         }
+    }
+
+    /// Adds a check run on the parsed answer before `create` returns it, such as an
+    /// [`llm_validator`](crate::llm_validator) on a field: a rejection is reasked with
+    /// its reason at the field's path, like any failed check. Runs in `create`,
+    /// `create_with_completion`, `create_parallel`'s single-call answers and
+    /// `create_many`; streaming calls and batches refuse a request that has one.
+    pub fn check(mut self, check: AnswerCheck) -> Self {
+        self.checks.push(check);
+        self
+    }
+
+    /// The checks added with [`check`](Request::check).
+    pub(crate) fn checks(&self) -> &[AnswerCheck] {
+        &self.checks
     }
 
     /// Appends a message.

@@ -99,6 +99,11 @@ pub struct ValidationErrors {
 }
 
 impl ValidationErrors {
+    /// Appends `other`'s failures.
+    pub(crate) fn extend(&mut self, other: ValidationErrors) {
+        self.errors.extend(other.errors);
+    }
+
     /// The individual failures, in the order they were found.
     pub fn errors(&self) -> &[ValidationError] {
         &self.errors
