@@ -83,6 +83,8 @@ pub struct ProviderRequest {
     /// [`TransportGate::ready`] before each attempt and report failures with
     /// [`TransportGate::attempt_failed`]. `None` for a single call.
     pub gate: Option<TransportGate>,
+    /// The call's own hooks (from its [`Request`](crate::Request)).
+    pub(crate) hooks: crate::client::hooks::CallHooks,
 }
 
 impl ProviderRequest {
@@ -106,6 +108,7 @@ impl ProviderRequest {
             timeout: None,
             stream: false,
             gate: None,
+            hooks: crate::client::hooks::CallHooks::default(),
         }
     }
 }

@@ -21,3 +21,4 @@ mod secrets;
 mod seed_requests;
 mod semantic;
 mod transforms;
+mod typed_hooks;

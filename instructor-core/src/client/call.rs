@@ -92,10 +92,13 @@ impl Client {
             span.record("gen_ai.usage.input_tokens", total.prompt_tokens);
             span.record("gen_ai.usage.output_tokens", total.completion_tokens);
             span.record("instructor.attempts", attempt);
-            self.hooks.emit(&HookPayload::Usage {
-                usage: &completion.usage,
-                total: &total,
-            });
+            self.emit(
+                &call,
+                &HookPayload::Usage {
+                    usage: &completion.usage,
+                    total: &total,
+                },
+            );
             check_finish(&completion, total)?;
             let parsed = match parse(self.mode, &completion, &context) {
                 Ok(value) => self
@@ -116,7 +119,7 @@ impl Client {
                 Err(error) => {
                     let will_retry = attempt <= max_retries;
                     tracing::debug!(parent: &span, attempt, %error, "attempt failed");
-                    self.emit_failure(&error, attempt, will_retry);
+                    self.emit_failure(&call, &error, attempt, will_retry);
                     call.messages
                         .extend(reask_messages(self.mode, &completion, &error));
                     failed.push(FailedAttempt {
@@ -173,42 +176,53 @@ impl Client {
     }
 
     /// Tells the hooks an attempt's answer was rejected (and whether it was the last).
-    pub(crate) fn emit_failure(&self, error: &AttemptError, attempt: u32, will_retry: bool) {
-        self.hooks.emit(&HookPayload::ParseError {
+    pub(crate) fn emit_failure(
+        &self,
+        call: &ProviderRequest,
+        error: &AttemptError,
+        attempt: u32,
+        will_retry: bool,
+    ) {
+        let payload = HookPayload::ParseError {
             error,
             attempt,
             will_retry,
-        });
+        };
+        self.emit(call, &payload);
         if !will_retry {
-            self.hooks
-                .emit(&HookPayload::CompletionLastAttempt { error, attempt });
+            self.emit(call, &HookPayload::CompletionLastAttempt { error, attempt });
         }
     }
 
-    pub(crate) fn emit_kwargs(&self, body: &serde_json::Value, attempt: u32) {
-        self.hooks
-            .emit(&HookPayload::CompletionKwargs { body, attempt });
+    pub(crate) fn emit_kwargs(
+        &self,
+        call: &ProviderRequest,
+        body: &serde_json::Value,
+        attempt: u32,
+    ) {
+        self.emit(call, &HookPayload::CompletionKwargs { body, attempt });
     }
 
     async fn attempt(&self, call: &ProviderRequest, attempt: u32) -> Result<Completion> {
         let body = self.provider.build_body(call)?;
-        self.hooks.emit(&HookPayload::CompletionKwargs {
-            body: &body,
-            attempt,
-        });
+        self.emit_kwargs(call, &body, attempt);
         match self.provider.send(call, &body).await {
             Ok(completion) => {
-                self.hooks.emit(&HookPayload::CompletionResponse {
+                let payload = HookPayload::CompletionResponse {
                     raw: &completion.raw,
                     attempt,
-                });
+                };
+                self.emit(call, &payload);
                 Ok(completion)
             }
             Err(error) => {
-                self.hooks.emit(&HookPayload::CompletionError {
-                    error: &error,
-                    attempt,
-                });
+                self.emit(
+                    call,
+                    &HookPayload::CompletionError {
+                        error: &error,
+                        attempt,
+                    },
+                );
                 Err(error)
             }
         }

@@ -95,7 +95,119 @@ impl HookPayload<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HookHandle(u64);
 
-type HookFn = Arc<dyn Fn(&HookPayload<'_>) + Send + Sync>;
+pub(crate) type HookFn = Arc<dyn Fn(&HookPayload<'_>) + Send + Sync>;
+
+/// Adapters from a hook taking one event's own data to a payload hook, shared by
+/// the typed registrations of [`Client`](crate::Client) and [`Request`](crate::Request).
+pub(crate) mod typed {
+    use std::sync::Arc;
+
+    use serde_json::Value;
+
+    use super::{HookEvent, HookFn, HookPayload};
+    use crate::completion::Usage;
+    use crate::error::{AttemptError, Error};
+
+    /// The request body, before it is sent.
+    pub(crate) fn kwargs(f: impl Fn(&Value) + Send + Sync + 'static) -> (HookEvent, HookFn) {
+        let hook: HookFn = Arc::new(move |p| {
+            if let HookPayload::CompletionKwargs { body, .. } = p {
+                f(body);
+            }
+        });
+        (HookEvent::CompletionKwargs, hook)
+    }
+
+    /// The provider's raw response.
+    pub(crate) fn response(f: impl Fn(&Value) + Send + Sync + 'static) -> (HookEvent, HookFn) {
+        let hook: HookFn = Arc::new(move |p| {
+            if let HookPayload::CompletionResponse { raw, .. } = p {
+                f(raw);
+            }
+        });
+        (HookEvent::CompletionResponse, hook)
+    }
+
+    /// A failed provider call.
+    pub(crate) fn error(f: impl Fn(&Error) + Send + Sync + 'static) -> (HookEvent, HookFn) {
+        let hook: HookFn = Arc::new(move |p| {
+            if let HookPayload::CompletionError { error, .. } = p {
+                f(error);
+            }
+        });
+        (HookEvent::CompletionError, hook)
+    }
+
+    /// An answer that failed parsing or validation.
+    pub(crate) fn parse_error(
+        f: impl Fn(&AttemptError) + Send + Sync + 'static,
+    ) -> (HookEvent, HookFn) {
+        let hook: HookFn = Arc::new(move |p| {
+            if let HookPayload::ParseError { error, .. } = p {
+                f(error);
+            }
+        });
+        (HookEvent::ParseError, hook)
+    }
+
+    /// The last attempt's failure.
+    pub(crate) fn last_attempt(
+        f: impl Fn(&AttemptError) + Send + Sync + 'static,
+    ) -> (HookEvent, HookFn) {
+        let hook: HookFn = Arc::new(move |p| {
+            if let HookPayload::CompletionLastAttempt { error, .. } = p {
+                f(error);
+            }
+        });
+        (HookEvent::CompletionLastAttempt, hook)
+    }
+
+    /// One attempt's usage.
+    pub(crate) fn usage(f: impl Fn(&Usage) + Send + Sync + 'static) -> (HookEvent, HookFn) {
+        let hook: HookFn = Arc::new(move |p| {
+            if let HookPayload::Usage { usage, .. } = p {
+                f(usage);
+            }
+        });
+        (HookEvent::Usage, hook)
+    }
+}
+
+/// A call's own hooks ([`Request::on`](crate::Request::on) and the typed
+/// registrations), run after the client's.
+#[derive(Clone, Default)]
+pub(crate) struct CallHooks(Vec<(HookEvent, HookFn)>);
+
+impl CallHooks {
+    pub(crate) fn push(&mut self, entry: (HookEvent, HookFn)) {
+        self.0.push(entry);
+    }
+
+    /// Calls this call's hooks for the payload's event; panics are caught and logged.
+    pub(crate) fn emit(&self, payload: &HookPayload<'_>) {
+        let event = payload.event();
+        for (_, f) in self.0.iter().filter(|(e, _)| *e == event) {
+            call_hook(f, payload);
+        }
+    }
+}
+
+impl std::fmt::Debug for CallHooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CallHooks({})", self.0.len())
+    }
+}
+
+impl PartialEq for CallHooks {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(&other.0)
+                .all(|((a, f), (b, g))| a == b && Arc::ptr_eq(f, g))
+    }
+}
 
 /// The registered hooks of a client (shared by its clones).
 #[derive(Default)]
@@ -129,6 +241,10 @@ impl Hooks {
         self.write().clear();
     }
 
+    pub(crate) fn clear_event(&self, event: HookEvent) {
+        self.write().retain(|(_, e, _)| *e != event);
+    }
+
     /// Calls every hook of the payload's event; panics are caught and logged.
     pub(crate) fn emit(&self, payload: &HookPayload<'_>) {
         let event = payload.event();
@@ -141,13 +257,19 @@ impl Hooks {
             .map(|(_, _, f)| Arc::clone(f))
             .collect();
         for f in matching {
-            if catch_unwind(AssertUnwindSafe(|| f(payload))).is_err() {
-                tracing::warn!(?event, "an instructor hook panicked; the call goes on");
-            }
+            call_hook(&f, payload);
         }
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<(HookHandle, HookEvent, HookFn)>> {
         self.entries.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Calls one hook; a panic is caught and logged, and the call goes on.
+fn call_hook(f: &HookFn, payload: &HookPayload<'_>) {
+    if catch_unwind(AssertUnwindSafe(|| f(payload))).is_err() {
+        let event = payload.event();
+        tracing::warn!(?event, "an instructor hook panicked; the call goes on");
     }
 }

@@ -18,7 +18,8 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Result};
+use crate::completion::Usage;
+use crate::error::{AttemptError, Error, Result};
 use crate::many::{Many, TransportGate};
 use crate::mode::Mode;
 use crate::provider::{Provider, ProviderRequest, ResponseSpec};
@@ -145,6 +146,54 @@ impl Client {
         self.hooks.clear();
     }
 
+    /// Registers `f` for the exact request body of each attempt, before it is sent.
+    pub fn on_kwargs(&self, f: impl Fn(&serde_json::Value) + Send + Sync + 'static) -> HookHandle {
+        self.register(hooks::typed::kwargs(f))
+    }
+
+    /// Registers `f` for the provider's raw response of each attempt.
+    pub fn on_response(
+        &self,
+        f: impl Fn(&serde_json::Value) + Send + Sync + 'static,
+    ) -> HookHandle {
+        self.register(hooks::typed::response(f))
+    }
+
+    /// Registers `f` for each failed provider call (HTTP, connection, timeout).
+    pub fn on_error(&self, f: impl Fn(&Error) + Send + Sync + 'static) -> HookHandle {
+        self.register(hooks::typed::error(f))
+    }
+
+    /// Registers `f` for each answer that failed parsing or validation.
+    pub fn on_parse_error(&self, f: impl Fn(&AttemptError) + Send + Sync + 'static) -> HookHandle {
+        self.register(hooks::typed::parse_error(f))
+    }
+
+    /// Registers `f` for the failure of a call's last attempt.
+    pub fn on_last_attempt(&self, f: impl Fn(&AttemptError) + Send + Sync + 'static) -> HookHandle {
+        self.register(hooks::typed::last_attempt(f))
+    }
+
+    /// Registers `f` for each attempt's usage.
+    pub fn on_usage(&self, f: impl Fn(&Usage) + Send + Sync + 'static) -> HookHandle {
+        self.register(hooks::typed::usage(f))
+    }
+
+    /// Removes every hook registered for `event`.
+    pub fn clear_event(&self, event: HookEvent) {
+        self.hooks.clear_event(event);
+    }
+
+    fn register(&self, (event, hook): (HookEvent, hooks::HookFn)) -> HookHandle {
+        self.hooks.on(event, hook)
+    }
+
+    /// Calls the client's hooks, then the call's own, for `payload`.
+    pub(crate) fn emit(&self, call: &ProviderRequest, payload: &HookPayload<'_>) {
+        self.hooks.emit(payload);
+        call.hooks.emit(payload);
+    }
+
     /// One validated `T`, reasking on parse or validation failures.
     pub async fn create<T: Instruct + DeserializeOwned>(&self, request: Request) -> Result<T> {
         self.create_with_completion(request)
@@ -242,6 +291,7 @@ impl Client {
             timeout: request.timeout,
             stream,
             gate: self.gate.clone(),
+            hooks: request.hooks().clone(),
         })
     }
 }

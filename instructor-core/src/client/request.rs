@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use super::hooks::{CallHooks, HookEvent, HookPayload, typed};
+use crate::completion::Usage;
 use crate::dynamic::DynamicModel;
-use crate::error::ErrorDetail;
+use crate::error::{AttemptError, Error, ErrorDetail};
 use crate::header::Header;
 use crate::message::{Message, Role};
 use crate::semantic::AnswerCheck;
@@ -42,6 +44,8 @@ pub struct Request {
     pub token_budget: Option<u64>,
     /// A response model known only at run time (call with `T = serde_json::Value`).
     pub response_model: Option<DynamicModel>,
+    /// This call's own hooks, run after the client's.
+    hooks: CallHooks,
     /// Checks run on the parsed answer before it is returned (an
     /// [`llm_validator`](crate::llm_validator) on a field).
     checks: Vec<AnswerCheck>,
@@ -68,6 +72,57 @@ impl Request {
     pub fn check(mut self, check: AnswerCheck) -> Self {
         self.checks.push(check);
         self
+    }
+
+    /// Registers a hook for `event` on this call only (run after the client's hooks).
+    pub fn on(
+        mut self,
+        event: HookEvent,
+        hook: impl Fn(&HookPayload<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.push((event, std::sync::Arc::new(hook)));
+        self
+    }
+
+    /// On this call: `f` gets each attempt's exact request body.
+    pub fn on_kwargs(mut self, f: impl Fn(&Value) + Send + Sync + 'static) -> Self {
+        self.hooks.push(typed::kwargs(f));
+        self
+    }
+
+    /// On this call: `f` gets each attempt's raw response.
+    pub fn on_response(mut self, f: impl Fn(&Value) + Send + Sync + 'static) -> Self {
+        self.hooks.push(typed::response(f));
+        self
+    }
+
+    /// On this call: `f` gets each failed provider call.
+    pub fn on_error(mut self, f: impl Fn(&Error) + Send + Sync + 'static) -> Self {
+        self.hooks.push(typed::error(f));
+        self
+    }
+
+    /// On this call: `f` gets each answer that failed parsing or validation.
+    pub fn on_parse_error(mut self, f: impl Fn(&AttemptError) + Send + Sync + 'static) -> Self {
+        self.hooks.push(typed::parse_error(f));
+        self
+    }
+
+    /// On this call: `f` gets the last attempt's failure.
+    pub fn on_last_attempt(mut self, f: impl Fn(&AttemptError) + Send + Sync + 'static) -> Self {
+        self.hooks.push(typed::last_attempt(f));
+        self
+    }
+
+    /// On this call: `f` gets each attempt's usage.
+    pub fn on_usage(mut self, f: impl Fn(&Usage) + Send + Sync + 'static) -> Self {
+        self.hooks.push(typed::usage(f));
+        self
+    }
+
+    /// This call's own hooks.
+    pub(crate) fn hooks(&self) -> &CallHooks {
+        &self.hooks
     }
 
     /// The checks added with [`check`](Request::check).

@@ -142,7 +142,7 @@ impl Client {
         parser: PartialJson,
     ) -> Result<Attempt> {
         let body = self.provider().build_body(call)?;
-        self.emit_kwargs(&body, attempt);
+        self.emit_kwargs(call, &body, attempt);
         let events = self.provider().send_stream(call, &body).await?;
         Ok(Attempt {
             events,

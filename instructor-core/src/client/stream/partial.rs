@@ -339,7 +339,8 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
     /// every attempt.
     async fn retry_or_fail(&mut self, completion: Completion, error: AttemptError) -> Result<()> {
         let will_retry = self.number <= self.max_retries;
-        self.client.emit_failure(&error, self.number, will_retry);
+        self.client
+            .emit_failure(&self.call, &error, self.number, will_retry);
         if will_retry {
             self.call
                 .messages
