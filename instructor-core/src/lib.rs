@@ -57,7 +57,7 @@ pub use impls::MapKey;
 pub use instruct::{Instruct, PartialValue};
 pub use many::{Many, Progress, RateLimit};
 pub use maybe::{Maybe, PartialMaybe};
-pub use message::{Message, Part, Role, ToolCall};
+pub use message::{CacheControl, Message, Part, PromptCache, Role, ToolCall};
 pub use mode::{Mode, UnknownMode};
 pub use schema::{Schema, SchemaGenerator, ToolDefinition};
 pub use semantic::{AnswerCheck, LlmValidator, Verdict, llm_validator};

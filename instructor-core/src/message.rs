@@ -86,6 +86,39 @@ pub struct Message {
     /// For a tool message: whether it reports an error.
     #[serde(default)]
     pub is_error: bool,
+    /// A prompt-cache breakpoint after this message (Anthropic `cache_control`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<CacheControl>,
+}
+
+/// A prompt-cache breakpoint: everything up to and including the marked message (or
+/// tool definitions) is cached by the provider and billed at the cache rate when a
+/// later request starts the same way. Anthropic takes it as `cache_control`; OpenAI
+/// caches long prefixes by itself (steer it with
+/// [`Request::prompt_cache_key`](crate::Request::prompt_cache_key)); Gemini caches
+/// through named cached contents
+/// ([`Request::cached_content`](crate::Request::cached_content)). The usage counters
+/// `cached_tokens` and `cache_creation_tokens` say what was read and written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum CacheControl {
+    /// Anthropic's default ephemeral cache (about 5 minutes, refreshed on use).
+    Ephemeral,
+    /// The ephemeral cache with Anthropic's one-hour time to live.
+    EphemeralOneHour,
+}
+
+/// Where a request's prompt caching is steered, per provider (see [`CacheControl`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PromptCache {
+    /// A breakpoint after the tool definitions (Anthropic).
+    pub tools: Option<CacheControl>,
+    /// OpenAI's `prompt_cache_key`: requests sharing it are routed to the same cache.
+    pub key: Option<String>,
+    /// Gemini's `cachedContent`: the name of a cached content (`cachedContents/..`)
+    /// the request builds on.
+    pub cached_content: Option<String>,
 }
 
 impl Message {
@@ -98,7 +131,15 @@ impl Message {
             tool_call_id: None,
             name: None,
             is_error: false,
+            cache_control: None,
         }
+    }
+
+    /// The same message with a prompt-cache breakpoint after it (see [`CacheControl`]).
+    #[must_use]
+    pub fn with_cache_control(mut self, cache_control: CacheControl) -> Self {
+        self.cache_control = Some(cache_control);
+        self
     }
 
     /// A system message.

@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::header::Header;
 pub use crate::header::redact_url;
 pub use crate::many::TransportGate;
-use crate::message::Message;
+use crate::message::{Message, PromptCache};
 use crate::mode::Mode;
 use crate::schema::Schema;
 
@@ -83,6 +83,8 @@ pub struct ProviderRequest {
     /// [`TransportGate::ready`] before each attempt and report failures with
     /// [`TransportGate::attempt_failed`]. `None` for a single call.
     pub gate: Option<TransportGate>,
+    /// Prompt-cache steering, for the providers that take it.
+    pub cache: PromptCache,
     /// The call's own hooks (from its [`Request`](crate::Request)).
     pub(crate) hooks: crate::client::hooks::CallHooks,
 }
@@ -109,6 +111,7 @@ impl ProviderRequest {
             stream: false,
             gate: None,
             hooks: crate::client::hooks::CallHooks::default(),
+            cache: PromptCache::default(),
         }
     }
 }

@@ -13,6 +13,7 @@ mod dynamic_model;
 mod hostile_server;
 mod http_client;
 mod parse_errors;
+mod prompt_cache;
 mod provider_anthropic;
 mod provider_anthropic_stream;
 mod provider_gemini;

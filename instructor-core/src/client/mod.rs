@@ -292,6 +292,7 @@ impl Client {
             stream,
             gate: self.gate.clone(),
             hooks: request.hooks().clone(),
+            cache: request.cache.clone(),
         })
     }
 }

@@ -10,7 +10,7 @@ use crate::completion::Usage;
 use crate::dynamic::DynamicModel;
 use crate::error::{AttemptError, Error, ErrorDetail};
 use crate::header::Header;
-use crate::message::{Message, Role};
+use crate::message::{CacheControl, Message, PromptCache, Role};
 use crate::semantic::AnswerCheck;
 
 /// The default number of reasks after the first attempt.
@@ -46,6 +46,10 @@ pub struct Request {
     pub response_model: Option<DynamicModel>,
     /// This call's own hooks, run after the client's.
     hooks: CallHooks,
+    /// Prompt-cache steering ([`cache_tools`](Request::cache_tools),
+    /// [`prompt_cache_key`](Request::prompt_cache_key),
+    /// [`cached_content`](Request::cached_content)).
+    pub cache: PromptCache,
     /// Checks run on the parsed answer before it is returned (an
     /// [`llm_validator`](crate::llm_validator) on a field).
     checks: Vec<AnswerCheck>,
@@ -117,6 +121,26 @@ impl Request {
     /// On this call: `f` gets each attempt's usage.
     pub fn on_usage(mut self, f: impl Fn(&Usage) + Send + Sync + 'static) -> Self {
         self.hooks.push(typed::usage(f));
+        self
+    }
+
+    /// A prompt-cache breakpoint after the tool definitions (Anthropic; see
+    /// [`CacheControl`]). Mark messages with [`Message::with_cache_control`].
+    pub fn cache_tools(mut self, cache_control: CacheControl) -> Self {
+        self.cache.tools = Some(cache_control);
+        self
+    }
+
+    /// OpenAI's `prompt_cache_key`: requests sharing a long prefix and this key are
+    /// routed to the same prompt cache.
+    pub fn prompt_cache_key(mut self, key: impl Into<String>) -> Self {
+        self.cache.key = Some(key.into());
+        self
+    }
+
+    /// Gemini: build on a cached content created beforehand (`cachedContents/..`).
+    pub fn cached_content(mut self, name: impl Into<String>) -> Self {
+        self.cache.cached_content = Some(name.into());
         self
     }
 

@@ -3,7 +3,7 @@
 
 use instructor_core::provider::ProviderRequest;
 use instructor_core::schema::dialect;
-use instructor_core::{Error, Message, Mode, Part, Role};
+use instructor_core::{CacheControl, Error, Message, Mode, Part, Role};
 use serde_json::{Map, Value, json};
 
 use crate::config::{data_url, merge_extra};
@@ -26,11 +26,15 @@ pub(crate) fn messages_body(
     body.insert("messages".into(), Value::Array(turns(&request.messages)));
     let spec = &request.response;
     let tool = || {
-        json!([{
+        let mut tool = json!({
             "name": spec.name,
             "description": spec.description,
             "input_schema": dialect::anthropic_tools(&spec.described_schema()).into_value(),
-        }])
+        });
+        if let Some(cache) = request.cache.tools {
+            tool["cache_control"] = cache_control(cache);
+        }
+        json!([tool])
     };
     match request.mode {
         Mode::AnthropicTools => {
@@ -75,8 +79,23 @@ pub(crate) fn system_blocks(messages: &[Message]) -> Vec<Value> {
     messages
         .iter()
         .filter(|m| matches!(m.role, Role::System | Role::Developer))
-        .map(|m| json!({"type": "text", "text": m.text_content()}))
+        .map(|m| {
+            let mut block = json!({"type": "text", "text": m.text_content()});
+            if let Some(cache) = m.cache_control {
+                block["cache_control"] = cache_control(cache);
+            }
+            block
+        })
         .collect()
+}
+
+/// A `cache_control` object: `{"type": "ephemeral"}`, with `"ttl": "1h"` for the
+/// one-hour cache.
+fn cache_control(cache: CacheControl) -> Value {
+    match cache {
+        CacheControl::EphemeralOneHour => json!({"type": "ephemeral", "ttl": "1h"}),
+        _ => json!({"type": "ephemeral"}),
+    }
 }
 
 /// The conversation without system messages; consecutive tool results become one
@@ -145,21 +164,33 @@ fn is_empty(message: &Message) -> bool {
     })
 }
 
-/// Text-only content as a string, otherwise text and image blocks.
+/// Text-only content as a string, otherwise text and image blocks; a message marked
+/// with a cache breakpoint is always blocks, the last one carrying `cache_control`.
 fn content(message: &Message) -> Value {
+    if let Some(cache) = message.cache_control {
+        let mut blocks = blocks(message);
+        if let Some(last) = blocks.last_mut() {
+            last["cache_control"] = cache_control(cache);
+        }
+        return Value::Array(blocks);
+    }
     match message.parts.as_slice() {
         [Part::Text(t)] => Value::from(t.as_str()),
-        parts => Value::Array(
-            parts
-                .iter()
-                .filter_map(|p| match p {
-                    Part::Text(t) => Some(json!({"type": "text", "text": t})),
-                    Part::ImageUrl { url, .. } => Some(image_block(url)),
-                    _ => None,
-                })
-                .collect(),
-        ),
+        _ => Value::Array(blocks(message)),
     }
+}
+
+/// Every part as a content block.
+fn blocks(message: &Message) -> Vec<Value> {
+    message
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Text(t) => Some(json!({"type": "text", "text": t})),
+            Part::ImageUrl { url, .. } => Some(image_block(url)),
+            _ => None,
+        })
+        .collect()
 }
 
 fn image_block(url: &str) -> Value {

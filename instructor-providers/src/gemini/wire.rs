@@ -75,6 +75,9 @@ pub(crate) fn generate_body(
     if !generation.is_empty() {
         body.insert("generationConfig".into(), Value::Object(generation));
     }
+    if let Some(name) = &request.cache.cached_content {
+        body.insert("cachedContent".into(), Value::from(name.as_str()));
+    }
     merge_extra(&mut body, &request.extra_body);
     Ok(Value::Object(body))
 }

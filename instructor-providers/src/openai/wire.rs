@@ -102,6 +102,9 @@ pub(crate) fn chat_body(request: &ProviderRequest, stream_usage: bool) -> Result
             body.insert("stream_options".into(), json!({"include_usage": true}));
         }
     }
+    if let Some(key) = &request.cache.key {
+        body.insert("prompt_cache_key".into(), Value::from(key.as_str()));
+    }
     merge_extra(&mut body, &request.extra_body);
     Ok(Value::Object(body))
 }
@@ -132,6 +135,9 @@ pub(crate) fn responses_body(request: &ProviderRequest) -> Result<Value, Error> 
     }
     if request.stream {
         body.insert("stream".into(), Value::Bool(true));
+    }
+    if let Some(key) = &request.cache.key {
+        body.insert("prompt_cache_key".into(), Value::from(key.as_str()));
     }
     merge_extra(&mut body, &request.extra_body);
     Ok(Value::Object(body))
