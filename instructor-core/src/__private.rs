@@ -31,7 +31,12 @@ pub use crate::validate::target::{
     ItemsConstraint, NumberConstraint, TextConstraint, UniqueItemsConstraint,
 };
 pub use crate::validate::{Constraint, Format, Number, ValidationContext, Validator};
-pub use crate::{Instruct, PartialValue};
+pub use crate::{Instruct, PartialValue, UnionMember};
+
+/// The members of a derived all-newtype enum, when they are all named models.
+pub fn union_of<T>(members: Vec<UnionMember<T>>) -> Option<Vec<UnionMember<T>>> {
+    crate::union::named_only(members)
+}
 
 use std::marker::PhantomData;
 

@@ -31,6 +31,7 @@ pub mod partial;
 pub mod provider;
 pub mod schema;
 mod strict;
+mod union;
 pub mod validate;
 
 #[doc(hidden)]
@@ -59,4 +60,5 @@ pub use maybe::{Maybe, PartialMaybe};
 pub use message::{Message, Part, Role, ToolCall};
 pub use mode::{Mode, UnknownMode};
 pub use schema::{Schema, SchemaGenerator, ToolDefinition};
+pub use union::UnionMember;
 pub use validate::{ValidationContext, ValidationError, ValidationErrors, Validator};

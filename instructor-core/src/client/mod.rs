@@ -160,7 +160,7 @@ impl Client {
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = model.spec().clone();
         let name = spec.name.clone();
-        self.run(request, spec, move |mode, completion, ctx| {
+        self.run(request, spec, Vec::new(), move |mode, completion, ctx| {
             let json = answer::answer_json(mode, completion, &name)?;
             model.parse(json, ctx)
         })
@@ -168,16 +168,35 @@ impl Client {
     }
 
     /// Several validated `T` from parallel tool calls (`Mode::ParallelTools`).
+    ///
+    /// When `T` is a union of models (an enum whose every variant wraps one model,
+    /// see [`Instruct::union_members`]), one tool is offered per variant, each the
+    /// variant's model's own tool, and each call is read back into the variant whose
+    /// tool it names (Python's `Iterable[Weather | Search]`). A call to a tool that
+    /// was not offered is reasked, never dropped.
     pub async fn create_parallel<T: Instruct + DeserializeOwned>(
         &self,
         request: Request,
     ) -> Result<Vec<T>> {
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = model.spec().clone();
-        let name = spec.name.clone();
         let client = self.clone().with_mode(Mode::ParallelTools);
+        let members = match request.response_model {
+            None => T::union_members(),
+            Some(_) => None,
+        };
+        if let Some(members) = members {
+            let tools = answer::union_tools::<T>(&members)?;
+            return client
+                .run(request, spec, tools, move |_, completion, ctx| {
+                    answer::parse_union_calls(completion, &members, ctx)
+                })
+                .await
+                .map(|(items, _)| items);
+        }
+        let name = spec.name.clone();
         client
-            .run(request, spec, move |_, completion, ctx| {
+            .run(request, spec, Vec::new(), move |_, completion, ctx| {
                 answer::parse_calls(completion, &name, |json| model.parse(json, ctx))
             })
             .await
@@ -228,6 +247,7 @@ impl Client {
             mode: self.mode,
             messages,
             response,
+            tools: Vec::new(),
             temperature: request.temperature,
             max_tokens: request.max_tokens,
             extra_body: request.extra_body.clone(),

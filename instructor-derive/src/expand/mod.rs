@@ -4,6 +4,7 @@ mod partial;
 mod schema;
 mod strict;
 mod transform;
+mod union;
 mod validate;
 
 use proc_macro2::TokenStream;
@@ -62,6 +63,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
     let field_check_fns = validate::field_check_fns(cont, &p, &generics);
     let strict_checks = strict::assertions(cont, &p);
     let strict_shape = strict::shape_impls(cont, &p);
+    let union_fn = union::union_members(cont, &p);
 
     let (partial_types, twin) = match &cont.data {
         Data::Struct(_) => {
@@ -108,6 +110,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
                 #schema_items
                 #validate_fn
                 #transform_fn
+                #union_fn
             }
             #field_check_fns
         };

@@ -1,7 +1,7 @@
 //! Messages API request bodies: system text at the top level, tool calls as
 //! `tool_use` blocks, tool results (reasks) as `tool_result` blocks in a user turn.
 
-use instructor_core::provider::ProviderRequest;
+use instructor_core::provider::{ProviderRequest, ResponseSpec};
 use instructor_core::schema::dialect;
 use instructor_core::{Error, Message, Mode, Part, Role};
 use serde_json::{Map, Value, json};
@@ -25,16 +25,16 @@ pub(crate) fn messages_body(
     }
     body.insert("messages".into(), Value::Array(turns(&request.messages)));
     let spec = &request.response;
-    let tool = || {
-        json!([{
+    let tool = |spec: &ResponseSpec| {
+        json!({
             "name": spec.name,
             "description": spec.description,
             "input_schema": dialect::anthropic_tools(&spec.described_schema()).into_value(),
-        }])
+        })
     };
     match request.mode {
         Mode::AnthropicTools => {
-            body.insert("tools".into(), tool());
+            body.insert("tools".into(), json!([tool(spec)]));
             // One tool forced: without this Claude may answer with several
             // `tool_use` blocks, and a correct answer would be reasked.
             body.insert(
@@ -43,7 +43,9 @@ pub(crate) fn messages_body(
             );
         }
         Mode::ParallelTools => {
-            body.insert("tools".into(), tool());
+            // One tool per model of a union, else the one response model.
+            let tools = request.tool_specs().iter().map(tool).collect();
+            body.insert("tools".into(), Value::Array(tools));
             body.insert("tool_choice".into(), json!({"type": "any"}));
         }
         Mode::JsonSchema => {
