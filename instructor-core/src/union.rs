@@ -24,20 +24,19 @@ type ParseFn<T> = dyn Fn(&str, &ValidationContext<'_>) -> Result<T, AttemptError
 /// that tool becomes the union's value.
 ///
 /// ```
-/// use instructor::prelude::*;
-/// use instructor::UnionMember;
+/// use instructor_core::{UnionMember, ValidationContext};
 ///
-/// /// The weather in a city.
-/// #[derive(Instruct, Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-/// struct Weather { city: String }
-///
+/// // With `#[derive(Instruct)]`, `Weather` and `Search` would be structs and the
+/// // derive would list the members; here, a std type shows the mechanics.
 /// #[derive(Debug, PartialEq)]
-/// enum Action { Weather(Weather) }
+/// enum Note {
+///     Text(String),
+/// }
 ///
-/// let member = UnionMember::of::<Weather>(Action::Weather);
-/// assert_eq!(member.tool().name, "Weather");
-/// let action = member.parse(r#"{"city": "Paris"}"#, &ValidationContext::empty()).unwrap();
-/// assert_eq!(action, Action::Weather(Weather { city: "Paris".into() }));
+/// let member = UnionMember::of::<String>(Note::Text);
+/// assert_eq!(member.tool().name, "String");
+/// let note = member.parse(r#"{"content": "hi"}"#, &ValidationContext::empty()).unwrap();
+/// assert_eq!(note, Note::Text("hi".into()));
 /// ```
 pub struct UnionMember<T> {
     tool: &'static ToolDefinition,
