@@ -131,6 +131,25 @@ fn a_derived_enum_of_models_is_a_union_and_other_enums_are_not() {
     assert!(Weather::union_members().is_none());
 }
 
+#[test]
+fn prepare_shows_the_union_tools_in_parallel_mode_only() {
+    let provider = instructor::providers::OpenAI::new("sk-test").base_url("http://127.0.0.1:9/v1");
+    let client = instructor::from_openai(provider);
+    let names = |client: &Client| -> Vec<String> {
+        let prepared = client.prepare::<Action>(&request()).unwrap();
+        prepared
+            .tool_specs()
+            .iter()
+            .map(|t| t.name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names(&client.clone().with_mode(Mode::ParallelTools)),
+        ["Weather", "GoogleSearch"]
+    );
+    assert_eq!(names(&client.with_mode(Mode::Tools)), ["Action"]);
+}
+
 #[tokio::test]
 async fn openai_offers_one_tool_per_variant_and_maps_each_call_back() {
     let server = serve_chat(vec![tool_answer_many(

@@ -181,12 +181,7 @@ impl Client {
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = model.spec().clone();
         let client = self.clone().with_mode(Mode::ParallelTools);
-        let members = match request.response_model {
-            None => T::union_members(),
-            Some(_) => None,
-        };
-        if let Some(members) = members {
-            let tools = answer::union_tools::<T>(&members)?;
+        if let Some((members, tools)) = union_of::<T>(&request)? {
             return client
                 .run(request, spec, tools, move |_, completion, ctx| {
                     answer::parse_union_calls(completion, &members, ctx)
@@ -207,9 +202,17 @@ impl Client {
     /// attempt (templated, with the mode's schema prompt).
     /// A request carrying a [`DynamicModel`](crate::DynamicModel) takes its schema
     /// from the model (with `T = serde_json::Value`).
+    /// In `Mode::ParallelTools`, a union of models (see [`Instruct::union_members`])
+    /// is offered as one tool per member, as [`Client::create_parallel`] sends it.
     pub fn prepare<T: Instruct>(&self, request: &Request) -> Result<ProviderRequest> {
         let model = ResponseModel::<T>::for_request(request)?;
-        self.prepare_with(request, model.spec().clone(), false)
+        let mut prepared = self.prepare_with(request, model.spec().clone(), false)?;
+        if self.mode == Mode::ParallelTools
+            && let Some((_, tools)) = union_of::<T>(request)?
+        {
+            prepared.tools = tools;
+        }
+        Ok(prepared)
     }
 
     /// The provider request of the first attempt: the request's model (or the
@@ -257,6 +260,21 @@ impl Client {
             gate: self.gate.clone(),
         })
     }
+}
+
+/// The members of `T` when it is a union of models (and the request carries no
+/// runtime model), with the tools they are offered as.
+fn union_of<T: Instruct>(
+    request: &Request,
+) -> Result<Option<(Vec<crate::UnionMember<T>>, Vec<ResponseSpec>)>> {
+    if request.response_model.is_some() {
+        return Ok(None);
+    }
+    let Some(members) = T::union_members() else {
+        return Ok(None);
+    };
+    let tools = answer::union_tools::<T>(&members)?;
+    Ok(Some((members, tools)))
 }
 
 /// `User::extract(&client, "text")`: the one-liner.
