@@ -262,11 +262,12 @@ impl Client {
     }
 }
 
+/// A union's members and the tools they are offered as.
+type Union<T> = (Vec<crate::UnionMember<T>>, Vec<ResponseSpec>);
+
 /// The members of `T` when it is a union of models (and the request carries no
 /// runtime model), with the tools they are offered as.
-fn union_of<T: Instruct>(
-    request: &Request,
-) -> Result<Option<(Vec<crate::UnionMember<T>>, Vec<ResponseSpec>)>> {
+fn union_of<T: Instruct>(request: &Request) -> Result<Option<Union<T>>> {
     if request.response_model.is_some() {
         return Ok(None);
     }
