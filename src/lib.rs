@@ -45,8 +45,8 @@ pub use instructor_core::{
     AttemptError, CallSummary, Client, Completion, Error, Extract, FailedAttempt, FinishReason,
     Header, HookEvent, HookHandle, HookPayload, HttpError, Instruct, Many, MapKey, Maybe, Message,
     Mode, Part, PartialMaybe, PartialValue, Progress, RateLimit, Request, Result, RetriesExhausted,
-    Role, Schema, SchemaGenerator, ToolCall, ToolCallFailure, ToolDefinition, UnknownMode, Usage,
-    ValidationContext, ValidationError, ValidationErrors, Validator,
+    Role, Schema, SchemaGenerator, ToolCall, ToolCallFailure, ToolDefinition, UnionMember,
+    UnknownMode, Usage, ValidationContext, ValidationError, ValidationErrors, Validator,
 };
 pub use instructor_core::{
     BatchCounts, BatchError, BatchItem, BatchJob, BatchResults, BatchState, BatchStatus, Batches,

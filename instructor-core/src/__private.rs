@@ -36,12 +36,17 @@ pub use crate::validate::target::{
     ItemsConstraint, NumberConstraint, TextConstraint, UniqueItemsConstraint,
 };
 pub use crate::validate::{Constraint, Format, Number, ValidationContext, Validator};
-pub use crate::{Instruct, PartialValue};
+pub use crate::{Instruct, PartialValue, UnionMember};
 
 use std::marker::PhantomData;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Map;
+
+/// The members of a derived all-newtype enum, when they are all named models.
+pub fn union_of<T>(members: Vec<UnionMember<T>>) -> Option<Vec<UnionMember<T>>> {
+    crate::union::named_only(members)
+}
 
 /// The name of a generic type in schemas: `Wrapper_for_User`, `Pair_for_A_and_B`.
 pub fn generic_name(base: &str, args: &[Cow<'static, str>]) -> Cow<'static, str> {

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::schema::{Schema, SchemaGenerator, ToolDefinition};
+use crate::union::UnionMember;
 use crate::validate::{ValidationContext, ValidationErrors, Validator};
 
 /// A type that can be requested from an LLM: it knows its JSON Schema, its tool
@@ -124,6 +125,17 @@ pub trait Instruct: Sized + 'static {
         memo: &mut crate::partial::OpenMemo,
     ) {
         crate::partial::typed::reread_open(slot, open, memo);
+    }
+
+    /// The models this type is a union of, one per variant, when it is an enum whose
+    /// every variant wraps one model (`enum Action { Weather(Weather), Search(Search) }`):
+    /// [`Client::create_parallel`](crate::Client::create_parallel) then offers one
+    /// tool per member and reads each call back into its variant by tool name, as
+    /// Python instructor does for `Iterable[Weather | Search]`. `None` (the default)
+    /// for every other type. The derive implements it for such enums (not for generic
+    /// ones, nor for enums over simple types such as `Text(String)`).
+    fn union_members() -> Option<Vec<UnionMember<Self>>> {
+        None
     }
 
     /// The complete JSON Schema of this type (with `$defs`), computed once per type.

@@ -32,6 +32,7 @@ pub mod provider;
 pub mod schema;
 mod semantic;
 mod strict;
+mod union;
 pub mod validate;
 
 #[doc(hidden)]
@@ -61,4 +62,5 @@ pub use message::{CacheControl, Message, Part, PromptCache, Role, ToolCall};
 pub use mode::{Mode, UnknownMode};
 pub use schema::{Schema, SchemaGenerator, ToolDefinition};
 pub use semantic::{AnswerCheck, LlmValidator, Verdict, llm_validator};
+pub use union::UnionMember;
 pub use validate::{ValidationContext, ValidationError, ValidationErrors, Validator};

@@ -66,6 +66,11 @@ pub struct ProviderRequest {
     pub messages: Vec<Message>,
     /// The response model.
     pub response: ResponseSpec,
+    /// The tools of a union of models in `Mode::ParallelTools` (see
+    /// [`Instruct::union_members`](crate::Instruct::union_members)): one per member,
+    /// in order. Empty otherwise, when `response` is the one tool; read both cases
+    /// through [`ProviderRequest::tool_specs`].
+    pub tools: Vec<ResponseSpec>,
     /// Sampling temperature.
     pub temperature: Option<f64>,
     /// Output token limit.
@@ -103,6 +108,7 @@ impl ProviderRequest {
             mode,
             messages,
             response,
+            tools: Vec::new(),
             temperature: None,
             max_tokens: None,
             extra_body: Map::new(),
@@ -112,6 +118,16 @@ impl ProviderRequest {
             gate: None,
             hooks: crate::client::hooks::CallHooks::default(),
             cache: PromptCache::default(),
+        }
+    }
+
+    /// The tools to offer: the union's members when there are any, else the one
+    /// response model.
+    pub fn tool_specs(&self) -> &[ResponseSpec] {
+        if self.tools.is_empty() {
+            std::slice::from_ref(&self.response)
+        } else {
+            &self.tools
         }
     }
 }

@@ -80,3 +80,34 @@ fn strict_on_a_generic_type_is_an_error() {
     let out = expand(input);
     assert!(out.contains("cannot be checked on a generic type"), "{out}");
 }
+
+#[test]
+fn only_an_enum_of_newtype_variants_is_a_union_of_models() {
+    let union: syn::DeriveInput = parse_quote! {
+        enum Action { Weather(Weather), #[serde(skip)] Never(Never), Search(Search) }
+    };
+    let out: String = expand(union).split_whitespace().collect();
+    assert!(out.contains("fnunion_members()"), "{out}");
+    assert!(
+        out.contains("UnionMember::of::<Weather>(Self::Weather)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("UnionMember::of::<Search>(Self::Search)"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("UnionMember::of::<Never>"),
+        "a skipped variant is no tool: {out}"
+    );
+    for not_a_union in [
+        parse_quote! { enum A { Weather(Weather), Stop } },
+        parse_quote! { enum B { Weather { city: String }, Search(Search) } },
+        parse_quote! { enum C<T> { Weather(T), Search(Search) } },
+        parse_quote! { #[serde(from = "Raw")] enum D { Weather(Weather) } },
+        parse_quote! { struct E { weather: Weather } },
+    ] {
+        let out = expand(not_a_union);
+        assert!(!out.contains("union_members"), "{out}");
+    }
+}

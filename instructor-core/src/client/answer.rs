@@ -10,14 +10,14 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::Instruct;
 use crate::completion::Completion;
-use crate::error::{AttemptError, ToolCallFailure};
+use crate::error::{AttemptError, Error, ToolCallFailure};
 use crate::message::ToolCall;
 use crate::mode::Mode;
 use crate::provider::ResponseSpec;
 use crate::schema::Schema;
 use crate::validate::ValidationContext;
+use crate::{Instruct, UnionMember};
 
 use super::json_path::{self, PathError};
 pub(crate) use super::stream::iterable_name;
@@ -191,18 +191,77 @@ pub(crate) fn parse_calls<T>(
     name: &str,
     parse: impl Fn(&str) -> Result<T, AttemptError>,
 ) -> Result<Vec<T>, AttemptError> {
-    let mut items = Vec::new();
-    let mut failures = Vec::new();
-    for (index, call) in completion.tool_calls.iter().enumerate() {
-        let parsed = if call.name == name {
+    collect_calls(completion, |call| {
+        if call.name == name {
             parse(&call.arguments)
         } else {
             Err(AttemptError::ToolCall(format!(
                 "called unknown tool `{}`; the only tool is `{name}`",
                 call.name
             )))
-        };
-        match parsed {
+        }
+    })
+}
+
+/// The tools of a union's members, as each member's model is requested alone;
+/// two members offered under one name are a configuration error (a call could not
+/// be told apart).
+pub(crate) fn union_tools<T>(members: &[UnionMember<T>]) -> Result<Vec<ResponseSpec>, Error> {
+    let mut specs: Vec<ResponseSpec> = Vec::with_capacity(members.len());
+    for member in members {
+        let tool = member.tool();
+        if specs.iter().any(|s| s.name == tool.name) {
+            return Err(Error::config(format!(
+                "two variants of `{}` are offered as the tool `{}`; give one of their models another name (`#[instruct(name = \"..\")]`)",
+                std::any::type_name::<T>(),
+                tool.name
+            )));
+        }
+        specs.push(ResponseSpec {
+            name: tool.name.clone(),
+            description: tool.description.clone(),
+            schema: tool.parameters.clone(),
+        });
+    }
+    Ok(specs)
+}
+
+/// Parses and validates every call of a union answer (ParallelTools), in order, each
+/// with the member whose tool it names; a call to any other tool fails. When some
+/// fail, every failure with its call's position ([`AttemptError::Calls`]).
+pub(crate) fn parse_union_calls<T>(
+    completion: &Completion,
+    members: &[UnionMember<T>],
+    context: &ValidationContext<'_>,
+) -> Result<Vec<T>, AttemptError> {
+    collect_calls(completion, |call| {
+        match members.iter().find(|m| m.tool().name == call.name) {
+            Some(member) => member.parse(&call.arguments, context),
+            None => {
+                let names: Vec<String> = members
+                    .iter()
+                    .map(|m| format!("`{}`", m.tool().name))
+                    .collect();
+                Err(AttemptError::ToolCall(format!(
+                    "called unknown tool `{}`; the tools are {}",
+                    call.name,
+                    names.join(", ")
+                )))
+            }
+        }
+    })
+}
+
+/// Reads every tool call with `read`, in order: all the values, or every failure
+/// with its call's position.
+fn collect_calls<T>(
+    completion: &Completion,
+    read: impl Fn(&ToolCall) -> Result<T, AttemptError>,
+) -> Result<Vec<T>, AttemptError> {
+    let mut items = Vec::new();
+    let mut failures = Vec::new();
+    for (index, call) in completion.tool_calls.iter().enumerate() {
+        match read(call) {
             Ok(item) => items.push(item),
             Err(error) => failures.push(ToolCallFailure { index, error }),
         }

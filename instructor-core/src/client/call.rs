@@ -59,14 +59,17 @@ impl CallSummary {
 }
 
 impl Client {
-    /// The reask loop shared by every entry point.
+    /// The reask loop shared by every entry point; `tools` are a union's members
+    /// (see [`ProviderRequest::tools`]), empty for one response model.
     pub(super) async fn run<V>(
         &self,
         request: Request,
         response: ResponseSpec,
+        tools: Vec<ResponseSpec>,
         parse: impl Fn(Mode, &Completion, &ValidationContext<'_>) -> Result<V, AttemptError>,
     ) -> Result<(V, CallSummary)> {
         let mut call = self.prepare_with(&request, response, false)?;
+        call.tools = tools;
         let max_retries = request.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
         let context = ValidationContext::from_option(request.context.as_ref());
         let span = tracing::info_span!(

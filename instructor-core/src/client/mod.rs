@@ -209,7 +209,7 @@ impl Client {
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = model.spec().clone();
         let name = spec.name.clone();
-        self.run(request, spec, move |mode, completion, ctx| {
+        self.run(request, spec, Vec::new(), move |mode, completion, ctx| {
             let json = answer::answer_json(mode, completion, &name)?;
             model.parse(json, ctx)
         })
@@ -217,16 +217,30 @@ impl Client {
     }
 
     /// Several validated `T` from parallel tool calls (`Mode::ParallelTools`).
+    ///
+    /// When `T` is a union of models (an enum whose every variant wraps one model,
+    /// see [`Instruct::union_members`]), one tool is offered per variant, each the
+    /// variant's model's own tool, and each call is read back into the variant whose
+    /// tool it names (Python's `Iterable[Weather | Search]`). A call to a tool that
+    /// was not offered is reasked, never dropped.
     pub async fn create_parallel<T: Instruct + DeserializeOwned>(
         &self,
         request: Request,
     ) -> Result<Vec<T>> {
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = model.spec().clone();
-        let name = spec.name.clone();
         let client = self.clone().with_mode(Mode::ParallelTools);
+        if let Some((members, tools)) = union_of::<T>(&request)? {
+            return client
+                .run(request, spec, tools, move |_, completion, ctx| {
+                    answer::parse_union_calls(completion, &members, ctx)
+                })
+                .await
+                .map(|(items, _)| items);
+        }
+        let name = spec.name.clone();
         client
-            .run(request, spec, move |_, completion, ctx| {
+            .run(request, spec, Vec::new(), move |_, completion, ctx| {
                 answer::parse_calls(completion, &name, |json| model.parse(json, ctx))
             })
             .await
@@ -237,9 +251,17 @@ impl Client {
     /// attempt (templated, with the mode's schema prompt).
     /// A request carrying a [`DynamicModel`](crate::DynamicModel) takes its schema
     /// from the model (with `T = serde_json::Value`).
+    /// In `Mode::ParallelTools`, a union of models (see [`Instruct::union_members`])
+    /// is offered as one tool per member, as [`Client::create_parallel`] sends it.
     pub fn prepare<T: Instruct>(&self, request: &Request) -> Result<ProviderRequest> {
         let model = ResponseModel::<T>::for_request(request)?;
-        self.prepare_with(request, model.spec().clone(), false)
+        let mut prepared = self.prepare_with(request, model.spec().clone(), false)?;
+        if self.mode == Mode::ParallelTools
+            && let Some((_, tools)) = union_of::<T>(request)?
+        {
+            prepared.tools = tools;
+        }
+        Ok(prepared)
     }
 
     /// The provider request of the first attempt: the request's model (or the
@@ -284,6 +306,7 @@ impl Client {
             mode: self.mode,
             messages,
             response,
+            tools: Vec::new(),
             temperature: request.temperature,
             max_tokens: request.max_tokens,
             extra_body: request.extra_body.clone(),
@@ -295,6 +318,22 @@ impl Client {
             cache: request.cache.clone(),
         })
     }
+}
+
+/// A union's members and the tools they are offered as.
+type Union<T> = (Vec<crate::UnionMember<T>>, Vec<ResponseSpec>);
+
+/// The members of `T` when it is a union of models (and the request carries no
+/// runtime model), with the tools they are offered as.
+fn union_of<T: Instruct>(request: &Request) -> Result<Option<Union<T>>> {
+    if request.response_model.is_some() {
+        return Ok(None);
+    }
+    let Some(members) = T::union_members() else {
+        return Ok(None);
+    };
+    let tools = answer::union_tools::<T>(&members)?;
+    Ok(Some((members, tools)))
 }
 
 /// `User::extract(&client, "text")`: the one-liner.

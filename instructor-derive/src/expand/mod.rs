@@ -5,6 +5,7 @@ mod partial_enum;
 mod schema;
 mod strict;
 mod transform;
+mod union;
 mod validate;
 
 use proc_macro2::TokenStream;
@@ -70,6 +71,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
     let strict_checks = strict::assertions(cont, &p);
     let strict_shape = strict::shape_impls(cont, &p);
     let entry_fn = partial::entry_fn(cont, &p);
+    let union_fn = union::union_members(cont, &p);
 
     let (partial_types, twin) = match &cont.data {
         Data::Struct(_) => {
@@ -127,6 +129,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
                 #validate_fn
                 #transform_fn
                 #entry_fn
+                #union_fn
             }
             #field_check_fns
         };

@@ -1,7 +1,7 @@
 //! Messages API request bodies: system text at the top level, tool calls as
 //! `tool_use` blocks, tool results (reasks) as `tool_result` blocks in a user turn.
 
-use instructor_core::provider::ProviderRequest;
+use instructor_core::provider::{ProviderRequest, ResponseSpec};
 use instructor_core::schema::dialect;
 use instructor_core::{CacheControl, Error, Message, Mode, Part, Role};
 use serde_json::{Map, Value, json};
@@ -25,20 +25,16 @@ pub(crate) fn messages_body(
     }
     body.insert("messages".into(), Value::Array(turns(&request.messages)));
     let spec = &request.response;
-    let tool = || {
-        let mut tool = json!({
+    let tool = |spec: &ResponseSpec| {
+        json!({
             "name": spec.name,
             "description": spec.description,
             "input_schema": dialect::anthropic_tools(&spec.described_schema()).into_value(),
-        });
-        if let Some(cache) = request.cache.tools {
-            tool["cache_control"] = cache_control(cache);
-        }
-        json!([tool])
+        })
     };
     match request.mode {
         Mode::AnthropicTools => {
-            body.insert("tools".into(), tool());
+            body.insert("tools".into(), json!([tool(spec)]));
             // One tool forced: without this Claude may answer with several
             // `tool_use` blocks, and a correct answer would be reasked.
             body.insert(
@@ -47,7 +43,9 @@ pub(crate) fn messages_body(
             );
         }
         Mode::ParallelTools => {
-            body.insert("tools".into(), tool());
+            // One tool per model of a union, else the one response model.
+            let tools = request.tool_specs().iter().map(tool).collect();
+            body.insert("tools".into(), Value::Array(tools));
             body.insert("tool_choice".into(), json!({"type": "any"}));
         }
         Mode::JsonSchema => {
@@ -63,6 +61,12 @@ pub(crate) fn messages_body(
                 "mode `{other}` is not an Anthropic mode"
             )));
         }
+    }
+    // A cache breakpoint after the tool definitions: on the last tool.
+    if let (Some(cache), Some(Value::Array(tools))) = (request.cache.tools, body.get_mut("tools"))
+        && let Some(last) = tools.last_mut()
+    {
+        last["cache_control"] = cache_control(cache);
     }
     if let Some(t) = request.temperature {
         body.insert("temperature".into(), Value::from(t));

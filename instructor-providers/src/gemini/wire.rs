@@ -3,7 +3,7 @@
 //! `functionResponse` parts, the response model as a function declaration or a
 //! response schema.
 
-use instructor_core::provider::ProviderRequest;
+use instructor_core::provider::{ProviderRequest, ResponseSpec};
 use instructor_core::schema::dialect;
 use instructor_core::{Error, Message, Mode, Part, Role};
 use serde_json::{Map, Value, json};
@@ -26,20 +26,17 @@ pub(crate) fn generate_body(
     let mut generation = Map::new();
     match request.mode {
         Mode::GeminiTools | Mode::ParallelTools => {
-            let mut declaration = json!({"name": spec.name, "description": spec.description});
-            // The OpenAPI subset where it can express the schema (as Python
-            // instructor), full JSON Schema otherwise (recursive types).
-            match dialect::gemini(&spec.schema) {
-                Ok(schema) => declaration["parameters"] = schema.into_value(),
-                Err(_) => declaration["parametersJsonSchema"] = spec.schema.clone().into_value(),
-            }
+            // One declaration per model of a union, else the one response model.
+            let tools = request.tool_specs();
+            let declarations: Vec<Value> = tools.iter().map(declaration).collect();
+            let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
             body.insert(
                 "tools".into(),
-                json!([{"functionDeclarations": [declaration]}]),
+                json!([{"functionDeclarations": declarations}]),
             );
             body.insert(
                 "toolConfig".into(),
-                json!({"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [spec.name]}}),
+                json!({"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": names}}),
             );
         }
         Mode::GeminiJson => {
@@ -80,6 +77,17 @@ pub(crate) fn generate_body(
     }
     merge_extra(&mut body, &request.extra_body);
     Ok(Value::Object(body))
+}
+
+/// A function declaration: the OpenAPI subset where it can express the schema (as
+/// Python instructor), full JSON Schema otherwise (recursive types).
+fn declaration(spec: &ResponseSpec) -> Value {
+    let mut declaration = json!({"name": spec.name, "description": spec.description});
+    match dialect::gemini(&spec.schema) {
+        Ok(schema) => declaration["parameters"] = schema.into_value(),
+        Err(_) => declaration["parametersJsonSchema"] = spec.schema.clone().into_value(),
+    }
+    declaration
 }
 
 /// The conversation without system messages. Consecutive messages of one role

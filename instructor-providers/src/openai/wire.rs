@@ -51,10 +51,13 @@ pub(crate) fn chat_body(request: &ProviderRequest, stream_usage: bool) -> Result
             body.insert("parallel_tool_calls".into(), Value::Bool(false));
         }
         Mode::ParallelTools => {
-            body.insert(
-                "tools".into(),
-                json!([{"type": "function", "function": function(plain(), false)}]),
-            );
+            // One tool per model of a union, else the one response model.
+            let tools: Vec<Value> = request
+                .tool_specs()
+                .iter()
+                .map(|tool| json!({"type": "function", "function": {"name": tool.name, "description": tool.description, "parameters": tool.schema}}))
+                .collect();
+            body.insert("tools".into(), Value::Array(tools));
             body.insert("tool_choice".into(), Value::from("auto"));
         }
         Mode::Functions => {
