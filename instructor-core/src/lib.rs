@@ -44,6 +44,7 @@ pub use batch::{
 };
 pub use client::call::CallSummary;
 pub use client::hooks::{HookEvent, HookHandle, HookPayload};
+pub use client::reask::ReaskHistory;
 pub use client::request::{DEFAULT_MAX_RETRIES, Request};
 pub use client::stream::{ItemStream, PartialStream};
 pub use client::{Client, Extract};

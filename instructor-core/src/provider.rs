@@ -90,6 +90,8 @@ pub struct ProviderRequest {
     pub gate: Option<TransportGate>,
     /// Prompt-cache steering, for the providers that take it.
     pub cache: PromptCache,
+    /// What a reask keeps of earlier attempts.
+    pub(crate) reask: crate::client::reask::ReaskPolicy,
     /// The call's own hooks (from its [`Request`](crate::Request)).
     pub(crate) hooks: crate::client::hooks::CallHooks,
 }
@@ -118,6 +120,7 @@ impl ProviderRequest {
             gate: None,
             hooks: crate::client::hooks::CallHooks::default(),
             cache: PromptCache::default(),
+            reask: crate::client::reask::ReaskPolicy::default(),
         }
     }
 

@@ -19,6 +19,7 @@ mod provider_anthropic;
 mod provider_anthropic_stream;
 mod provider_gemini;
 mod provider_gemini_stream;
+mod reask_history;
 mod secrets;
 mod seed_requests;
 mod semantic;

@@ -123,8 +123,8 @@ impl Client {
                     let will_retry = attempt <= max_retries;
                     tracing::debug!(parent: &span, attempt, %error, "attempt failed");
                     self.emit_failure(&call, &error, attempt, will_retry);
-                    call.messages
-                        .extend(reask_messages(self.mode, &completion, &error));
+                    let reask = reask_messages(self.mode, &completion, &error);
+                    call.reask.append(&mut call.messages, reask);
                     failed.push(FailedAttempt {
                         number: attempt,
                         completion,

@@ -27,6 +27,7 @@ use crate::{Instruct, ResponseModel};
 use call::CallSummary;
 use hooks::{HookEvent, HookHandle, HookPayload, Hooks};
 use prompt::{inject_schema_prompt, render_messages};
+use reask::ReaskHistory;
 use request::Request;
 
 pub(crate) mod answer;
@@ -46,6 +47,8 @@ pub struct Client {
     mode_error: Option<String>,
     model: Option<String>,
     hooks: Arc<Hooks>,
+    /// What reasks keep of earlier attempts, unless a request says otherwise.
+    reask_history: ReaskHistory,
     /// Paces and pauses HTTP attempts (set per call by `create_many`).
     pub(crate) gate: Option<TransportGate>,
 }
@@ -65,6 +68,7 @@ impl Client {
             mode_error: None,
             model: None,
             hooks: Arc::default(),
+            reask_history: ReaskHistory::default(),
             gate: None,
         }
     }
@@ -109,6 +113,12 @@ impl Client {
     #[must_use]
     pub fn with_model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
+        self
+    }
+
+    /// What reasks keep of earlier failed attempts (default [`ReaskHistory::Last`]).
+    pub fn with_reask_history(mut self, history: ReaskHistory) -> Self {
+        self.reask_history = history;
         self
     }
 
@@ -301,6 +311,7 @@ impl Client {
             render_messages(&mut messages, context)?;
         }
         inject_schema_prompt(self.mode, &mut messages, &response.described_schema());
+        let messages_len = messages.len();
         Ok(ProviderRequest {
             model,
             mode: self.mode,
@@ -316,6 +327,10 @@ impl Client {
             gate: self.gate.clone(),
             hooks: request.hooks().clone(),
             cache: request.cache.clone(),
+            reask: reask::ReaskPolicy {
+                history: request.reask_history.unwrap_or(self.reask_history),
+                base: messages_len,
+            },
         })
     }
 }

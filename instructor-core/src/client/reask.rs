@@ -17,6 +17,42 @@ pub(crate) const VALID_CALL_REPLY: &str =
 pub(crate) const JSON_REASK_PREFIX: &str =
     "Correct your JSON ONLY RESPONSE, based on the following errors:";
 
+/// What a reask keeps of earlier failed attempts.
+///
+/// Measured against a model that keeps failing (`max_retries(5)`, the test
+/// `reask_history_token_cost` in `tests/client/reask_history.rs`): keeping every
+/// attempt sends the conversation plus all earlier answers and errors on each retry,
+/// so the prompt grows with every attempt (Python instructor's "retry
+/// amplification", its #2056); keeping the last sends a constant-size prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ReaskHistory {
+    /// Every failed answer and its errors, in order (Python instructor's behaviour).
+    All,
+    /// Only the last failed answer and its errors: a constant-size prompt.
+    #[default]
+    Last,
+}
+
+/// How a call's conversation grows on a reask: its own messages (the first `base`)
+/// and the failed attempts `history` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct ReaskPolicy {
+    pub(crate) history: ReaskHistory,
+    pub(crate) base: usize,
+}
+
+impl ReaskPolicy {
+    /// Appends a reask's `messages` to `conversation`, first dropping the earlier
+    /// attempts' when only the last is kept.
+    pub(crate) fn append(self, conversation: &mut Vec<Message>, messages: Vec<Message>) {
+        if self.history == ReaskHistory::Last {
+            conversation.truncate(self.base);
+        }
+        conversation.extend(messages);
+    }
+}
+
 /// The messages appended for a reask: the model's own answer, then the error in the
 /// shape the mode needs (a `tool` result per call, or a user message).
 pub(crate) fn reask_messages(

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::hooks::{CallHooks, HookEvent, HookPayload, typed};
+use super::reask::ReaskHistory;
 use crate::completion::Usage;
 use crate::dynamic::DynamicModel;
 use crate::error::{AttemptError, Error, ErrorDetail};
@@ -42,6 +43,8 @@ pub struct Request {
     pub timeout: Option<Duration>,
     /// Stop reasking once this many tokens were used in total.
     pub token_budget: Option<u64>,
+    /// What reasks keep of earlier attempts (default: the client's).
+    pub reask_history: Option<ReaskHistory>,
     /// A response model known only at run time (call with `T = serde_json::Value`).
     pub response_model: Option<DynamicModel>,
     /// This call's own hooks, run after the client's.
@@ -292,6 +295,12 @@ impl Request {
     /// Sets a token budget for the whole call (all attempts).
     pub fn token_budget(mut self, tokens: u64) -> Self {
         self.token_budget = Some(tokens);
+        self
+    }
+
+    /// What this call's reasks keep of earlier failed attempts.
+    pub fn reask_history(mut self, history: ReaskHistory) -> Self {
+        self.reask_history = Some(history);
         self
     }
 }

@@ -342,9 +342,8 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         self.client
             .emit_failure(&self.call, &error, self.number, will_retry);
         if will_retry {
-            self.call
-                .messages
-                .extend(reask_messages(self.call.mode, &completion, &error));
+            let reask = reask_messages(self.call.mode, &completion, &error);
+            self.call.reask.append(&mut self.call.messages, reask);
         }
         self.failed.push(FailedAttempt {
             number: self.number,
