@@ -53,7 +53,9 @@ pub use instructor_core::{
     NotRunReason,
 };
 pub use instructor_core::{BoxError, ErrorDetail, ItemStream, PartialStream};
-pub use instructor_core::{CacheControl, PromptCache, ReaskHistory};
+pub use instructor_core::{
+    CacheControl, PromptCache, ReaskHistory, UsageLimitExceeded, UsageLimitKind, UsageLimits,
+};
 pub use instructor_core::{DynamicModel, ResponseModel, SchemaError};
 pub use instructor_derive::Instruct;
 

@@ -328,6 +328,9 @@ pub enum Error {
     /// [`llm_validator`](crate::llm_validator)'s `check`): the failures, each with its
     /// reason.
     Invalid(ValidationErrors),
+    /// An attempt would have crossed a [`UsageLimits`](crate::UsageLimits) budget, so
+    /// it was not sent.
+    UsageLimitExceeded(Box<crate::limits::UsageLimitExceeded>),
 }
 
 impl fmt::Display for Error {
@@ -373,6 +376,15 @@ impl Error {
             Self::Schema(e) => fmt::Display::fmt(e, f),
             Self::Batch(e) => fmt::Display::fmt(e, f),
             Self::Invalid(e) => write!(f, "invalid: {e}"),
+            Self::UsageLimitExceeded(e) => write!(
+                f,
+                "usage limit reached ({:?}): {} requests and {} tokens ({} in, {} out) so far",
+                e.kind,
+                e.requests,
+                e.usage.total_tokens,
+                e.usage.prompt_tokens,
+                e.usage.completion_tokens
+            ),
         }
     }
 }
@@ -501,6 +513,7 @@ impl Error {
         match self {
             Self::Truncated { usage, .. } | Self::ContentFiltered { usage, .. } => Some(*usage),
             Self::RetriesExhausted(r) => Some(r.usage),
+            Self::UsageLimitExceeded(e) => Some(e.usage),
             _ => None,
         }
     }

@@ -23,6 +23,7 @@ mod error;
 mod header;
 mod impls;
 mod instruct;
+mod limits;
 mod many;
 mod maybe;
 mod message;
@@ -57,6 +58,7 @@ pub use error::{
 pub use header::{Header, is_credential_header};
 pub use impls::MapKey;
 pub use instruct::{Instruct, PartialValue};
+pub use limits::{UsageLimitExceeded, UsageLimitKind, UsageLimits};
 pub use many::{Many, Progress, RateLimit};
 pub use maybe::{Maybe, PartialMaybe};
 pub use message::{CacheControl, Message, Part, PromptCache, Role, ToolCall};

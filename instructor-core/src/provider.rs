@@ -90,6 +90,8 @@ pub struct ProviderRequest {
     pub gate: Option<TransportGate>,
     /// Prompt-cache steering, for the providers that take it.
     pub cache: PromptCache,
+    /// The usage limits this call answers to.
+    pub(crate) meters: crate::limits::Meters,
     /// What a reask keeps of earlier attempts.
     pub(crate) reask: crate::client::reask::ReaskPolicy,
     /// The call's own hooks (from its [`Request`](crate::Request)).
@@ -121,6 +123,7 @@ impl ProviderRequest {
             hooks: crate::client::hooks::CallHooks::default(),
             cache: PromptCache::default(),
             reask: crate::client::reask::ReaskPolicy::default(),
+            meters: crate::limits::Meters::default(),
         }
     }
 

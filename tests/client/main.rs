@@ -25,3 +25,4 @@ mod seed_requests;
 mod semantic;
 mod transforms;
 mod typed_hooks;
+mod usage_limits;

@@ -92,6 +92,7 @@ impl Client {
                 .instrument(attempt_span)
                 .await?;
             total += completion.usage;
+            call.meters.record(&completion.usage);
             span.record("gen_ai.usage.input_tokens", total.prompt_tokens);
             span.record("gen_ai.usage.output_tokens", total.completion_tokens);
             span.record("instructor.attempts", attempt);
@@ -208,6 +209,7 @@ impl Client {
 
     async fn attempt(&self, call: &ProviderRequest, attempt: u32) -> Result<Completion> {
         let body = self.provider.build_body(call)?;
+        call.meters.admit(&body)?;
         self.emit_kwargs(call, &body, attempt);
         match self.provider.send(call, &body).await {
             Ok(completion) => {

@@ -49,6 +49,8 @@ pub struct Client {
     hooks: Arc<Hooks>,
     /// What reasks keep of earlier attempts, unless a request says otherwise.
     reask_history: ReaskHistory,
+    /// Limits shared by every call of this client and its clones.
+    meters: crate::limits::Meters,
     /// Paces and pauses HTTP attempts (set per call by `create_many`).
     pub(crate) gate: Option<TransportGate>,
 }
@@ -69,6 +71,7 @@ impl Client {
             model: None,
             hooks: Arc::default(),
             reask_history: ReaskHistory::default(),
+            meters: crate::limits::Meters::default(),
             gate: None,
         }
     }
@@ -113,6 +116,13 @@ impl Client {
     #[must_use]
     pub fn with_model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
+        self
+    }
+
+    /// Limits shared by every call of this client and its clones (see
+    /// [`UsageLimits`](crate::UsageLimits)); calling it again adds another set.
+    pub fn with_usage_limits(mut self, limits: crate::limits::UsageLimits) -> Self {
+        self.meters.push(crate::limits::UsageMeter::new(limits));
         self
     }
 
@@ -327,6 +337,11 @@ impl Client {
             gate: self.gate.clone(),
             hooks: request.hooks().clone(),
             cache: request.cache.clone(),
+            meters: {
+                let mut meters = request.meters().clone();
+                meters.extend(&self.meters);
+                meters
+            },
             reask: reask::ReaskPolicy {
                 history: request.reask_history.unwrap_or(self.reask_history),
                 base: messages_len,

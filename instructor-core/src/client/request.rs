@@ -11,6 +11,7 @@ use crate::completion::Usage;
 use crate::dynamic::DynamicModel;
 use crate::error::{AttemptError, Error, ErrorDetail};
 use crate::header::Header;
+use crate::limits::{Meters, UsageLimits, UsageMeter};
 use crate::message::{CacheControl, Message, PromptCache, Role};
 use crate::semantic::AnswerCheck;
 
@@ -43,6 +44,8 @@ pub struct Request {
     pub timeout: Option<Duration>,
     /// Stop reasking once this many tokens were used in total.
     pub token_budget: Option<u64>,
+    /// The usage limits of this call (and of a run it is part of).
+    meters: Meters,
     /// What reasks keep of earlier attempts (default: the client's).
     pub reask_history: Option<ReaskHistory>,
     /// A response model known only at run time (call with `T = serde_json::Value`).
@@ -296,6 +299,23 @@ impl Request {
     pub fn token_budget(mut self, tokens: u64) -> Self {
         self.token_budget = Some(tokens);
         self
+    }
+
+    /// Limits for this call alone (every attempt and reask); see [`UsageLimits`].
+    pub fn usage_limits(mut self, limits: UsageLimits) -> Self {
+        self.meters.push(UsageMeter::new(limits));
+        self
+    }
+
+    /// Puts this call under a run's shared limits.
+    pub(crate) fn with_meter(mut self, meter: std::sync::Arc<UsageMeter>) -> Self {
+        self.meters.push(meter);
+        self
+    }
+
+    /// The limits this call answers to (its own and its run's).
+    pub(crate) fn meters(&self) -> &Meters {
+        &self.meters
     }
 
     /// What this call's reasks keep of earlier failed attempts.

@@ -29,6 +29,7 @@ use crate::client::request::Request;
 use crate::completion::Usage;
 use crate::error::Result;
 use crate::instruct::Instruct;
+use crate::limits::{UsageLimits, UsageMeter};
 
 /// Calls in flight when [`Many::concurrency`] is not set.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
@@ -45,6 +46,8 @@ pub struct Many<T> {
     concurrency: usize,
     rate_limit: Option<RateLimit>,
     on_progress: Option<ProgressFn>,
+    /// Limits shared by every call of the run.
+    meter: Option<Arc<UsageMeter>>,
     marker: PhantomData<fn() -> T>,
 }
 
@@ -105,6 +108,7 @@ impl Client {
             concurrency: DEFAULT_CONCURRENCY,
             rate_limit: None,
             on_progress: None,
+            meter: None,
             marker: PhantomData,
         }
     }
@@ -124,6 +128,15 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Many<T> {
         self
     }
 
+    /// Limits for the whole run, shared by its calls (see
+    /// [`UsageLimits`](crate::UsageLimits)): once an attempt would cross one, that
+    /// item and every later one fail with `Error::UsageLimitExceeded` without being
+    /// sent.
+    pub fn usage_limits(mut self, limits: UsageLimits) -> Self {
+        self.meter = Some(UsageMeter::new(limits));
+        self
+    }
+
     /// Calls `report` as each item finishes, and once more when the run is over.
     pub fn on_progress(mut self, report: impl FnMut(&Progress) + Send + 'static) -> Self {
         self.on_progress = Some(Box::new(report));
@@ -139,7 +152,12 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Many<T> {
         let in_flight = Arc::new(AtomicUsize::new(0));
         let client = self.client;
         let counter = Arc::clone(&in_flight);
+        let meter = self.meter;
         let calls = self.requests.enumerate().map(move |(index, request)| {
+            let request = match &meter {
+                Some(meter) => request.with_meter(Arc::clone(meter)),
+                None => request,
+            };
             let gate = TransportGate::new(
                 limit.clone(),
                 rate_limit::estimate_tokens(&request, schema_chars),

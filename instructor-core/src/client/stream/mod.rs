@@ -120,6 +120,8 @@ struct Attempt {
     yielded_calls: usize,
     /// create_partial: how many top-level fields have been validated.
     checked_fields: usize,
+    /// The usage limits the attempt's usage is charged to.
+    meters: crate::limits::Meters,
 }
 
 impl Attempt {
@@ -128,7 +130,9 @@ impl Attempt {
     fn end(&mut self) -> Completion {
         self.parser = PartialJson::lenient();
         self.call_parsers = Vec::new();
-        std::mem::take(&mut self.received).into_completion()
+        let completion = std::mem::take(&mut self.received).into_completion();
+        self.meters.record(&completion.usage);
+        completion
     }
 }
 
@@ -142,6 +146,7 @@ impl Client {
         parser: PartialJson,
     ) -> Result<Attempt> {
         let body = self.provider().build_body(call)?;
+        call.meters.admit(&body)?;
         self.emit_kwargs(call, &body, attempt);
         let events = self.provider().send_stream(call, &body).await?;
         Ok(Attempt {
@@ -151,6 +156,7 @@ impl Client {
             call_parsers: Vec::new(),
             yielded_calls: 0,
             checked_fields: 0,
+            meters: call.meters.clone(),
         })
     }
 }
