@@ -169,6 +169,10 @@ impl UsageMeter {
 pub(crate) struct Meters(Vec<Arc<UsageMeter>>);
 
 impl Meters {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub(crate) fn push(&mut self, meter: Arc<UsageMeter>) {
         self.0.push(meter);
     }

@@ -40,7 +40,11 @@ async fn a_call_stops_before_the_request_that_would_cross_its_limit() {
     assert_eq!(e.requests, 2);
     assert_eq!(e.usage.total_tokens, 220, "the usage so far is reported");
     assert_eq!(error.usage().unwrap().total_tokens, 220);
-    assert_eq!(bodies(&server).await.len(), 2, "the third attempt was never sent");
+    assert_eq!(
+        bodies(&server).await.len(),
+        2,
+        "the third attempt was never sent"
+    );
 }
 
 #[tokio::test]
@@ -72,13 +76,25 @@ async fn a_clients_limits_are_shared_by_its_calls_and_clones() {
     let server = serve_chat(vec![tool_answer("User", GOOD, (40, 10)); 3]).await;
     let limited = client(&server).with_usage_limits(UsageLimits::new().max_requests(2));
     let clone = limited.clone();
-    limited.create::<User>(Request::default().user("a")).await.unwrap();
-    clone.create::<User>(Request::default().user("b")).await.unwrap();
-    let error = limited.create::<User>(Request::default().user("c")).await.unwrap_err();
+    limited
+        .create::<User>(Request::default().user("a"))
+        .await
+        .unwrap();
+    clone
+        .create::<User>(Request::default().user("b"))
+        .await
+        .unwrap();
+    let error = limited
+        .create::<User>(Request::default().user("c"))
+        .await
+        .unwrap_err();
     assert_eq!(exceeded(&error).requests, 2);
     assert_eq!(exceeded(&error).usage.total_tokens, 100);
     // A client built without them is not limited.
-    client(&server).create::<User>(Request::default().user("d")).await.unwrap();
+    client(&server)
+        .create::<User>(Request::default().user("d"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -119,6 +135,25 @@ async fn a_runs_limit_fails_the_items_past_it_without_sending_them() {
         .await;
     let ok = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(ok, 3);
-    assert!(results[3..].iter().all(|r| matches!(r, Err(Error::UsageLimitExceeded(_)))));
+    assert!(
+        results[3..]
+            .iter()
+            .all(|r| matches!(r, Err(Error::UsageLimitExceeded(_))))
+    );
     assert_eq!(bodies(&server).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_batch_refuses_limits_it_cannot_enforce() {
+    let server = serve_chat(vec![]).await;
+    let request = Request::default()
+        .user("a")
+        .usage_limits(UsageLimits::new().max_requests(1));
+    let error = client(&server)
+        .batch::<User>()
+        .submit([("a".to_owned(), request)])
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("usage limits"), "{error}");
+    assert!(bodies(&server).await.is_empty());
 }

@@ -229,6 +229,11 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Batches<T> {
                 }
                 Some(_) => {}
             }
+            if !request.meters().is_empty() {
+                return Err(Error::config(format!(
+                    "item `{id}` has usage limits (`Request::usage_limits`), which a batch cannot enforce: the provider runs every line"
+                )));
+            }
             if !request.checks().is_empty() {
                 return Err(Error::config(format!(
                     "item `{id}` has answer checks (`Request::check`), which a batch cannot run"
