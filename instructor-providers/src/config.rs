@@ -140,3 +140,17 @@ macro_rules! transport_builders {
     };
 }
 pub(crate) use transport_builders;
+
+/// The cursor of the next page of a `{"data": [..], "has_more", "last_id"}` listing
+/// (OpenAI's and Anthropic's batch lists), or `None` on the last page.
+pub(crate) fn next_page_after(answer: &Value) -> Option<String> {
+    let more = answer.get("has_more").and_then(Value::as_bool) == Some(true);
+    let empty = answer
+        .get("data")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty);
+    if !more || empty {
+        return None;
+    }
+    str_field(answer, "last_id")
+}

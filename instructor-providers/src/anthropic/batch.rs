@@ -220,12 +220,8 @@ impl BatchEngine for Anthropic {
                     .and_then(unix_seconds);
                 listed.push(item);
             }
-            let more = answer.get("has_more").and_then(Value::as_bool) == Some(true);
-            after = answer
-                .get("last_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            if !more || after.is_none() || data.is_none_or(Vec::is_empty) {
+            after = crate::config::next_page_after(&answer);
+            if after.is_none() {
                 break;
             }
         }

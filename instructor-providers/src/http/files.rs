@@ -120,7 +120,9 @@ impl Transport {
         Ok(lines(response.bytes_stream(), max_line))
     }
 
-    async fn json_of(
+    /// The response's body as JSON (capped; a body that is not JSON is an error
+    /// naming a scrubbed snippet, never retried).
+    pub(super) async fn json_of(
         &self,
         response: reqwest::Response,
         request: &HttpRequest<'_>,

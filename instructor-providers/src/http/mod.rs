@@ -105,23 +105,7 @@ impl Transport {
         let headers = header_map(&request.headers)?;
         self.with_retries(request.gate.as_ref(), || async {
             let response = self.send_once(request, &headers).await?;
-            let bytes = read_body(response, MAX_RESPONSE_BYTES)
-                .await
-                .map_err(|e| Attempt {
-                    error: self.map_body_error(e, request),
-                    should_retry: None,
-                })?;
-            serde_json::from_slice(&bytes).map_err(|e| Attempt {
-                error: Error::Response(ErrorDetail::with_source(
-                    scrub(
-                        &format!("the body is not JSON: {}", snippet(&bytes)),
-                        &request.url,
-                        &headers,
-                    ),
-                    e,
-                )),
-                should_retry: Some(false),
-            })
+            self.json_of(response, request, &headers).await
         })
         .await
     }
