@@ -54,7 +54,8 @@ pub use instructor_core::{
 };
 pub use instructor_core::{BoxError, ErrorDetail, ItemStream, PartialStream};
 pub use instructor_core::{
-    CacheControl, PromptCache, ReaskHistory, UsageLimitExceeded, UsageLimitKind, UsageLimits,
+    CacheControl, PromptCache, ReaskHistory, ResponseCache, UsageLimitExceeded, UsageLimitKind,
+    UsageLimits,
 };
 pub use instructor_core::{DynamicModel, ResponseModel, SchemaError};
 pub use instructor_derive::Instruct;

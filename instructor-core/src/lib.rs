@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod cache;
 mod client;
 mod completion;
 mod dynamic;
@@ -43,6 +44,7 @@ pub use batch::{
     BatchCounts, BatchError, BatchItem, BatchJob, BatchResults, BatchState, BatchStatus, Batches,
     NotRunReason,
 };
+pub use cache::ResponseCache;
 pub use client::call::CallSummary;
 pub use client::hooks::{HookEvent, HookHandle, HookPayload};
 pub use client::reask::ReaskHistory;

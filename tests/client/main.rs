@@ -20,6 +20,7 @@ mod provider_anthropic_stream;
 mod provider_gemini;
 mod provider_gemini_stream;
 mod reask_history;
+mod response_cache;
 mod secrets;
 mod seed_requests;
 mod semantic;

@@ -32,7 +32,8 @@ pub struct CallSummary {
     pub last: Completion,
     /// Usage summed over all attempts.
     pub total_usage: Usage,
-    /// How many attempts were made (1 = no reask).
+    /// How many attempts were made (1 = no reask; 0 = answered from the client's
+    /// [`ResponseCache`](crate::ResponseCache)).
     pub attempts: u32,
 }
 
@@ -83,6 +84,32 @@ impl Client {
             gen_ai.usage.output_tokens = tracing::field::Empty,
             instructor.attempts = tracing::field::Empty,
         );
+        let cached = match (&self.cache, request.no_cache) {
+            (Some(cache), false) => {
+                let body = self.provider.build_body(&call)?;
+                let key = cache.key(
+                    self.provider.name(),
+                    &self.mode.to_string(),
+                    &call.model,
+                    &body,
+                    request.context.as_ref(),
+                );
+                Some((cache, key))
+            }
+            _ => None,
+        };
+        if let Some((cache, key)) = &cached
+            && let Some(completion) = cache.get(key)
+            && let Ok(value) = parse(self.mode, &completion, &context)
+        {
+            // Answered before and validated: no request, no usage.
+            let done = CallSummary {
+                last: completion,
+                total_usage: Usage::default(),
+                attempts: 0,
+            };
+            return Ok((value, done));
+        }
         let mut total = Usage::default();
         let mut failed = Vec::new();
         for attempt in 1..=max_retries + 1 {
@@ -113,6 +140,9 @@ impl Client {
             };
             match parsed {
                 Ok(value) => {
+                    if let Some((cache, key)) = &cached {
+                        cache.put(key, &completion);
+                    }
                     let done = CallSummary {
                         last: completion,
                         total_usage: total,

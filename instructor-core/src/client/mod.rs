@@ -51,6 +51,8 @@ pub struct Client {
     reask_history: ReaskHistory,
     /// Limits shared by every call of this client and its clones.
     meters: crate::limits::Meters,
+    /// Answers of earlier identical calls.
+    pub(crate) cache: Option<crate::cache::ResponseCache>,
     /// Paces and pauses HTTP attempts (set per call by `create_many`).
     pub(crate) gate: Option<TransportGate>,
 }
@@ -72,6 +74,7 @@ impl Client {
             hooks: Arc::default(),
             reask_history: ReaskHistory::default(),
             meters: crate::limits::Meters::default(),
+            cache: None,
             gate: None,
         }
     }
@@ -123,6 +126,15 @@ impl Client {
     /// [`UsageLimits`](crate::UsageLimits)); calling it again adds another set.
     pub fn with_usage_limits(mut self, limits: crate::limits::UsageLimits) -> Self {
         self.meters.push(crate::limits::UsageMeter::new(limits));
+        self
+    }
+
+    /// Answers identical calls from `cache` (see [`ResponseCache`](crate::ResponseCache)):
+    /// `create`, `create_with_completion`, `create_parallel` and `create_many`;
+    /// streaming calls go to the provider. A request opts out with
+    /// [`Request::no_cache`].
+    pub fn with_cache(mut self, cache: crate::cache::ResponseCache) -> Self {
+        self.cache = Some(cache);
         self
     }
 

@@ -48,6 +48,8 @@ pub struct Request {
     meters: Meters,
     /// What reasks keep of earlier attempts (default: the client's).
     pub reask_history: Option<ReaskHistory>,
+    /// Bypass the client's response cache (neither read nor written).
+    pub no_cache: bool,
     /// A response model known only at run time (call with `T = serde_json::Value`).
     pub response_model: Option<DynamicModel>,
     /// This call's own hooks, run after the client's.
@@ -316,6 +318,13 @@ impl Request {
     /// The limits this call answers to (its own and its run's).
     pub(crate) fn meters(&self) -> &Meters {
         &self.meters
+    }
+
+    /// Bypasses the client's [`ResponseCache`](crate::ResponseCache) for this call:
+    /// the provider is asked, and the answer is not stored.
+    pub fn no_cache(mut self) -> Self {
+        self.no_cache = true;
+        self
     }
 
     /// What this call's reasks keep of earlier failed attempts.
