@@ -214,8 +214,10 @@ pub(crate) fn parse_calls<T>(
     }
 }
 
-/// Finds the JSON object in a reply: a ```json fenced block, else the text from the
-/// first `{` (or `[`) to its last matching closer.
+/// Finds the JSON object in a reply: a ```json fenced block (prose inside the fence
+/// before its first `{` skipped), else the text from the first `{` (or `[`) to its
+/// last matching closer; a `[` region that is not JSON (`I found [one] user: {..}`)
+/// gives way to the `{` one, as the streaming parser starts only at a `{`.
 pub(crate) fn extract_json_text(text: &str) -> Option<&str> {
     if let Some(start) = text.find("```") {
         let after = &text[start + 3..];
@@ -223,17 +225,30 @@ pub(crate) fn extract_json_text(text: &str) -> Option<&str> {
         let body = &after[body_start..];
         if let Some(end) = body.find("```") {
             let inner = body[..end].trim();
+            let inner = match inner.find('{') {
+                Some(brace) if !inner.starts_with(['{', '[']) => &inner[brace..],
+                _ => inner,
+            };
             if !inner.is_empty() {
                 return Some(inner);
             }
         }
     }
     let first = text.find(['{', '['])?;
-    let closer = if text[first..].starts_with('{') {
-        '}'
-    } else {
-        ']'
-    };
+    if text[first..].starts_with('[') {
+        let list = bracketed(text, first, ']');
+        let is_json =
+            list.is_some_and(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok());
+        if !is_json && let Some(brace) = text.find('{') {
+            return bracketed(text, brace, '}');
+        }
+        return list;
+    }
+    bracketed(text, first, '}')
+}
+
+/// The text from `first` to the last `closer`.
+fn bracketed(text: &str, first: usize, closer: char) -> Option<&str> {
     let last = text.rfind(closer)?;
     (last > first).then(|| &text[first..=last])
 }
@@ -258,5 +273,19 @@ mod tests {
         );
         assert_eq!(extract_json_text("{\"a\":1}"), Some("{\"a\":1}"));
         assert_eq!(extract_json_text("no json"), None);
+        assert_eq!(extract_json_text("[1, 2]"), Some("[1, 2]"));
+    }
+
+    /// Prose between the fence and the object, and bracketed prose before it, are
+    /// skipped, as the streaming parser skips them.
+    #[test]
+    fn prose_before_the_object_is_skipped() {
+        for text in [
+            "I found [one] user:\n```json\n{\"name\": \"A\"}\n```",
+            "```json\n// the user [1]\n{\"name\": \"A\"}\n```",
+            "I found [one] user: {\"name\": \"A\"}",
+        ] {
+            assert_eq!(extract_json_text(text), Some("{\"name\": \"A\"}"), "{text}");
+        }
     }
 }

@@ -32,6 +32,7 @@ pub(crate) mod answer;
 pub(crate) mod call;
 pub(crate) mod hooks;
 pub(crate) mod json_path;
+pub(crate) mod lenient;
 pub(crate) mod prompt;
 pub(crate) mod reask;
 pub(crate) mod request;
@@ -45,6 +46,8 @@ pub struct Client {
     mode_error: Option<String>,
     model: Option<String>,
     hooks: Arc<Hooks>,
+    /// Lenient parsing for requests that do not say (see [`Request::lenient`]).
+    lenient: bool,
     /// Paces and pauses HTTP attempts (set per call by `create_many`).
     pub(crate) gate: Option<TransportGate>,
 }
@@ -64,6 +67,7 @@ impl Client {
             mode_error: None,
             model: None,
             hooks: Arc::default(),
+            lenient: false,
             gate: None,
         }
     }
@@ -109,6 +113,30 @@ impl Client {
     pub fn with_model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
         self
+    }
+
+    /// Lenient parsing for every request that does not set
+    /// [`Request::lenient`] itself: almost-JSON (trailing commas, comments, single
+    /// quotes, unquoted keys, raw control characters) and numbers or booleans sent as
+    /// strings are accepted. Off by default.
+    #[must_use]
+    pub fn with_lenient(mut self, on: bool) -> Self {
+        self.lenient = on;
+        self
+    }
+
+    /// Whether requests are parsed leniently unless they say otherwise.
+    pub fn is_lenient(&self) -> bool {
+        self.lenient
+    }
+
+    /// The lenient reading of `request`'s answers for `schema`, when it is on.
+    pub(crate) fn lenient_for(
+        &self,
+        request: &Request,
+        schema: &crate::schema::Schema,
+    ) -> Option<lenient::Lenient> {
+        lenient::Lenient::new(request.lenient.unwrap_or(self.lenient), schema)
     }
 
     /// The mode in use.
@@ -160,9 +188,13 @@ impl Client {
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = model.spec().clone();
         let name = spec.name.clone();
+        let lenient = self.lenient_for(&request, &spec.schema);
         self.run(request, spec, move |mode, completion, ctx| {
             let json = answer::answer_json(mode, completion, &name)?;
-            model.parse(json, ctx)
+            match &lenient {
+                Some(lenient) => model.parse(&lenient.repair(json), ctx),
+                None => model.parse(json, ctx),
+            }
         })
         .await
     }
@@ -176,9 +208,13 @@ impl Client {
         let spec = model.spec().clone();
         let name = spec.name.clone();
         let client = self.clone().with_mode(Mode::ParallelTools);
+        let lenient = self.lenient_for(&request, &spec.schema);
         client
             .run(request, spec, move |_, completion, ctx| {
-                answer::parse_calls(completion, &name, |json| model.parse(json, ctx))
+                answer::parse_calls(completion, &name, |json| match &lenient {
+                    Some(lenient) => model.parse(&lenient.repair(json), ctx),
+                    None => model.parse(json, ctx),
+                })
             })
             .await
             .map(|(items, _)| items)
