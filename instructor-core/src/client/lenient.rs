@@ -26,6 +26,7 @@ use serde_json::{Number, Value};
 
 use super::stream::ITERABLE_FIELD;
 use crate::partial::PartialJson;
+use crate::validate::PathSegment;
 
 /// Deepest schema nesting followed (recursive schemas stop here).
 const MAX_DEPTH: usize = 64;
@@ -67,6 +68,14 @@ impl Lenient {
     /// Coerces a whole answer.
     pub(crate) fn coerce(&self, value: &mut Value) {
         coerce(value, &self.schema, &self.schema, 0);
+    }
+
+    /// Coerces a snapshot of the answer so far, whose value at `open` is still being
+    /// written: a string there that would become a number or boolean is not shown
+    /// yet (as an unfinished number is not), so a value never flickers (`3`, `31`).
+    pub(crate) fn coerce_snapshot(&self, value: &mut Value, open: &[PathSegment]) {
+        hide_open_scalar(value, &self.schema, &self.schema, open);
+        self.coerce(value);
     }
 
     /// Coerces one top-level field `key` of the answer.
@@ -124,6 +133,62 @@ fn property<'s>(schema: &'s Value, key: &str, root: &'s Value) -> Option<&'s Val
         .get("properties")
         .and_then(|p| p.get(key))
         .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()))
+}
+
+/// Removes the string at `open` (below `value`, whose schema is `schema`) when the
+/// schema wants a number or boolean there.
+fn hide_open_scalar(value: &mut Value, schema: &Value, root: &Value, open: &[PathSegment]) {
+    let Some((first, rest)) = open.split_first() else {
+        return;
+    };
+    let schema = resolve(schema, root);
+    let (child, child_schema) = match (value, first) {
+        (Value::Object(map), PathSegment::Field(key)) => {
+            let Some(inner) = property(schema, key, root) else {
+                return;
+            };
+            if rest.is_empty() {
+                if map.get(key).is_some_and(|v| wants_scalar(v, inner, root)) {
+                    map.remove(key);
+                }
+                return;
+            }
+            (map.get_mut(key), inner)
+        }
+        (Value::Array(items), PathSegment::Index(i)) => {
+            let prefix = schema.get("prefixItems").and_then(Value::as_array);
+            let Some(inner) = prefix
+                .and_then(|p| p.get(*i))
+                .or_else(|| schema.get("items").filter(|s| s.is_object()))
+            else {
+                return;
+            };
+            if rest.is_empty() {
+                if items.get(*i).is_some_and(|v| wants_scalar(v, inner, root)) {
+                    items.truncate(*i);
+                }
+                return;
+            }
+            (items.get_mut(*i), inner)
+        }
+        _ => return,
+    };
+    if let Some(child) = child {
+        hide_open_scalar(child, child_schema, root, rest);
+    }
+}
+
+/// Whether `value` is a string the schema wants as a number or boolean.
+fn wants_scalar(value: &Value, schema: &Value, root: &Value) -> bool {
+    if !value.is_string() {
+        return false;
+    }
+    let mut allowed = Vec::new();
+    types(schema, root, 0, &mut allowed);
+    !allowed.iter().any(|t| t == "string")
+        && allowed
+            .iter()
+            .any(|t| matches!(t.as_str(), "number" | "integer" | "boolean"))
 }
 
 /// The JSON types a schema allows (`type`, directly or in its branches).

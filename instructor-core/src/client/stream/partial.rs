@@ -270,8 +270,9 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
                 self.in_place = None;
                 if let Some(lenient) = &self.lenient {
                     // Scalars sent as strings are read as the schema wants them.
+                    let open = parser.open_path();
                     parser.snapshot().map(|mut value| {
-                        lenient.coerce(&mut value);
+                        lenient.coerce_snapshot(&mut value, &open);
                         partial_from_value::<T::Partial>(value, self.wrapped)
                     })
                 } else if self.wrapped {
