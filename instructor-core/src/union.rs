@@ -44,21 +44,17 @@ pub struct UnionMember<T> {
     parse: Box<ParseFn<T>>,
 }
 
-impl<T: Instruct> UnionMember<T> {
+impl<T: 'static> UnionMember<T> {
     /// The member for model `P`, wrapped into the union by `wrap` (a variant's
     /// constructor, e.g. `Action::Weather`). Its tool is `P::tool()`; a call's
     /// arguments are parsed, transformed and validated as `P`, as when `P` is
-    /// requested alone, then the union's own checks run on the variant (its
-    /// `#[instruct(validate = ..)]` functions).
+    /// requested alone (`create_parallel` then runs the union's own checks on the
+    /// variant).
     pub fn of<P: Instruct + DeserializeOwned>(wrap: fn(P) -> T) -> Self {
         Self {
             tool: P::tool(),
             named: !P::inline_schema(),
-            parse: Box::new(move |json, context| {
-                let value = wrap(answer::parse_value::<P>(json, context)?);
-                value.validate(context).map_err(AttemptError::Validation)?;
-                Ok(value)
-            }),
+            parse: Box::new(move |json, context| answer::parse_value::<P>(json, context).map(wrap)),
         }
     }
 }

@@ -623,3 +623,290 @@ proptest! {
         }
     }
 }
+
+// ---- lenient syntax (almost-JSON) and answers (object roots) ----
+
+/// Every chunking of `text` (whole, byte by byte, in threes) gives the same outcome.
+fn parse_every_way(make: impl Fn() -> PartialJson, text: &str) -> Result<Value, PartialJsonError> {
+    let bytes = text.as_bytes();
+    let whole = drive(&mut make(), &[bytes.to_vec()]);
+    for size in [1, 3] {
+        let chunks: Vec<Vec<u8>> = bytes.chunks(size).map(<[u8]>::to_vec).collect();
+        assert_eq!(
+            drive(&mut make(), &chunks).ok(),
+            whole.clone().ok(),
+            "{text:?} in {size}s"
+        );
+        assert_eq!(
+            drive(&mut make().with_raw_text(), &chunks).ok(),
+            whole.clone().ok(),
+            "{text:?} in {size}s, raw text"
+        );
+    }
+    whole
+}
+
+#[test]
+fn lenient_syntax_repairs_almost_json() {
+    let cases: &[(&str, Value)] = &[
+        (r#"{"a": 1, "b": [1, 2,],}"#, json!({"a": 1, "b": [1, 2]})),
+        ("{\"a\": 1 // the age\n}", json!({"a": 1})),
+        (
+            r#"{/* lead */ "a": /* mid */ 1 /* end */}"#,
+            json!({"a": 1}),
+        ),
+        (r#"{'name': 'it\'s "Al"'}"#, json!({"name": "it's \"Al\""})),
+        (
+            r#"{name: "A", user_id2: 3, $x: 1}"#,
+            json!({"name": "A", "user_id2": 3, "$x": 1}),
+        ),
+        (
+            "{\"bio\": \"line one\nline\ttwo\u{1}\"}",
+            json!({"bio": "line one\nline\ttwo\u{1}"}),
+        ),
+        (
+            r#"{"ok": True, "no": False, "x": None, "y": true}"#,
+            json!({"ok": true, "no": false, "x": null, "y": true}),
+        ),
+        (r#"{"re": "\d+\.\w"}"#, json!({"re": "\\d+\\.\\w"})),
+        ("{\"a\": 1,\n // trailing\n}", json!({"a": 1})),
+        ("{a: [ {b: 'c',}, ], }", json!({"a": [{"b": "c"}]})),
+        ("{\"a\": 1/2}", json!(null)),
+    ];
+    for (text, expected) in cases {
+        let got = parse_every_way(|| PartialJson::answer().with_lenient_syntax(), text);
+        if expected.is_null() {
+            assert!(got.is_err(), "{text}: {got:?}");
+        } else {
+            assert_eq!(got.as_ref().ok(), Some(expected), "{text}");
+            let mut strict = PartialJson::answer();
+            let strict = strict.push_str(text).and_then(|()| strict.finish());
+            assert_ne!(
+                strict.ok().as_ref(),
+                Some(expected),
+                "strict mode accepts {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn answers_skip_prose_brackets_and_braces_before_the_object() {
+    let cases = [
+        "I found [one] user:\n```json\n{\"name\": \"A\"}\n```",
+        "```json\n// the user [1]\n{\"name\": \"A\"}\n```",
+        "Sure {the} user {is}: {\"name\": \"A\"} and {\"name\": \"B\"}",
+        "{{\"name\": \"A\"}",
+    ];
+    for text in cases {
+        for make in [PartialJson::answer, || {
+            PartialJson::answer().with_lenient_syntax()
+        }] {
+            assert_eq!(
+                parse_every_way(make, text).ok(),
+                Some(json!({"name": "A"})),
+                "{text}"
+            );
+        }
+    }
+    // A root with a value started is not prose: its error stands.
+    let broken = parse_every_way(PartialJson::answer, "{\"name\": \"A\" x} {\"name\": \"B\"}");
+    assert!(
+        matches!(broken, Err(PartialJsonError::Unexpected { .. })),
+        "{broken:?}"
+    );
+    // The lenient (not answer) parser still starts at the first bracket.
+    assert!(parse_every_way(PartialJson::lenient, "I found [one] user: {\"a\": 1}").is_err());
+}
+
+/// `v` written as a local model might: comments and whitespace between tokens,
+/// trailing commas, single quotes, bare keys, raw control characters, Python literals;
+/// `bits` choose.
+fn almost_json(v: &Value, bits: &[u8], i: &mut usize, out: &mut String) {
+    let gap = |k: u8, out: &mut String| {
+        out.push_str(match k {
+            0 => " ",
+            1 => "/* c, ] */",
+            2 => " // c, }\n",
+            3 => "\n  ",
+            _ => "",
+        })
+    };
+    match v {
+        Value::Null => out.push_str(if pick(bits, i, 2) == 0 {
+            "None"
+        } else {
+            "null"
+        }),
+        Value::Bool(b) => out.push_str(match (b, pick(bits, i, 2)) {
+            (true, 0) => "True",
+            (false, 0) => "False",
+            (true, _) => "true",
+            (false, _) => "false",
+        }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => {
+            let style = pick(bits, i, 3);
+            almost_string(s, style, out);
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for item in items {
+                gap(pick(bits, i, 8), out);
+                almost_json(item, bits, i, out);
+                gap(pick(bits, i, 8), out);
+                out.push(',');
+            }
+            if items.is_empty() || pick(bits, i, 2) == 0 {
+                drop_last_comma(out);
+            }
+            gap(pick(bits, i, 8), out);
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (key, value) in map {
+                gap(pick(bits, i, 8), out);
+                let bare = key
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                match pick(bits, i, 3) {
+                    0 if bare => out.push_str(key),
+                    k => almost_string(key, k, out),
+                }
+                gap(pick(bits, i, 8), out);
+                out.push(':');
+                gap(pick(bits, i, 8), out);
+                almost_json(value, bits, i, out);
+                out.push(',');
+            }
+            if map.is_empty() || pick(bits, i, 2) == 0 {
+                drop_last_comma(out);
+            }
+            gap(pick(bits, i, 8), out);
+            out.push('}');
+        }
+    }
+}
+
+fn pick(bits: &[u8], i: &mut usize, n: u8) -> u8 {
+    *i += 1;
+    bits.get(*i % bits.len().max(1)).copied().unwrap_or(0) % n
+}
+
+fn drop_last_comma(out: &mut String) {
+    if out.ends_with(',') {
+        out.pop();
+    }
+}
+
+/// A string in single quotes (`style` 0) or double quotes, control characters raw
+/// (`style` < 2) or escaped.
+fn almost_string(s: &str, style: u8, out: &mut String) {
+    let quote = if style == 0 { '\'' } else { '"' };
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 && style == 2 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+}
+
+fn arb_almost_doc() -> impl Strategy<Value = (Value, Vec<u8>)> {
+    (arb_json(), prop::collection::vec(any::<u8>(), 1..64)).prop_map(|(v, bits)| {
+        let v = json!({"a": v});
+        let mut text = String::new();
+        almost_json(&v, &bits, &mut 0, &mut text);
+        (v, text.into_bytes())
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Strict JSON reads the same with lenient syntax: the same snapshot, open path
+    /// and completed entries after every chunk, and the same value.
+    #[test]
+    fn lenient_syntax_reads_strict_json_as_strict_mode_does((doc, cuts) in arb_doc().prop_flat_map(|(v, t)| { let n = t.len(); (Just((v, t)), arb_cuts(n)) })) {
+        let ((value, text), cuts) = (doc, cuts);
+        let mut strict = PartialJson::new();
+        let mut lenient = PartialJson::new().with_lenient_syntax();
+        for chunk in chunked(&text, &cuts) {
+            strict.push(&chunk).unwrap();
+            lenient.push(&chunk).unwrap();
+            prop_assert_eq!(lenient.snapshot(), strict.snapshot());
+            prop_assert_eq!(lenient.open_path(), strict.open_path());
+            prop_assert_eq!(lenient.completed_root_entries(), strict.completed_root_entries());
+        }
+        prop_assert_eq!(lenient.finish().unwrap(), value);
+    }
+
+    /// Almost-JSON, cut anywhere: the value it stands for, whatever the chunking; raw
+    /// text shows what the default mode shows after every chunk; whatever a snapshot
+    /// shows outside the open path never changes; `visible_version` changes exactly
+    /// with the snapshot.
+    #[test]
+    fn almost_json_chunking_never_changes_the_result((doc, cuts) in arb_almost_doc().prop_flat_map(|(v, t)| { let n = t.len(); (Just((v, t)), arb_cuts(n)) })) {
+        let ((value, text), cuts) = (doc, cuts);
+        let make = || PartialJson::answer().with_lenient_syntax();
+        let mut plain = make();
+        let mut raw = make().with_raw_text();
+        let mut earlier = Vec::new();
+        let mut last = (plain.snapshot(), plain.visible_version());
+        for chunk in chunked(&text, &cuts) {
+            plain.push(&chunk).unwrap();
+            raw.push(&chunk).unwrap();
+            let expected = plain.snapshot();
+            prop_assert_eq!(raw.snapshot(), expected.clone());
+            prop_assert_eq!(raw.snapshot_as::<Value>().map(Result::unwrap), expected.clone());
+            prop_assert_eq!(raw.visible_version(), plain.visible_version());
+            assert_same_root_entries(&plain, &raw);
+            let now = (expected.clone(), plain.visible_version());
+            prop_assert_eq!(now.0 != last.0, now.1 != last.1, "{:?} -> {:?}", last, now);
+            last = now;
+            if let Some(s) = expected {
+                earlier.push((s, plain.open_path()));
+            }
+        }
+        let parsed = plain.finish().unwrap();
+        for (snapshot, open) in earlier {
+            assert_final_parts_equal(&snapshot, &parsed, &open, 0);
+        }
+        prop_assert_eq!(&parsed, &value, "{}", String::from_utf8_lossy(&text));
+        prop_assert_eq!(raw.finish().unwrap(), value);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Hostile input in any chunking with lenient syntax and as an answer: never a
+    /// panic; a value or an error, the same for every chunking and in both storage
+    /// modes.
+    #[test]
+    fn lenient_any_input_any_chunking_is_a_value_or_an_error((text, cuts) in arb_hostile_input()) {
+        let chunks = chunked(&text, &cuts);
+        let makers: [fn() -> PartialJson; 3] = [
+            || PartialJson::new().with_lenient_syntax(),
+            PartialJson::answer,
+            || PartialJson::answer().with_lenient_syntax(),
+        ];
+        for make in makers {
+            let whole = drive(&mut make(), std::slice::from_ref(&text)).ok();
+            let plain = drive(&mut make(), &chunks).ok();
+            let raw = drive(&mut make().with_raw_text(), &chunks).ok();
+            let _ = drive(&mut make().with_item_path(&["tasks"]), &chunks);
+            prop_assert_eq!(&plain, &whole, "chunking changed the outcome");
+            prop_assert_eq!(&raw, &plain, "raw-text mode differs");
+        }
+    }
+}

@@ -229,14 +229,18 @@ pub(crate) fn union_tools<T>(members: &[UnionMember<T>]) -> Result<Vec<ResponseS
 /// Parses and validates every call of a union answer (ParallelTools), in order, each
 /// with the member whose tool it names; a call to any other tool fails. When some
 /// fail, every failure with its call's position ([`AttemptError::Calls`]).
-pub(crate) fn parse_union_calls<T>(
+pub(crate) fn parse_union_calls<T: Instruct>(
     completion: &Completion,
     members: &[UnionMember<T>],
     context: &ValidationContext<'_>,
 ) -> Result<Vec<T>, AttemptError> {
     collect_calls(completion, |call| {
         match members.iter().find(|m| m.tool().name == call.name) {
-            Some(member) => member.parse(&call.arguments, context),
+            // The variant's model checked, then the union's own checks.
+            Some(member) => member.parse(&call.arguments, context).and_then(|value| {
+                value.validate(context).map_err(AttemptError::Validation)?;
+                Ok(value)
+            }),
             None => {
                 let names: Vec<String> = members
                     .iter()
@@ -273,8 +277,10 @@ fn collect_calls<T>(
     }
 }
 
-/// Finds the JSON object in a reply: a ```json fenced block, else the text from the
-/// first `{` (or `[`) to its last matching closer.
+/// Finds the JSON object in a reply: a ```json fenced block (prose inside the fence
+/// before its first `{` skipped), else the text from the first `{` (or `[`) to its
+/// last matching closer; a `[` region that is not JSON (`I found [one] user: {..}`)
+/// gives way to the `{` one, as the streaming parser starts only at a `{`.
 pub(crate) fn extract_json_text(text: &str) -> Option<&str> {
     if let Some(start) = text.find("```") {
         let after = &text[start + 3..];
@@ -282,17 +288,30 @@ pub(crate) fn extract_json_text(text: &str) -> Option<&str> {
         let body = &after[body_start..];
         if let Some(end) = body.find("```") {
             let inner = body[..end].trim();
+            let inner = match inner.find('{') {
+                Some(brace) if !inner.starts_with(['{', '[']) => &inner[brace..],
+                _ => inner,
+            };
             if !inner.is_empty() {
                 return Some(inner);
             }
         }
     }
     let first = text.find(['{', '['])?;
-    let closer = if text[first..].starts_with('{') {
-        '}'
-    } else {
-        ']'
-    };
+    if text[first..].starts_with('[') {
+        let list = bracketed(text, first, ']');
+        let is_json =
+            list.is_some_and(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok());
+        if !is_json && let Some(brace) = text.find('{') {
+            return bracketed(text, brace, '}');
+        }
+        return list;
+    }
+    bracketed(text, first, '}')
+}
+
+/// The text from `first` to the last `closer`.
+fn bracketed(text: &str, first: usize, closer: char) -> Option<&str> {
     let last = text.rfind(closer)?;
     (last > first).then(|| &text[first..=last])
 }
@@ -317,5 +336,19 @@ mod tests {
         );
         assert_eq!(extract_json_text("{\"a\":1}"), Some("{\"a\":1}"));
         assert_eq!(extract_json_text("no json"), None);
+        assert_eq!(extract_json_text("[1, 2]"), Some("[1, 2]"));
+    }
+
+    /// Prose between the fence and the object, and bracketed prose before it, are
+    /// skipped, as the streaming parser skips them.
+    #[test]
+    fn prose_before_the_object_is_skipped() {
+        for text in [
+            "I found [one] user:\n```json\n{\"name\": \"A\"}\n```",
+            "```json\n// the user [1]\n{\"name\": \"A\"}\n```",
+            "I found [one] user: {\"name\": \"A\"}",
+        ] {
+            assert_eq!(extract_json_text(text), Some("{\"name\": \"A\"}"), "{text}");
+        }
     }
 }

@@ -34,6 +34,7 @@ pub(crate) mod answer;
 pub(crate) mod call;
 pub(crate) mod hooks;
 pub(crate) mod json_path;
+pub(crate) mod lenient;
 pub(crate) mod prompt;
 pub(crate) mod reask;
 pub(crate) mod request;
@@ -53,6 +54,8 @@ pub struct Client {
     meters: crate::limits::Meters,
     /// Answers of earlier identical calls.
     pub(crate) cache: Option<crate::cache::ResponseCache>,
+    /// Lenient parsing for requests that do not say (see [`Request::lenient`]).
+    lenient: bool,
     /// Paces and pauses HTTP attempts (set per call by `create_many`).
     pub(crate) gate: Option<TransportGate>,
 }
@@ -75,6 +78,7 @@ impl Client {
             reask_history: ReaskHistory::default(),
             meters: crate::limits::Meters::default(),
             cache: None,
+            lenient: false,
             gate: None,
         }
     }
@@ -142,6 +146,30 @@ impl Client {
     pub fn with_reask_history(mut self, history: ReaskHistory) -> Self {
         self.reask_history = history;
         self
+    }
+
+    /// Lenient parsing for every request that does not set
+    /// [`Request::lenient`] itself: almost-JSON (trailing commas, comments, single
+    /// quotes, unquoted keys, raw control characters) and numbers or booleans sent as
+    /// strings are accepted. Off by default.
+    #[must_use]
+    pub fn with_lenient(mut self, on: bool) -> Self {
+        self.lenient = on;
+        self
+    }
+
+    /// Whether requests are parsed leniently unless they say otherwise.
+    pub fn is_lenient(&self) -> bool {
+        self.lenient
+    }
+
+    /// The lenient reading of `request`'s answers for `schema`, when it is on.
+    pub(crate) fn lenient_for(
+        &self,
+        request: &Request,
+        schema: &crate::schema::Schema,
+    ) -> Option<lenient::Lenient> {
+        lenient::Lenient::new(request.lenient.unwrap_or(self.lenient), schema)
     }
 
     /// The mode in use.
@@ -241,9 +269,13 @@ impl Client {
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = model.spec().clone();
         let name = spec.name.clone();
+        let lenient = self.lenient_for(&request, &spec.schema);
         self.run(request, spec, Vec::new(), move |mode, completion, ctx| {
             let json = answer::answer_json(mode, completion, &name)?;
-            model.parse(json, ctx)
+            match &lenient {
+                Some(lenient) => model.parse(&lenient.repair(json), ctx),
+                None => model.parse(json, ctx),
+            }
         })
         .await
     }
@@ -262,6 +294,7 @@ impl Client {
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = model.spec().clone();
         let client = self.clone().with_mode(Mode::ParallelTools);
+        let lenient = self.lenient_for(&request, &spec.schema);
         if let Some((members, tools)) = union_of::<T>(&request)? {
             return client
                 .run(request, spec, tools, move |_, completion, ctx| {
@@ -273,7 +306,10 @@ impl Client {
         let name = spec.name.clone();
         client
             .run(request, spec, Vec::new(), move |_, completion, ctx| {
-                answer::parse_calls(completion, &name, |json| model.parse(json, ctx))
+                answer::parse_calls(completion, &name, |json| match &lenient {
+                    Some(lenient) => model.parse(&lenient.repair(json), ctx),
+                    None => model.parse(json, ctx),
+                })
             })
             .await
             .map(|(items, _)| items)

@@ -61,6 +61,9 @@ pub struct Request {
     /// Checks run on the parsed answer before it is returned (an
     /// [`llm_validator`](crate::llm_validator) on a field).
     checks: Vec<AnswerCheck>,
+    /// Lenient parsing for this call (`None`: the client's setting, see
+    /// [`Request::lenient`]).
+    pub lenient: Option<bool>,
     /// The first setter input that could not be used (a context that failed to
     /// serialize, an `extra_body` that is not an object): the call fails with it
     /// before anything is sent.
@@ -213,6 +216,24 @@ impl Request {
                 e,
             )),
         }
+        self
+    }
+
+    /// Lenient parsing, for local and small models that write almost-JSON: trailing
+    /// commas, `//` and `/* */` comments, single-quoted strings, unquoted keys, raw
+    /// control characters in strings and Python's `True`/`False`/`None` are accepted,
+    /// and a number or boolean sent as a string (`"25"`, `"true"`) is read as one
+    /// where the schema wants a number or boolean. Streams included. Off by default
+    /// (strict, as in Python instructor); overrides
+    /// [`Client::with_lenient`](crate::Client::with_lenient).
+    ///
+    /// ```
+    /// use instructor_core::Request;
+    /// let request = Request::new("llama3.2").user("Jason is 25").lenient(true);
+    /// assert_eq!(request.lenient, Some(true));
+    /// ```
+    pub fn lenient(mut self, on: bool) -> Self {
+        self.lenient = Some(on);
         self
     }
 

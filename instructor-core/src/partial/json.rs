@@ -15,6 +15,14 @@
 //!
 //! In lenient mode (for model output) leading prose and markdown fences are skipped
 //! up to the first `{` or `[`, and anything after the closing bracket is ignored.
+//! A parser for a client's answer ([`PartialJson::answer`]) starts only at a `{` (every
+//! answer is an object) and abandons a root that breaks before any value inside it
+//! started (`{the}` in prose), resuming the scan where it broke.
+//!
+//! Lenient syntax ([`PartialJson::with_lenient_syntax`], for models that write
+//! almost-JSON) repairs trailing commas, comments, single quotes, unquoted keys and raw
+//! control characters in strings on the way in (see `repair`), so every policy above
+//! holds for the repaired text.
 //!
 //! What has completed is kept in one of two ways: by default as [`Value`]s (for
 //! [`PartialJson::snapshot`], [`PartialJson::completed_root_entries`] and item paths),
@@ -25,12 +33,14 @@
 use serde_json::{Map, Value};
 
 use self::raw::RawText;
+use self::repair::Repair;
 use self::text::{incomplete_utf8_tail, is_ws, new_string, parse_number, valid_prefix};
 use crate::validate::PathSegment;
 
 mod error;
 mod open;
 mod raw;
+mod repair;
 mod text;
 
 pub use self::error::{Limits, PartialJsonError};
@@ -142,6 +152,17 @@ pub struct PartialJson {
     closed_text: usize,
     /// Raw-text mode: the input of the root value, kept instead of completed values.
     raw: Option<RawText>,
+    /// Lenient syntax: the repairer in front of the parser.
+    repair: Option<Repair>,
+    /// The root must be an object; a root that breaks before a value in it started
+    /// is abandoned and the scan resumed.
+    object_root: bool,
+    /// Whether a value inside the root has started (it is not abandoned then).
+    committed: bool,
+    /// Input bytes received (offsets count the bytes fed, repaired).
+    input: usize,
+    /// Raw-text mode with repairs or abandons: what the current chunk fed.
+    emitted: Vec<u8>,
 }
 
 impl PartialJson {
@@ -154,6 +175,27 @@ impl PartialJson {
     /// to the first `{` or `[`, and ignores what follows the value.
     pub fn lenient() -> Self {
         Self::with_limits(Limits::default(), true)
+    }
+
+    /// A parser for a client's answer, which is always a JSON object: lenient (see
+    /// [`Self::lenient`]) but starting only at a `{`; a root that breaks before any
+    /// value inside it started (`{the}`, `{1}` in prose) is abandoned and the scan
+    /// resumes at the byte that broke it.
+    pub fn answer() -> Self {
+        let mut parser = Self::lenient();
+        parser.object_root = true;
+        parser
+    }
+
+    /// Lenient syntax, for models that write almost-JSON: trailing commas, `//` and
+    /// `/* */` comments, single-quoted strings, unquoted keys, raw control characters
+    /// and unknown escapes in strings, and Python's `True`/`False`/`None` are
+    /// accepted, repaired into strict JSON before the parser sees them. Offsets (in
+    /// errors, in raw-text mode) then count the repaired text.
+    #[must_use]
+    pub fn with_lenient_syntax(mut self) -> Self {
+        self.repair = Some(Repair::default());
+        self
     }
 
     /// A parser with explicit limits.
@@ -172,6 +214,11 @@ impl PartialJson {
             visible: 0,
             closed_text: 0,
             raw: None,
+            repair: None,
+            object_root: false,
+            committed: false,
+            input: 0,
+            emitted: Vec::new(),
         }
     }
 
@@ -205,10 +252,14 @@ impl PartialJson {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        if self.offset.saturating_add(chunk.len()) > self.limits.max_bytes {
+        if self.input.saturating_add(chunk.len()) > self.limits.max_bytes {
             return self.fail(PartialJsonError::SizeLimit {
                 limit: self.limits.max_bytes,
             });
+        }
+        self.input += chunk.len();
+        if self.repair.is_some() || self.object_root {
+            return self.push_filtered(chunk);
         }
         let first = self.offset;
         for (i, &byte) in chunk.iter().enumerate() {
@@ -228,6 +279,63 @@ impl PartialJson {
         Ok(())
     }
 
+    /// [`Self::push`] with repairs or abandons: the bytes fed are not the chunk's.
+    fn push_filtered(&mut self, chunk: &[u8]) -> Result<(), PartialJsonError> {
+        let first = self.offset;
+        self.emitted.clear();
+        for &byte in chunk {
+            let fed = if self.repair.is_some() {
+                self.lenient_byte(byte)
+            } else {
+                self.feed(byte)
+            };
+            if let Err(e) = fed {
+                self.capture_emitted(first);
+                return self.fail(e);
+            }
+        }
+        self.capture_emitted(first);
+        Ok(())
+    }
+
+    /// Raw-text mode: keeps what was fed since input offset `first`.
+    fn capture_emitted(&mut self, first: usize) {
+        if let Some(raw) = &mut self.raw {
+            raw.capture(&self.emitted, first);
+        }
+    }
+
+    /// Feeds one byte to the parser; with an object root, a root broken before any
+    /// value in it started is abandoned and the byte read again as prose.
+    fn feed(&mut self, byte: u8) -> Result<(), PartialJsonError> {
+        if let Err(e) = self.byte(byte) {
+            if !(self.object_root && self.phase == Phase::Inside && !self.committed) {
+                return Err(e);
+            }
+            self.abandon_root();
+            self.byte(byte)?;
+        }
+        if self.raw.is_some() {
+            self.emitted.push(byte);
+        }
+        self.offset += 1;
+        Ok(())
+    }
+
+    /// Forgets a root that turned out to be prose: back to scanning for one.
+    fn abandon_root(&mut self) {
+        self.stack.clear();
+        self.token = Token::None;
+        self.phase = Phase::Before;
+        self.visible += 1;
+        if let Some(raw) = &mut self.raw {
+            *raw = RawText::default();
+        }
+        if let Some(repair) = &mut self.repair {
+            *repair = Repair::default();
+        }
+    }
+
     /// Ends the input: the complete value, or why there is none. The value is moved
     /// out: a second call reports [`PartialJsonError::Incomplete`]. After an error
     /// every call (push or finish) returns that error, and snapshots keep showing
@@ -235,6 +343,15 @@ impl PartialJson {
     pub fn finish(&mut self) -> Result<Value, PartialJsonError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
+        }
+        if self.repair.is_some() {
+            let first = self.offset;
+            self.emitted.clear();
+            let flushed = self.flush_repair();
+            self.capture_emitted(first);
+            if let Err(e) = flushed {
+                return self.fail(e);
+            }
         }
         // A number or literal at the very end of a root scalar is terminated by the end.
         if self.stack.is_empty()
@@ -392,10 +509,16 @@ impl PartialJson {
     fn structural(&mut self, byte: u8) -> Result<(), PartialJsonError> {
         match self.phase {
             Phase::Before => {
-                if self.lenient && !matches!(byte, b'{' | b'[') || !self.lenient && is_ws(byte) {
+                let opens = if self.object_root {
+                    byte == b'{'
+                } else {
+                    matches!(byte, b'{' | b'[')
+                };
+                if self.lenient && !opens || !self.lenient && is_ws(byte) {
                     return Ok(());
                 }
                 self.phase = Phase::Inside;
+                self.committed = false;
                 if let Some(raw) = &mut self.raw {
                     raw.start_at(self.offset);
                 }
@@ -448,7 +571,16 @@ impl PartialJson {
         }
     }
 
+    /// A value starts with `byte`; inside the root, the root is then committed (not
+    /// abandoned as prose).
     fn value_start(&mut self, byte: u8) -> Result<(), PartialJsonError> {
+        let nested = !self.stack.is_empty();
+        self.open_value(byte)?;
+        self.committed |= nested;
+        Ok(())
+    }
+
+    fn open_value(&mut self, byte: u8) -> Result<(), PartialJsonError> {
         if self.stack.len() == 1
             && let Some(raw) = &mut self.raw
         {

@@ -14,6 +14,7 @@ use super::{Attempt, BoxStream};
 use crate::client::answer::{self, answer_json};
 use crate::client::call::check_finish;
 use crate::client::json_path;
+use crate::client::lenient::Lenient;
 use crate::completion::Completion;
 use crate::error::{
     AttemptError, Error, ErrorDetail, FailedAttempt, Result, RetriesExhausted, ToolCallFailure,
@@ -100,11 +101,12 @@ impl Client {
             model.iterable_spec()
         };
         let name = spec.name.clone();
+        let lenient = self.lenient_for(&request, &spec.schema);
         let call = self.prepare_with(&request, spec, true)?;
         let parser = if parallel {
-            PartialJson::lenient()
+            Lenient::parser(lenient.as_ref())
         } else {
-            PartialJson::lenient().with_item_path(&[ITERABLE_FIELD])
+            Lenient::parser(lenient.as_ref()).with_item_path(&[ITERABLE_FIELD])
         };
         let first = self.open_attempt(&call, 1, parser).await?;
         let state = IterState::<T> {
@@ -116,6 +118,7 @@ impl Client {
             index: 0,
             pending: std::collections::VecDeque::new(),
             done: false,
+            lenient,
             model,
         };
         let inner = futures_util::stream::unfold(state, |mut s| async move {
@@ -137,6 +140,8 @@ struct IterState<T> {
     index: usize,
     pending: std::collections::VecDeque<Value>,
     done: bool,
+    /// Lenient parsing: repaired syntax, scalars sent as strings coerced.
+    lenient: Option<Lenient>,
     model: ResponseModel<T>,
 }
 
@@ -192,7 +197,9 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
                 index, arguments, ..
             } if self.parallel => {
                 while self.attempt.call_parsers.len() <= *index {
-                    self.attempt.call_parsers.push(PartialJson::lenient());
+                    self.attempt
+                        .call_parsers
+                        .push(Lenient::parser(self.lenient.as_ref()));
                 }
                 self.attempt.call_parsers[*index].push_str(arguments)?;
                 while let Some(parser) = self
@@ -270,7 +277,12 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
         }))
     }
 
-    fn item(&mut self, value: Value) -> Result<T> {
+    fn item(&mut self, mut value: Value) -> Result<T> {
+        match &self.lenient {
+            Some(lenient) if self.parallel => lenient.coerce(&mut value),
+            Some(lenient) => lenient.coerce_item(&mut value),
+            None => {}
+        }
         let index = self.index;
         self.index += 1;
         let context = ValidationContext::from_option(self.context.as_ref());

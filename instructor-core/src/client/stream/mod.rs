@@ -128,7 +128,7 @@ impl Attempt {
     /// Ends the attempt: its completion, with what was received moved out and the
     /// parsers' state freed.
     fn end(&mut self) -> Completion {
-        self.parser = PartialJson::lenient();
+        self.parser = PartialJson::answer();
         self.call_parsers = Vec::new();
         let completion = std::mem::take(&mut self.received).into_completion();
         self.meters.record(&completion.usage);

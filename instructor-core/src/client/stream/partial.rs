@@ -20,6 +20,7 @@ use serde_json::Value;
 use super::{Attempt, BoxStream};
 use crate::client::answer::{WRAPPER_FIELD, answer_json};
 use crate::client::call::check_finish;
+use crate::client::lenient::Lenient;
 use crate::client::reask::reask_messages;
 use crate::completion::{Completion, Usage};
 use crate::error::{AttemptError, Error, FailedAttempt, Result, RetriesExhausted};
@@ -87,8 +88,11 @@ impl Client {
     ) -> Result<PartialStream<T>> {
         let model = ResponseModel::<T>::for_request(&request)?;
         let name = model.spec().name.clone();
+        let lenient = self.lenient_for(&request, &model.spec().schema);
         let call = self.prepare_with(&request, model.spec().clone(), true)?;
-        let first = self.open_attempt(&call, 1, partial_parser()).await?;
+        let first = self
+            .open_attempt(&call, 1, partial_parser(lenient.as_ref()))
+            .await?;
         let shared = std::sync::Arc::new(std::sync::Mutex::new(Final {
             value: None,
             usage: None,
@@ -106,8 +110,9 @@ impl Client {
             failed: Vec::new(),
             shared: shared.clone(),
             done: false,
-            in_place: Some(InPlace::new()),
+            in_place: lenient.is_none().then(InPlace::new),
             pending: None,
+            lenient,
             wrapped: model.is_wrapped(),
             model,
         };
@@ -141,6 +146,8 @@ struct PartialState<T: Instruct> {
     in_place: Option<InPlace<T>>,
     /// What ended a batch of already-arrived deltas, handled after its snapshot.
     pending: Option<Option<Result<StreamEvent>>>,
+    /// Lenient parsing: snapshots are re-read from the value so far, coerced.
+    lenient: Option<Lenient>,
 }
 
 impl<T: Instruct + DeserializeOwned> PartialState<T> {
@@ -261,8 +268,15 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
             Ok(snapshot) => snapshot.map(Ok),
             Err(()) => {
                 self.in_place = None;
-                // Read straight from the parser's text: no intermediate `Value`.
-                if self.wrapped {
+                if let Some(lenient) = &self.lenient {
+                    // Scalars sent as strings are read as the schema wants them.
+                    let open = parser.open_path();
+                    parser.snapshot().map(|mut value| {
+                        lenient.coerce_snapshot(&mut value, &open);
+                        partial_from_value::<T::Partial>(value, self.wrapped)
+                    })
+                } else if self.wrapped {
+                    // Read straight from the parser's text: no intermediate `Value`.
                     parser
                         .snapshot_as::<WrappedPartial<T::Partial>>()
                         .map(|wrapped| wrapped.and_then(WrappedPartial::into_inner))
@@ -291,7 +305,11 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         let context = ValidationContext::from_option(self.context.as_ref());
         let mut validator = crate::validate::Validator::new(&context);
         for (key, json) in fields {
-            self.model.validate_field(key, json, &mut validator);
+            let json = match &self.lenient {
+                Some(lenient) => lenient.coerce_field_json(key, json),
+                None => std::borrow::Cow::Borrowed(json),
+            };
+            self.model.validate_field(key, &json, &mut validator);
             self.attempt.checked_fields += 1;
         }
         validator.finish().map_err(|errors| FieldFailure {
@@ -320,8 +338,12 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         self.total += completion.usage;
         check_finish(&completion, self.total)?;
         let context = ValidationContext::from_option(self.context.as_ref());
-        let parsed = answer_json(self.call.mode, &completion, &self.name)
-            .and_then(|json| self.model.parse(json, &context));
+        let parsed = answer_json(self.call.mode, &completion, &self.name).and_then(|json| {
+            match &self.lenient {
+                Some(lenient) => self.model.parse(&lenient.repair(json), &context),
+                None => self.model.parse(json, &context),
+            }
+        });
         match parsed {
             Ok(value) => {
                 if let Ok(mut slot) = self.shared.lock() {
@@ -358,11 +380,15 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         }
         self.number += 1;
         self.last = None;
-        self.in_place = Some(InPlace::new());
+        self.in_place = self.lenient.is_none().then(InPlace::new);
         self.pending = None;
         self.attempt = self
             .client
-            .open_attempt(&self.call, self.number, partial_parser())
+            .open_attempt(
+                &self.call,
+                self.number,
+                partial_parser(self.lenient.as_ref()),
+            )
             .await?;
         Ok(())
     }
@@ -376,9 +402,22 @@ struct FieldFailure {
 }
 
 /// The parser of a `create_partial` attempt: raw-text mode, so the answer is held
-/// as text (about its own size) and each snapshot is read straight into `T::Partial`.
-fn partial_parser() -> PartialJson {
-    PartialJson::lenient().with_raw_text()
+/// as text (about its own size) and each snapshot is read straight into `T::Partial`;
+/// with lenient syntax when the call is lenient.
+fn partial_parser(lenient: Option<&Lenient>) -> PartialJson {
+    Lenient::parser(lenient).with_raw_text()
+}
+
+/// A snapshot read from the value so far (`{"content": ...}` unwrapped when wrapped).
+fn partial_from_value<P: DeserializeOwned>(
+    value: Value,
+    wrapped: bool,
+) -> Result<P, serde_json::Error> {
+    if wrapped {
+        serde_json::from_value::<WrappedPartial<P>>(value).and_then(WrappedPartial::into_inner)
+    } else {
+        serde_json::from_value(value)
+    }
 }
 
 /// A wrapped type's partial on the wire: `{"content": ...}` (see [`WRAPPER_FIELD`]).
