@@ -10,6 +10,7 @@ mod client_behaviour;
 mod client_modes;
 mod client_stream;
 mod dynamic_model;
+mod fallback;
 mod hostile_server;
 mod http_client;
 mod lenient;

@@ -35,6 +35,10 @@ pub struct CallSummary {
     /// How many attempts were made (1 = no reask; 0 = answered from the client's
     /// [`ResponseCache`](crate::ResponseCache)).
     pub attempts: u32,
+    /// Which client answered, for a [`fallback`](crate::Client::fallback) or
+    /// [`round_robin`](crate::Client::round_robin) client (its position in the list);
+    /// 0 otherwise.
+    pub answered_by: usize,
 }
 
 impl CallSummary {
@@ -45,7 +49,13 @@ impl CallSummary {
             last,
             total_usage,
             attempts,
+            answered_by: 0,
         }
+    }
+
+    /// A summary with nothing in it (for calls that report only their values).
+    pub(crate) fn bare() -> Self {
+        Self::new(Completion::from_raw(Value::Null), Usage::default(), 0)
     }
 
     /// Usage summed over all attempts.
@@ -107,6 +117,7 @@ impl Client {
                 last: completion,
                 total_usage: Usage::default(),
                 attempts: 0,
+                answered_by: 0,
             };
             return Ok((value, done));
         }
@@ -147,6 +158,7 @@ impl Client {
                         last: completion,
                         total_usage: total,
                         attempts: attempt,
+                        answered_by: 0,
                     };
                     return Ok((value, done));
                 }

@@ -38,6 +38,7 @@ pub(crate) mod lenient;
 pub(crate) mod prompt;
 pub(crate) mod reask;
 pub(crate) mod request;
+mod route;
 pub(crate) mod stream;
 
 /// A structured-output client over one provider. Cheap to clone (clones share hooks).
@@ -54,6 +55,8 @@ pub struct Client {
     meters: crate::limits::Meters,
     /// Answers of earlier identical calls.
     pub(crate) cache: Option<crate::cache::ResponseCache>,
+    /// Other clients this one routes calls to (fallback, round robin).
+    route: Option<Arc<route::Route>>,
     /// Lenient parsing for requests that do not say (see [`Request::lenient`]).
     lenient: bool,
     /// Paces and pauses HTTP attempts (set per call by `create_many`).
@@ -78,6 +81,7 @@ impl Client {
             reask_history: ReaskHistory::default(),
             meters: crate::limits::Meters::default(),
             cache: None,
+            route: None,
             lenient: false,
             gate: None,
         }
@@ -266,6 +270,22 @@ impl Client {
         &self,
         request: Request,
     ) -> Result<(T, CallSummary)> {
+        match &self.route {
+            Some(route) => {
+                let call = |client: Client, request| async move {
+                    client.create_direct::<T>(request).await
+                };
+                route.run(request, call).await
+            }
+            None => self.create_direct(request).await,
+        }
+    }
+
+    /// `create_with_completion` on this client's own provider (never routed).
+    async fn create_direct<T: Instruct + DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<(T, CallSummary)> {
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = model.spec().clone();
         let name = spec.name.clone();
@@ -288,6 +308,23 @@ impl Client {
     /// tool it names (Python's `Iterable[Weather | Search]`). A call to a tool that
     /// was not offered is reasked, never dropped.
     pub async fn create_parallel<T: Instruct + DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<Vec<T>> {
+        match &self.route {
+            Some(route) => {
+                let call = |client: Client, request| async move {
+                    let items = client.parallel_direct::<T>(request).await?;
+                    Ok((items, CallSummary::bare()))
+                };
+                route.run(request, call).await.map(|(items, _)| items)
+            }
+            None => self.parallel_direct(request).await,
+        }
+    }
+
+    /// `create_parallel` on this client's own provider (never routed).
+    async fn parallel_direct<T: Instruct + DeserializeOwned>(
         &self,
         request: Request,
     ) -> Result<Vec<T>> {
