@@ -26,19 +26,30 @@ pub(crate) enum Outcome {
     SomeFailed,
 }
 
-/// Runs `instructor extract`.
-pub(crate) async fn run(args: ExtractArgs) -> Result<Outcome, CliError> {
-    let model = DynamicModel::from_path(&args.schema).map_err(|source| CliError::Schema {
-        path: args.schema.clone(),
+/// The response model loaded from `schema` and the client for `model`
+/// (`PROVIDER/MODEL`) in `mode`: what `extract` and `batch submit` start from.
+pub(crate) fn model_and_client(
+    schema: &Path,
+    model: Option<&str>,
+    mode: Option<instructor::Mode>,
+) -> Result<(DynamicModel, Client), CliError> {
+    let response_model = DynamicModel::from_path(schema).map_err(|source| CliError::Schema {
+        path: schema.to_owned(),
         source,
     })?;
-    let spec = args.model.clone().ok_or_else(|| {
+    let spec = model.ok_or_else(|| {
         CliError::Usage("no model: pass --model PROVIDER/MODEL or set INSTRUCTOR_MODEL".into())
     })?;
-    let mut client = instructor::from_provider(&spec).map_err(CliError::Client)?;
-    if let Some(mode) = args.mode {
+    let mut client = instructor::from_provider(spec).map_err(CliError::Client)?;
+    if let Some(mode) = mode {
         client = client.try_with_mode(mode).map_err(CliError::Client)?;
     }
+    Ok((response_model, client))
+}
+
+/// Runs `instructor extract`.
+pub(crate) async fn run(args: ExtractArgs) -> Result<Outcome, CliError> {
+    let (model, client) = model_and_client(&args.schema, args.model.as_deref(), args.mode)?;
     let shape = RequestShape {
         system: args.system.clone(),
         retries: args.retries,

@@ -154,3 +154,22 @@ pub(crate) fn next_page_after(answer: &Value) -> Option<String> {
     }
     str_field(answer, "last_id")
 }
+
+/// One JSON line of a batch results file read as `T` (`what` names the line in the
+/// error, with a snippet of it), and its non-empty `custom_id`.
+pub(crate) fn batch_result_line<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &str,
+    custom_id: impl FnOnce(&T) -> Option<String>,
+) -> Result<(T, String), Error> {
+    let line: T = serde_json::from_slice(bytes).map_err(|e| {
+        Error::Response(instructor_core::ErrorDetail::with_source(
+            format!("{what} is not a batch result: {}", crate::http::snippet(bytes)),
+            e,
+        ))
+    })?;
+    let id = custom_id(&line)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| Error::response(format!("{what} has no custom_id")))?;
+    Ok((line, id))
+}

@@ -10,7 +10,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use instructor::{BatchStatus, Batches, Client, DynamicModel, Request};
+use instructor::{BatchStatus, Batches, Client, Request};
 use serde_json::{Value, json};
 
 use crate::cli::{BatchCommand, JobArgs, ListArgs, PollArgs, SubmitArgs, WaitArgs};
@@ -34,17 +34,8 @@ pub(crate) async fn run(command: BatchCommand) -> Result<Outcome, CliError> {
 
 /// `batch submit`: one request per document, shaped as `extract` shapes them.
 async fn submit(args: SubmitArgs) -> Result<Outcome, CliError> {
-    let model = DynamicModel::from_path(&args.schema).map_err(|source| CliError::Schema {
-        path: args.schema.clone(),
-        source,
-    })?;
-    let spec = args.model.clone().ok_or_else(|| {
-        CliError::Usage("no model: pass --model PROVIDER/MODEL or set INSTRUCTOR_MODEL".into())
-    })?;
-    let mut client = instructor::from_provider(&spec).map_err(CliError::Client)?;
-    if let Some(mode) = args.mode {
-        client = client.try_with_mode(mode).map_err(CliError::Client)?;
-    }
+    let (model, client) =
+        crate::extract::model_and_client(&args.schema, args.model.as_deref(), args.mode)?;
     let directory = match args.job.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

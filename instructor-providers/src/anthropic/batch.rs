@@ -361,19 +361,11 @@ struct ResultBody {
 
 /// One line of a results file.
 fn result_line(bytes: &[u8]) -> Result<BatchLineResult, Error> {
-    let line: ResultLine = serde_json::from_slice(bytes).map_err(|e| {
-        Error::Response(ErrorDetail::with_source(
-            format!(
-                "a results line is not a batch result: {}",
-                crate::http::snippet(bytes)
-            ),
-            e,
-        ))
-    })?;
-    let custom_id = line
-        .custom_id
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| Error::response("a results line has no custom_id".to_owned()))?;
+    let (line, custom_id) = crate::config::batch_result_line::<ResultLine>(
+        bytes,
+        "a results line",
+        |line| line.custom_id.clone(),
+    )?;
     let result = line.result.ok_or_else(|| {
         Error::response(format!("the results line of `{custom_id}` has no result"))
     })?;

@@ -361,19 +361,11 @@ struct OutputResponse {
 
 /// One line of an output or error file.
 fn result_line(bytes: &[u8], responses: bool) -> Result<BatchLineResult, Error> {
-    let line: OutputLine = serde_json::from_slice(bytes).map_err(|e| {
-        Error::Response(ErrorDetail::with_source(
-            format!(
-                "an output line is not a batch result: {}",
-                crate::http::snippet(bytes)
-            ),
-            e,
-        ))
-    })?;
-    let custom_id = line
-        .custom_id
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| Error::response("an output line has no custom_id".to_owned()))?;
+    let (line, custom_id) = crate::config::batch_result_line::<OutputLine>(
+        bytes,
+        "an output line",
+        |line| line.custom_id.clone(),
+    )?;
     let outcome = outcome(line.response, line.error, responses);
     Ok(BatchLineResult::new(custom_id, outcome))
 }
