@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 use crate::completion::Usage;
 use crate::error::{AttemptError, Error, Result};
 use crate::many::{Many, TransportGate};
+use crate::media::MediaLimits;
 use crate::mode::Mode;
 use crate::provider::{Provider, ProviderRequest, ResponseSpec};
 use crate::{Instruct, ResponseModel};
@@ -45,6 +46,7 @@ pub struct Client {
     mode: Mode,
     mode_error: Option<String>,
     model: Option<String>,
+    media_limits: MediaLimits,
     hooks: Arc<Hooks>,
     /// Paces and pauses HTTP attempts (set per call by `create_many`).
     pub(crate) gate: Option<TransportGate>,
@@ -64,6 +66,7 @@ impl Client {
             mode,
             mode_error: None,
             model: None,
+            media_limits: MediaLimits::default(),
             hooks: Arc::default(),
             gate: None,
         }
@@ -109,6 +112,14 @@ impl Client {
     #[must_use]
     pub fn with_model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
+        self
+    }
+
+    /// Sets the size caps on media parts for every request that sets none (see
+    /// [`MediaLimits`]; the defaults are 20 MiB per part, 32 MiB per request).
+    #[must_use]
+    pub fn with_media_limits(mut self, limits: MediaLimits) -> Self {
+        self.media_limits = limits;
         self
     }
 
@@ -296,6 +307,8 @@ impl Client {
         } else {
             request.model.clone()
         };
+        let limits = request.media_limits.unwrap_or(self.media_limits);
+        crate::media::check_messages(&request.messages, &limits)?;
         let mut messages = request.messages.clone();
         if let Some(context) = &request.context {
             render_messages(&mut messages, context)?;
