@@ -269,6 +269,18 @@ impl Media {
         }
     }
 
+    /// The inline content decoded (`None` for a remote URL); invalid base64 is a
+    /// configuration error.
+    pub fn decode(&self) -> Result<Option<Vec<u8>>, Error> {
+        match &self.source {
+            MediaSource::Base64(data) => STANDARD
+                .decode(data)
+                .map(Some)
+                .map_err(|_| Error::config(format!("{} is not valid base64", self.label()))),
+            MediaSource::Url(_) => Ok(None),
+        }
+    }
+
     /// The MIME type, or a configuration error saying how to give it (for providers
     /// that must send one).
     pub fn require_mime(&self) -> Result<&str, Error> {

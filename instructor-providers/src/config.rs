@@ -55,6 +55,18 @@ pub(crate) fn data_url(url: &str) -> Option<(&str, &str)> {
     Some((media, data))
 }
 
+/// The error for a media part `provider` cannot take, before anything is sent:
+/// "the audio part (audio/wav, inline content) cannot be sent to Anthropic: …".
+pub(crate) fn refuse(media: &instructor_core::Media, provider: &str, why: &str) -> Error {
+    Error::config(format!(
+        "{} cannot be sent to {provider}: {why}",
+        media.label()
+    ))
+}
+
+/// Why a URL is refused where a provider takes only inline content.
+pub(crate) const INLINE_ONLY: &str = "it takes this kind of content inline only, and this crate does not download URLs; pass the bytes (`from_bytes`), a local file (`from_path`), base64 or a `data:` URL";
+
 /// A base URL without its trailing slashes. Its `Debug` hides a password or a
 /// query-string key in it (see [`redact_url`]).
 #[derive(Clone, PartialEq, Eq)]

@@ -12,6 +12,7 @@ mod client_stream;
 mod dynamic_model;
 mod hostile_server;
 mod http_client;
+mod media;
 mod parallel_union;
 mod parse_errors;
 mod prompt_cache;

@@ -188,7 +188,7 @@ impl BatchEngine for Anthropic {
             .get_mut("messages")
             .and_then(Value::as_array_mut)
             .ok_or_else(|| Error::config("a batch body has no `messages` list".to_owned()))?;
-        list.extend(wire::turns(messages));
+        list.extend(wire::turns(messages)?);
         Ok(())
     }
 

@@ -198,14 +198,14 @@ impl BatchEngine for OpenAI {
         messages: &[Message],
     ) -> Result<(), Error> {
         let (key, items): (&str, Vec<Value>) = if mode == Mode::ResponsesTools {
-            (
-                "input",
-                messages.iter().flat_map(wire::response_items).collect(),
-            )
+            ("input", wire::input_items(messages)?)
         } else {
             (
                 "messages",
-                messages.iter().map(wire::chat_message).collect(),
+                messages
+                    .iter()
+                    .map(wire::chat_message)
+                    .collect::<Result<_, _>>()?,
             )
         };
         let list = body
