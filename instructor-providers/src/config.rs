@@ -64,6 +64,32 @@ pub(crate) fn refuse(media: &instructor_core::Media, provider: &str, why: &str) 
     ))
 }
 
+/// Refuses a media part in a system or developer message, for providers whose
+/// system instruction takes text only (it would otherwise be dropped silently).
+#[cfg(any(feature = "anthropic", feature = "gemini"))]
+pub(crate) fn text_only_system(
+    messages: &[instructor_core::Message],
+    provider: &str,
+) -> Result<(), Error> {
+    use instructor_core::{Part, Role};
+    let media = messages
+        .iter()
+        .filter(|m| matches!(m.role, Role::System | Role::Developer))
+        .flat_map(|m| &m.parts)
+        .find_map(|p| match p {
+            Part::Media(media) => Some(media),
+            _ => None,
+        });
+    match media {
+        Some(media) => Err(refuse(
+            media,
+            provider,
+            "its system instruction takes text only; put the part in a user message",
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Why a URL is refused where a provider takes only inline content.
 pub(crate) const INLINE_ONLY: &str = "it takes this kind of content inline only, and this crate does not download URLs; pass the bytes (`from_bytes`), a local file (`from_path`), base64 or a `data:` URL";
 

@@ -369,6 +369,27 @@ fn unsupported_combinations_fail_before_sending() {
     }
 }
 
+#[test]
+fn media_in_a_system_message_is_refused_where_system_is_text_only() {
+    for (provider, client, _) in providers() {
+        if provider.starts_with("openai") {
+            continue;
+        }
+        let system = Message::system("Policy").pdf(Pdf::from_bytes(PDF));
+        let request = Request::default().message(system).user("x");
+        let prepared = client.prepare::<Summary>(&request).unwrap();
+        let error = client
+            .provider()
+            .build_body(&prepared)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("PDF part") && error.contains("system instruction takes text only"),
+            "{provider}: {error}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_refused_part_sends_nothing() {
     let server = serve_chat(vec![tool_answer("Summary", r#"{"title":"t"}"#, (1, 1))]).await;

@@ -6,7 +6,7 @@ use instructor_core::schema::dialect;
 use instructor_core::{CacheControl, Error, Media, MediaKind, Message, Mode, Part, Role};
 use serde_json::{Map, Value, json};
 
-use crate::config::{INLINE_ONLY, data_url, merge_extra, refuse};
+use crate::config::{INLINE_ONLY, data_url, merge_extra, refuse, text_only_system};
 
 const ANTHROPIC: &str = "Anthropic";
 
@@ -21,6 +21,7 @@ pub(crate) fn messages_body(
         "max_tokens".into(),
         Value::from(request.max_tokens.unwrap_or(default_max_tokens)),
     );
+    text_only_system(&request.messages, ANTHROPIC)?;
     let system = system_blocks(&request.messages);
     if !system.is_empty() {
         body.insert("system".into(), Value::Array(system));

@@ -9,7 +9,7 @@ use instructor_core::{Error, Media, Message, Mode, Part, Role};
 use serde_json::{Map, Value, json};
 
 use super::SchemaField;
-use crate::config::{data_url, merge_extra, refuse};
+use crate::config::{data_url, merge_extra, refuse, text_only_system};
 
 /// The body for `request` in its mode.
 pub(crate) fn generate_body(
@@ -21,6 +21,7 @@ pub(crate) fn generate_body(
         "contents".into(),
         Value::Array(contents(&request.messages)?),
     );
+    text_only_system(&request.messages, "Gemini")?;
     let system = system_parts(&request.messages);
     if !system.is_empty() {
         body.insert("systemInstruction".into(), json!({"parts": system}));
