@@ -42,6 +42,9 @@ pub mod differences_from_python {}
 pub use instructor_core::partial::TypedPartial;
 pub use instructor_core::{AnswerCheck, LlmValidator, Verdict, llm_validator};
 pub use instructor_core::{
+    Attachment, Audio, Image, Media, MediaKind, MediaLimits, MediaSource, Pdf,
+};
+pub use instructor_core::{
     AttemptError, CallSummary, Client, Completion, Error, Extract, FailedAttempt, FinishReason,
     Header, HookEvent, HookHandle, HookPayload, HttpError, Instruct, Many, MapKey, Maybe, Message,
     Mode, Part, PartialMaybe, PartialValue, Progress, RateLimit, Request, Result, RetriesExhausted,

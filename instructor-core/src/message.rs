@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::{Attachment, Audio, Image, Media, Pdf};
+
 /// Who a message is from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -32,6 +34,10 @@ pub enum Part {
         /// `low`, `high` or `auto`.
         detail: Option<String>,
     },
+    /// An image, audio clip, PDF or other file (see [`Media`]): built with
+    /// [`Message::image`], [`Message::audio`], [`Message::pdf`],
+    /// [`Message::attachment`] or [`Message::with_part`].
+    Media(Media),
 }
 
 /// A tool call made by the model.
@@ -162,7 +168,8 @@ impl Message {
         Self::text(Role::Assistant, text)
     }
 
-    /// A user message with text and an image.
+    /// A user message with text and an image URL (`https://…` or a `data:` URL),
+    /// sent as [`Part::ImageUrl`]; build richer messages with [`Message::image`].
     pub fn user_with_image(text: impl Into<String>, image_url: impl Into<String>) -> Self {
         let mut m = Self::user(text);
         m.parts.push(Part::ImageUrl {
@@ -170,6 +177,48 @@ impl Message {
             detail: None,
         });
         m
+    }
+
+    /// A user message with text and a PDF (`https://…` or a `data:` URL).
+    pub fn user_with_pdf(text: impl Into<String>, pdf_url: impl Into<String>) -> Self {
+        Self::user(text).pdf(Pdf::from_url(pdf_url))
+    }
+
+    /// A user message with text and an audio clip (`https://…` or a `data:` URL).
+    pub fn user_with_audio(text: impl Into<String>, audio_url: impl Into<String>) -> Self {
+        Self::user(text).audio(Audio::from_url(audio_url))
+    }
+
+    /// The same message with one more part, after the others:
+    /// `Message::user("Compare").with_part(Image::from_url(a))`.
+    #[must_use]
+    pub fn with_part(mut self, part: impl Into<Part>) -> Self {
+        self.parts.push(part.into());
+        self
+    }
+
+    /// The same message with an image after its other parts.
+    #[must_use]
+    pub fn image(self, image: Image) -> Self {
+        self.with_part(image)
+    }
+
+    /// The same message with an audio clip after its other parts.
+    #[must_use]
+    pub fn audio(self, audio: Audio) -> Self {
+        self.with_part(audio)
+    }
+
+    /// The same message with a PDF after its other parts.
+    #[must_use]
+    pub fn pdf(self, pdf: Pdf) -> Self {
+        self.with_part(pdf)
+    }
+
+    /// The same message with a file of another type after its other parts.
+    #[must_use]
+    pub fn attachment(self, file: Attachment) -> Self {
+        self.with_part(file)
     }
 
     /// The assistant turn that made `tool_calls` (with its text, if any).
@@ -197,7 +246,7 @@ impl Message {
             .iter()
             .filter_map(|p| match p {
                 Part::Text(t) => Some(t.as_str()),
-                Part::ImageUrl { .. } => None,
+                _ => None,
             })
             .collect::<Vec<_>>()
             .join("\n")

@@ -55,6 +55,44 @@ pub(crate) fn data_url(url: &str) -> Option<(&str, &str)> {
     Some((media, data))
 }
 
+/// The error for a media part `provider` cannot take, before anything is sent:
+/// "the audio part (audio/wav, inline content) cannot be sent to Anthropic: …".
+pub(crate) fn refuse(media: &instructor_core::Media, provider: &str, why: &str) -> Error {
+    Error::config(format!(
+        "{} cannot be sent to {provider}: {why}",
+        media.label()
+    ))
+}
+
+/// Refuses a media part in a system or developer message, for providers whose
+/// system instruction takes text only (it would otherwise be dropped silently).
+#[cfg(any(feature = "anthropic", feature = "gemini"))]
+pub(crate) fn text_only_system(
+    messages: &[instructor_core::Message],
+    provider: &str,
+) -> Result<(), Error> {
+    use instructor_core::{Part, Role};
+    let media = messages
+        .iter()
+        .filter(|m| matches!(m.role, Role::System | Role::Developer))
+        .flat_map(|m| &m.parts)
+        .find_map(|p| match p {
+            Part::Media(media) => Some(media),
+            _ => None,
+        });
+    match media {
+        Some(media) => Err(refuse(
+            media,
+            provider,
+            "its system instruction takes text only; put the part in a user message",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Why a URL is refused where a provider takes only inline content.
+pub(crate) const INLINE_ONLY: &str = "it takes this kind of content inline only, and this crate does not download URLs; pass the bytes (`from_bytes`), a local file (`from_path`), base64 or a `data:` URL";
+
 /// A base URL without its trailing slashes. Its `Debug` hides a password or a
 /// query-string key in it (see [`redact_url`]).
 #[derive(Clone, PartialEq, Eq)]
@@ -164,7 +202,10 @@ pub(crate) fn batch_result_line<T: serde::de::DeserializeOwned>(
 ) -> Result<(T, String), Error> {
     let line: T = serde_json::from_slice(bytes).map_err(|e| {
         Error::Response(instructor_core::ErrorDetail::with_source(
-            format!("{what} is not a batch result: {}", crate::http::snippet(bytes)),
+            format!(
+                "{what} is not a batch result: {}",
+                crate::http::snippet(bytes)
+            ),
             e,
         ))
     })?;

@@ -14,6 +14,7 @@ mod fallback;
 mod hostile_server;
 mod http_client;
 mod lenient;
+mod media;
 mod parallel_union;
 mod parse_errors;
 mod prompt_cache;

@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 use crate::completion::Usage;
 use crate::error::{AttemptError, Error, Result};
 use crate::many::{Many, TransportGate};
+use crate::media::MediaLimits;
 use crate::mode::Mode;
 use crate::provider::{Provider, ProviderRequest, ResponseSpec};
 use crate::{Instruct, ResponseModel};
@@ -48,6 +49,7 @@ pub struct Client {
     mode: Mode,
     mode_error: Option<String>,
     model: Option<String>,
+    media_limits: MediaLimits,
     hooks: Arc<Hooks>,
     /// What reasks keep of earlier attempts, unless a request says otherwise.
     reask_history: ReaskHistory,
@@ -77,6 +79,7 @@ impl Client {
             mode,
             mode_error: None,
             model: None,
+            media_limits: MediaLimits::default(),
             hooks: Arc::default(),
             reask_history: ReaskHistory::default(),
             meters: crate::limits::Meters::default(),
@@ -174,6 +177,14 @@ impl Client {
         schema: &crate::schema::Schema,
     ) -> Option<lenient::Lenient> {
         lenient::Lenient::new(request.lenient.unwrap_or(self.lenient), schema)
+    }
+
+    /// Sets the size caps on media parts for every request that sets none (see
+    /// [`MediaLimits`]; the defaults are 20 MiB per part, 32 MiB per request).
+    #[must_use]
+    pub fn with_media_limits(mut self, limits: MediaLimits) -> Self {
+        self.media_limits = limits;
+        self
     }
 
     /// The mode in use.
@@ -401,6 +412,8 @@ impl Client {
         } else {
             request.model.clone()
         };
+        let limits = request.media_limits.unwrap_or(self.media_limits);
+        crate::media::check_messages(&request.messages, &limits)?;
         let mut messages = request.messages.clone();
         if let Some(context) = &request.context {
             render_messages(&mut messages, context)?;

@@ -104,7 +104,7 @@ pub(crate) fn inject_schema_prompt(mode: Mode, messages: &mut Vec<Message>, sche
     match messages.iter_mut().find(|m| m.role == Role::System) {
         Some(system) => match system.parts.iter_mut().find_map(|p| match p {
             Part::Text(t) => Some(t),
-            Part::ImageUrl { .. } => None,
+            _ => None,
         }) {
             Some(text) => {
                 text.push_str("\n\n");
@@ -128,7 +128,7 @@ fn append_user_text(messages: &mut Vec<Message>, text: &str) {
         Some(last) if last.role == Role::User => {
             match last.parts.iter_mut().rev().find_map(|p| match p {
                 Part::Text(t) => Some(t),
-                Part::ImageUrl { .. } => None,
+                _ => None,
             }) {
                 Some(existing) if !existing.is_empty() => {
                     existing.push('\n');
@@ -153,7 +153,7 @@ mod tests {
             .iter()
             .filter_map(|p| match p {
                 Part::Text(t) => Some(t.as_str()),
-                Part::ImageUrl { .. } => None,
+                _ => None,
             })
             .collect()
     }

@@ -12,6 +12,7 @@ use crate::dynamic::DynamicModel;
 use crate::error::{AttemptError, Error, ErrorDetail};
 use crate::header::Header;
 use crate::limits::{Meters, UsageLimits, UsageMeter};
+use crate::media::MediaLimits;
 use crate::message::{CacheControl, Message, PromptCache, Role};
 use crate::semantic::AnswerCheck;
 
@@ -58,6 +59,9 @@ pub struct Request {
     /// [`prompt_cache_key`](Request::prompt_cache_key),
     /// [`cached_content`](Request::cached_content)).
     pub cache: PromptCache,
+    /// Size caps on this request's media parts; `None`: the client's
+    /// ([`Client::with_media_limits`](crate::Client::with_media_limits)).
+    pub media_limits: Option<MediaLimits>,
     /// Checks run on the parsed answer before it is returned (an
     /// [`llm_validator`](crate::llm_validator) on a field).
     checks: Vec<AnswerCheck>,
@@ -146,6 +150,13 @@ impl Request {
     /// routed to the same prompt cache.
     pub fn prompt_cache_key(mut self, key: impl Into<String>) -> Self {
         self.cache.key = Some(key.into());
+        self
+    }
+
+    /// Size caps on this request's media parts (instead of the client's), checked
+    /// before anything is sent.
+    pub fn media_limits(mut self, limits: MediaLimits) -> Self {
+        self.media_limits = Some(limits);
         self
     }
 

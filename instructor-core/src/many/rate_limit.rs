@@ -220,7 +220,11 @@ fn message_tokens(message: &Message) -> u64 {
         .iter()
         .map(|part| match part {
             Part::Text(text) => chars_to_tokens(text.chars().count()),
-            Part::ImageUrl { .. } => IMAGE_TOKENS,
+            Part::Media(media) if media.kind() != crate::MediaKind::Image => {
+                // About a token per 4 bytes of a PDF, audio clip or file.
+                (media.inline_bytes() / 4).max(IMAGE_TOKENS)
+            }
+            _ => IMAGE_TOKENS,
         })
         .sum();
     let calls: u64 = message

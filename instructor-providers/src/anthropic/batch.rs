@@ -188,7 +188,7 @@ impl BatchEngine for Anthropic {
             .get_mut("messages")
             .and_then(Value::as_array_mut)
             .ok_or_else(|| Error::config("a batch body has no `messages` list".to_owned()))?;
-        list.extend(wire::turns(messages));
+        list.extend(wire::turns(messages)?);
         Ok(())
     }
 
@@ -361,11 +361,10 @@ struct ResultBody {
 
 /// One line of a results file.
 fn result_line(bytes: &[u8]) -> Result<BatchLineResult, Error> {
-    let (line, custom_id) = crate::config::batch_result_line::<ResultLine>(
-        bytes,
-        "a results line",
-        |line| line.custom_id.clone(),
-    )?;
+    let (line, custom_id) =
+        crate::config::batch_result_line::<ResultLine>(bytes, "a results line", |line| {
+            line.custom_id.clone()
+        })?;
     let result = line.result.ok_or_else(|| {
         Error::response(format!("the results line of `{custom_id}` has no result"))
     })?;

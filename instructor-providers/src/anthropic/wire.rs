@@ -3,10 +3,12 @@
 
 use instructor_core::provider::{ProviderRequest, ResponseSpec};
 use instructor_core::schema::dialect;
-use instructor_core::{CacheControl, Error, Message, Mode, Part, Role};
+use instructor_core::{CacheControl, Error, Media, MediaKind, Message, Mode, Part, Role};
 use serde_json::{Map, Value, json};
 
-use crate::config::{data_url, merge_extra};
+use crate::config::{INLINE_ONLY, data_url, merge_extra, refuse, text_only_system};
+
+const ANTHROPIC: &str = "Anthropic";
 
 /// The `/v1/messages` body for `request` in its mode.
 pub(crate) fn messages_body(
@@ -19,11 +21,12 @@ pub(crate) fn messages_body(
         "max_tokens".into(),
         Value::from(request.max_tokens.unwrap_or(default_max_tokens)),
     );
+    text_only_system(&request.messages, ANTHROPIC)?;
     let system = system_blocks(&request.messages);
     if !system.is_empty() {
         body.insert("system".into(), Value::Array(system));
     }
-    body.insert("messages".into(), Value::Array(turns(&request.messages)));
+    body.insert("messages".into(), Value::Array(turns(&request.messages)?));
     let spec = &request.response;
     let tool = |spec: &ResponseSpec| {
         json!({
@@ -104,7 +107,7 @@ fn cache_control(cache: CacheControl) -> Value {
 
 /// The conversation without system messages; consecutive tool results become one
 /// user turn of `tool_result` blocks (every `tool_use` must be answered there).
-pub(crate) fn turns(messages: &[Message]) -> Vec<Value> {
+pub(crate) fn turns(messages: &[Message]) -> Result<Vec<Value>, Error> {
     let mut out: Vec<Value> = Vec::new();
     let mut results: Vec<Value> = Vec::new();
     let flush = |out: &mut Vec<Value>, results: &mut Vec<Value>| {
@@ -126,24 +129,24 @@ pub(crate) fn turns(messages: &[Message]) -> Vec<Value> {
                 // The API rejects an empty assistant turn (an answer without content
                 // echoed by a reask): it is left out.
                 if !message.tool_calls.is_empty() || !is_empty(message) {
-                    out.push(assistant_turn(message));
+                    out.push(assistant_turn(message)?);
                 }
             }
             _ => {
                 flush(&mut out, &mut results);
-                out.push(json!({"role": "user", "content": content(message)}));
+                out.push(json!({"role": "user", "content": content(message)?}));
             }
         }
     }
     flush(&mut out, &mut results);
-    out
+    Ok(out)
 }
 
 /// The assistant turn echoed verbatim: its text, then each call as `tool_use` (the
 /// input as an object; arguments that are not a JSON object are sent as `{}`).
-fn assistant_turn(message: &Message) -> Value {
+fn assistant_turn(message: &Message) -> Result<Value, Error> {
     if message.tool_calls.is_empty() {
-        return json!({"role": "assistant", "content": content(message)});
+        return Ok(json!({"role": "assistant", "content": content(message)?}));
     }
     let mut blocks: Vec<Value> = Vec::new();
     let text = message.text_content();
@@ -157,7 +160,7 @@ fn assistant_turn(message: &Message) -> Value {
             .unwrap_or_else(|| json!({}));
         blocks.push(json!({"type": "tool_use", "id": call.id, "name": call.name, "input": input}));
     }
-    json!({"role": "assistant", "content": blocks})
+    Ok(json!({"role": "assistant", "content": blocks}))
 }
 
 /// Whether a message has no content: no image, and no text but whitespace.
@@ -168,31 +171,35 @@ fn is_empty(message: &Message) -> bool {
     })
 }
 
-/// Text-only content as a string, otherwise text and image blocks; a message marked
-/// with a cache breakpoint is always blocks, the last one carrying `cache_control`.
-fn content(message: &Message) -> Value {
+/// Text-only content as a string, otherwise text, image and document blocks; a
+/// message marked with a cache breakpoint is always blocks, the last one carrying
+/// `cache_control`.
+fn content(message: &Message) -> Result<Value, Error> {
     if let Some(cache) = message.cache_control {
-        let mut blocks = blocks(message);
+        let mut blocks = blocks(message)?;
         if let Some(last) = blocks.last_mut() {
             last["cache_control"] = cache_control(cache);
         }
-        return Value::Array(blocks);
+        return Ok(Value::Array(blocks));
     }
-    match message.parts.as_slice() {
+    Ok(match message.parts.as_slice() {
         [Part::Text(t)] => Value::from(t.as_str()),
-        _ => Value::Array(blocks(message)),
-    }
+        _ => Value::Array(blocks(message)?),
+    })
 }
 
 /// Every part as a content block.
-fn blocks(message: &Message) -> Vec<Value> {
+fn blocks(message: &Message) -> Result<Vec<Value>, Error> {
     message
         .parts
         .iter()
-        .filter_map(|p| match p {
-            Part::Text(t) => Some(json!({"type": "text", "text": t})),
-            Part::ImageUrl { url, .. } => Some(image_block(url)),
-            _ => None,
+        .map(|p| match p {
+            Part::Text(t) => Ok(json!({"type": "text", "text": t})),
+            Part::ImageUrl { url, .. } => Ok(image_block(url)),
+            Part::Media(media) => media_block(media),
+            _ => Err(Error::config(
+                "a message part Anthropic does not know".to_owned(),
+            )),
         })
         .collect()
 }
@@ -203,5 +210,57 @@ fn image_block(url: &str) -> Value {
             json!({"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}})
         }
         None => json!({"type": "image", "source": {"type": "url", "url": url}}),
+    }
+}
+
+/// The image types the Messages API takes.
+const IMAGE_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+/// An image as an `image` block, a PDF as a `document` block (each with a base64 or
+/// a URL source), a text file as a `document` with a text source. Audio and other
+/// files are refused.
+fn media_block(media: &Media) -> Result<Value, Error> {
+    let source = |media_type: &str| match (media.url(), media.base64()) {
+        (Some(url), _) => json!({"type": "url", "url": url}),
+        (None, data) => json!({"type": "base64", "media_type": media_type, "data": data}),
+    };
+    match media.kind() {
+        MediaKind::Image => {
+            let mime = media.mime().unwrap_or_default();
+            if media.url().is_none() && !IMAGE_TYPES.contains(&mime) {
+                return Err(refuse(
+                    media,
+                    ANTHROPIC,
+                    "images must be JPEG, PNG, GIF or WebP",
+                ));
+            }
+            Ok(json!({"type": "image", "source": source(mime)}))
+        }
+        MediaKind::Pdf => Ok(json!({"type": "document", "source": source("application/pdf")})),
+        MediaKind::File => match media.mime() {
+            Some("application/pdf") => {
+                Ok(json!({"type": "document", "source": source("application/pdf")}))
+            }
+            Some(mime) if mime.starts_with("text/") => {
+                let bytes = media
+                    .decode()?
+                    .ok_or_else(|| refuse(media, ANTHROPIC, INLINE_ONLY))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| refuse(media, ANTHROPIC, "a text document must be UTF-8"))?;
+                Ok(
+                    json!({"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": text}}),
+                )
+            }
+            _ => Err(refuse(
+                media,
+                ANTHROPIC,
+                "documents must be PDF or plain text",
+            )),
+        },
+        _ => Err(refuse(
+            media,
+            ANTHROPIC,
+            "the Messages API takes no audio input",
+        )),
     }
 }

@@ -194,7 +194,7 @@ impl BatchEngine for Gemini {
             .get_mut("contents")
             .and_then(Value::as_array_mut)
             .ok_or_else(|| Error::config("a batch body has no `contents` list".to_owned()))?;
-        wire::push_contents(contents, messages);
+        wire::push_contents(contents, messages)?;
         Ok(())
     }
 

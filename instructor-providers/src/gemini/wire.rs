@@ -5,11 +5,11 @@
 
 use instructor_core::provider::{ProviderRequest, ResponseSpec};
 use instructor_core::schema::dialect;
-use instructor_core::{Error, Message, Mode, Part, Role};
+use instructor_core::{Error, Media, Message, Mode, Part, Role};
 use serde_json::{Map, Value, json};
 
 use super::SchemaField;
-use crate::config::{data_url, merge_extra};
+use crate::config::{data_url, merge_extra, refuse, text_only_system};
 
 /// The body for `request` in its mode.
 pub(crate) fn generate_body(
@@ -17,7 +17,11 @@ pub(crate) fn generate_body(
     schema_field: SchemaField,
 ) -> Result<Value, Error> {
     let mut body = Map::new();
-    body.insert("contents".into(), Value::Array(contents(&request.messages)));
+    body.insert(
+        "contents".into(),
+        Value::Array(contents(&request.messages)?),
+    );
+    text_only_system(&request.messages, "Gemini")?;
     let system = system_parts(&request.messages);
     if !system.is_empty() {
         body.insert("systemInstruction".into(), json!({"parts": system}));
@@ -94,17 +98,17 @@ fn declaration(spec: &ResponseSpec) -> Value {
 /// (tool results, or the user text after an answer left out) become one content, so
 /// roles alternate; a message without any part is left out (`parts` must not be
 /// empty, e.g. an answer without content echoed by a reask).
-fn contents(messages: &[Message]) -> Vec<Value> {
+fn contents(messages: &[Message]) -> Result<Vec<Value>, Error> {
     let mut out: Vec<Value> = Vec::new();
-    push_contents(&mut out, messages);
-    out
+    push_contents(&mut out, messages)?;
+    Ok(out)
 }
 
 /// Appends `messages` (system messages excepted) to `out` as [`contents`] would
 /// have built them: `contents(a ++ b)` is `contents(a)` extended by
 /// `push_contents(.., b)`, which makes a reask body equal to the one built for the
 /// whole conversation.
-pub(crate) fn push_contents(out: &mut Vec<Value>, messages: &[Message]) {
+pub(crate) fn push_contents(out: &mut Vec<Value>, messages: &[Message]) -> Result<(), Error> {
     for message in messages {
         let (role, parts) = match message.role {
             Role::System | Role::Developer => continue,
@@ -119,7 +123,7 @@ pub(crate) fn push_contents(out: &mut Vec<Value>, messages: &[Message]) {
                 ("user", vec![part])
             }
             Role::Assistant => {
-                let mut parts = parts(message);
+                let mut parts = parts(message)?;
                 parts.extend(message.tool_calls.iter().map(|call| {
                     let args = serde_json::from_str::<Value>(&call.arguments)
                         .ok()
@@ -134,7 +138,7 @@ pub(crate) fn push_contents(out: &mut Vec<Value>, messages: &[Message]) {
                 }));
                 ("model", parts)
             }
-            _ => ("user", parts(message)),
+            _ => ("user", parts(message)?),
         };
         if parts.is_empty() {
             continue;
@@ -148,6 +152,7 @@ pub(crate) fn push_contents(out: &mut Vec<Value>, messages: &[Message]) {
             _ => out.push(json!({"role": role, "parts": parts})),
         }
     }
+    Ok(())
 }
 
 /// The `systemInstruction` parts of `messages` (their system and developer ones).
@@ -159,21 +164,41 @@ pub(crate) fn system_parts(messages: &[Message]) -> Vec<Value> {
         .collect()
 }
 
-/// Text and image parts (a `data:` URL inline, any other URL as file data).
-fn parts(message: &Message) -> Vec<Value> {
-    message
-        .parts
-        .iter()
-        .filter_map(|p| match p {
-            Part::Text(t) if t.is_empty() => None,
-            Part::Text(t) => Some(json!({"text": t})),
-            Part::ImageUrl { url, .. } => Some(match data_url(url) {
+/// Text, image and media parts: inline content as `inlineData`, a URL as
+/// `fileData`, each with its MIME type.
+fn parts(message: &Message) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::new();
+    for part in &message.parts {
+        out.push(match part {
+            Part::Text(t) if t.is_empty() => continue,
+            Part::Text(t) => json!({"text": t}),
+            Part::ImageUrl { url, .. } => match data_url(url) {
                 Some((mime, data)) => json!({"inlineData": {"mimeType": mime, "data": data}}),
                 None => json!({"fileData": {"fileUri": url, "mimeType": guess_mime(url)}}),
-            }),
-            _ => None,
-        })
-        .collect()
+            },
+            Part::Media(media) => media_part(media)?,
+            _ => {
+                return Err(Error::config(
+                    "a message part Gemini does not know".to_owned(),
+                ));
+            }
+        });
+    }
+    Ok(out)
+}
+
+fn media_part(media: &Media) -> Result<Value, Error> {
+    let mime = media.mime().ok_or_else(|| {
+        refuse(
+            media,
+            "Gemini",
+            "it needs the MIME type, which was not detected: give it with `.with_mime(..)`",
+        )
+    })?;
+    Ok(match (media.url(), media.base64()) {
+        (Some(url), _) => json!({"fileData": {"mimeType": mime, "fileUri": url}}),
+        (None, data) => json!({"inlineData": {"mimeType": mime, "data": data}}),
+    })
 }
 
 fn guess_mime(url: &str) -> &'static str {

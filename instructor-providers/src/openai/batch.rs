@@ -198,14 +198,14 @@ impl BatchEngine for OpenAI {
         messages: &[Message],
     ) -> Result<(), Error> {
         let (key, items): (&str, Vec<Value>) = if mode == Mode::ResponsesTools {
-            (
-                "input",
-                messages.iter().flat_map(wire::response_items).collect(),
-            )
+            ("input", wire::input_items(messages)?)
         } else {
             (
                 "messages",
-                messages.iter().map(wire::chat_message).collect(),
+                messages
+                    .iter()
+                    .map(wire::chat_message)
+                    .collect::<Result<_, _>>()?,
             )
         };
         let list = body
@@ -361,11 +361,10 @@ struct OutputResponse {
 
 /// One line of an output or error file.
 fn result_line(bytes: &[u8], responses: bool) -> Result<BatchLineResult, Error> {
-    let (line, custom_id) = crate::config::batch_result_line::<OutputLine>(
-        bytes,
-        "an output line",
-        |line| line.custom_id.clone(),
-    )?;
+    let (line, custom_id) =
+        crate::config::batch_result_line::<OutputLine>(bytes, "an output line", |line| {
+            line.custom_id.clone()
+        })?;
     let outcome = outcome(line.response, line.error, responses);
     Ok(BatchLineResult::new(custom_id, outcome))
 }

@@ -2,10 +2,13 @@
 
 use instructor_core::provider::ProviderRequest;
 use instructor_core::schema::dialect;
-use instructor_core::{Error, Message, Mode, Part, Role, Schema};
+use instructor_core::{Error, Media, MediaKind, Message, Mode, Part, Role, Schema};
 use serde_json::{Map, Value, json};
 
-use crate::config::merge_extra;
+use crate::config::{INLINE_ONLY, merge_extra, refuse};
+
+const CHAT: &str = "OpenAI Chat Completions";
+const RESPONSES: &str = "the OpenAI Responses API";
 
 /// The Chat Completions body for `request` in its mode; a streamed request asks
 /// for usage when `stream_usage`.
@@ -14,7 +17,13 @@ pub(crate) fn chat_body(request: &ProviderRequest, stream_usage: bool) -> Result
     body.insert("model".into(), Value::from(request.model.as_str()));
     body.insert(
         "messages".into(),
-        Value::Array(request.messages.iter().map(chat_message).collect()),
+        Value::Array(
+            request
+                .messages
+                .iter()
+                .map(chat_message)
+                .collect::<Result<_, _>>()?,
+        ),
     );
     let spec = &request.response;
     let function = |parameters: Value, strict: bool| {
@@ -120,7 +129,7 @@ pub(crate) fn responses_body(request: &ProviderRequest) -> Result<Value, Error> 
     body.insert("model".into(), Value::from(request.model.as_str()));
     body.insert(
         "input".into(),
-        Value::Array(request.messages.iter().flat_map(response_items).collect()),
+        Value::Array(input_items(&request.messages)?),
     );
     body.insert(
         "tools".into(),
@@ -162,31 +171,131 @@ fn role_name(role: Role) -> &'static str {
 }
 
 /// Message content: a plain string for text-only messages, else a list of parts.
-fn chat_content(message: &Message) -> Value {
-    match message.parts.as_slice() {
+fn chat_content(message: &Message) -> Result<Value, Error> {
+    Ok(match message.parts.as_slice() {
         [] => Value::Null,
         [Part::Text(t)] => Value::from(t.as_str()),
-        parts => Value::Array(
-            parts
-                .iter()
-                .map(|p| match p {
-                    Part::Text(t) => json!({"type": "text", "text": t}),
-                    Part::ImageUrl { url, detail } => {
-                        let mut image = json!({"url": url});
-                        if let Some(d) = detail {
-                            image["detail"] = Value::from(d.as_str());
-                        }
-                        json!({"type": "image_url", "image_url": image})
-                    }
-                    _ => Value::Null,
-                })
-                .collect(),
-        ),
+        parts => Value::Array(parts.iter().map(chat_part).collect::<Result<_, _>>()?),
+    })
+}
+
+fn chat_part(part: &Part) -> Result<Value, Error> {
+    Ok(match part {
+        Part::Text(t) => json!({"type": "text", "text": t}),
+        Part::ImageUrl { url, detail } => image_url(url, detail.as_deref()),
+        Part::Media(media) => chat_media(media)?,
+        _ => {
+            return Err(Error::config(format!(
+                "a message part {CHAT} does not know"
+            )));
+        }
+    })
+}
+
+fn image_url(url: &str, detail: Option<&str>) -> Value {
+    let mut image = json!({"url": url});
+    if let Some(d) = detail {
+        image["detail"] = Value::from(d);
+    }
+    json!({"type": "image_url", "image_url": image})
+}
+
+/// An image as `image_url` (a URL or a data URL), audio as `input_audio` (base64,
+/// wav or mp3), a PDF or other file as `file` with its data URL and a file name.
+fn chat_media(media: &Media) -> Result<Value, Error> {
+    match media.kind() {
+        MediaKind::Image => Ok(image_url(&media_url(media)?, media.detail())),
+        MediaKind::Audio => {
+            let data = media
+                .base64()
+                .ok_or_else(|| refuse(media, CHAT, INLINE_ONLY))?;
+            let format = match media.require_mime()? {
+                "audio/wav" | "audio/x-wav" | "audio/wave" => "wav",
+                "audio/mpeg" | "audio/mp3" => "mp3",
+                _ => {
+                    return Err(refuse(
+                        media,
+                        CHAT,
+                        "`input_audio` takes wav or mp3 audio only",
+                    ));
+                }
+            };
+            Ok(json!({"type": "input_audio", "input_audio": {"data": data, "format": format}}))
+        }
+        MediaKind::Pdf | MediaKind::File => {
+            let data = media
+                .data_url()?
+                .ok_or_else(|| refuse(media, CHAT, INLINE_ONLY))?;
+            Ok(json!({"type": "file", "file": {"filename": filename(media), "file_data": data}}))
+        }
+        _ => Err(refuse(media, CHAT, "this kind of part is not supported")),
     }
 }
 
-pub(crate) fn chat_message(message: &Message) -> Value {
-    let mut m = json!({"role": role_name(message.role), "content": chat_content(message)});
+/// The part's URL: its remote URL, else its content as a data URL.
+fn media_url(media: &Media) -> Result<String, Error> {
+    match (media.url(), media.data_url()?) {
+        (Some(url), _) => Ok(url.to_owned()),
+        (None, Some(data)) => Ok(data),
+        (None, None) => Err(refuse(media, CHAT, "the part has no content")),
+    }
+}
+
+/// The part's file name, else `document.pdf` / `attachment`.
+fn filename(media: &Media) -> String {
+    match (media.filename(), media.kind()) {
+        (Some(name), _) => name.to_owned(),
+        (None, MediaKind::Pdf) => "document.pdf".to_owned(),
+        (None, _) => "attachment".to_owned(),
+    }
+}
+
+/// A Responses API content part: `input_text`, `input_image` (a URL or data URL),
+/// `input_file` (`file_url`, or `file_data` with a file name). Audio is refused.
+fn responses_part(part: &Part) -> Result<Value, Error> {
+    let media = match part {
+        Part::Text(t) => return Ok(json!({"type": "input_text", "text": t})),
+        Part::ImageUrl { url, .. } => return Ok(json!({"type": "input_image", "image_url": url})),
+        Part::Media(media) => media,
+        _ => {
+            return Err(Error::config(format!(
+                "a message part {RESPONSES} does not know"
+            )));
+        }
+    };
+    match media.kind() {
+        MediaKind::Image => {
+            let mut image = json!({"type": "input_image", "image_url": media_url(media)?});
+            if let Some(detail) = media.detail() {
+                image["detail"] = Value::from(detail);
+            }
+            Ok(image)
+        }
+        MediaKind::Pdf | MediaKind::File => Ok(match (media.url(), media.data_url()?) {
+            (Some(url), _) => json!({"type": "input_file", "file_url": url}),
+            (None, data) => {
+                json!({"type": "input_file", "filename": filename(media), "file_data": data})
+            }
+        }),
+        _ => Err(refuse(
+            media,
+            RESPONSES,
+            "it takes text, images and files as input, not audio (use Chat Completions with an audio model)",
+        )),
+    }
+}
+
+/// Every message as Responses API input items.
+pub(crate) fn input_items(messages: &[Message]) -> Result<Vec<Value>, Error> {
+    let mut items = Vec::new();
+    for message in messages {
+        items.extend(response_items(message)?);
+    }
+    Ok(items)
+}
+
+pub(crate) fn chat_message(message: &Message) -> Result<Value, Error> {
+    let mut m = json!({"role": role_name(message.role), "content": chat_content(message)?});
     if message.role == Role::Assistant && !message.tool_calls.is_empty() {
         if m["content"].is_null() {
             m["content"] = Value::from("");
@@ -205,12 +314,12 @@ pub(crate) fn chat_message(message: &Message) -> Value {
             m["name"] = Value::from(name.as_str());
         }
     }
-    m
+    Ok(m)
 }
 
 /// Responses API input items: messages, `function_call` and `function_call_output`.
-pub(crate) fn response_items(message: &Message) -> Vec<Value> {
-    match message.role {
+fn response_items(message: &Message) -> Result<Vec<Value>, Error> {
+    Ok(match message.role {
         Role::Tool => vec![json!({
             "type": "function_call_output",
             "call_id": message.tool_call_id.clone().unwrap_or_default(),
@@ -230,20 +339,9 @@ pub(crate) fn response_items(message: &Message) -> Vec<Value> {
         role => {
             let content = match message.parts.as_slice() {
                 [Part::Text(t)] => Value::from(t.as_str()),
-                parts => Value::Array(
-                    parts
-                        .iter()
-                        .map(|p| match p {
-                            Part::Text(t) => json!({"type": "input_text", "text": t}),
-                            Part::ImageUrl { url, .. } => {
-                                json!({"type": "input_image", "image_url": url})
-                            }
-                            _ => Value::Null,
-                        })
-                        .collect(),
-                ),
+                parts => Value::Array(parts.iter().map(responses_part).collect::<Result<_, _>>()?),
             };
             vec![json!({"role": role_name(role), "content": content})]
         }
-    }
+    })
 }
