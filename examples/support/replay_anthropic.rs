@@ -28,6 +28,9 @@ impl AnthropicReplay {
     pub(crate) async fn start(answers: Vec<&'static str>) -> Self {
         let server = MockServer::start().await;
         let next = Arc::new(AtomicUsize::new(0));
+        // Prompt-cache prefixes written so far: a later request starting the same way
+        // reads them (as Anthropic's cache does, for the examples' usage counters).
+        let cached = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
         Mock::given(wiremock::matchers::method("POST"))
             .and(wiremock::matchers::path("/v1/messages"))
             .respond_with(move |request: &Request| {
@@ -40,7 +43,22 @@ impl AnthropicReplay {
                     ResponseTemplate::new(200)
                         .set_body_raw(stream(&body, answer), "text/event-stream; charset=utf-8")
                 } else {
-                    ResponseTemplate::new(200).set_body_json(message(&body, answer))
+                    let mut reply = message(&body, answer);
+                    if let Some((prefix, tokens)) = cache_prefix(&body) {
+                        let seen = !cached
+                            .lock()
+                            .map(|mut set| set.insert(prefix))
+                            .unwrap_or(true);
+                        let input = reply["usage"]["input_tokens"].as_u64().unwrap_or(0);
+                        reply["usage"]["input_tokens"] = json!(input.saturating_sub(tokens));
+                        let counter = if seen {
+                            "cache_read_input_tokens"
+                        } else {
+                            "cache_creation_input_tokens"
+                        };
+                        reply["usage"][counter] = json!(tokens);
+                    }
+                    ResponseTemplate::new(200).set_body_json(reply)
                 }
             })
             .mount(&server)
@@ -89,6 +107,24 @@ fn content<'a>(body: &'a Value, answer: &str) -> Content<'a> {
         _ => vec![answer.to_owned()],
     };
     Content::Tools(inputs.into_iter().map(|input| (name, input)).collect())
+}
+
+/// The cached prefix of a request (tools, system and messages up to the last block
+/// marked `cache_control`, in Anthropic's cache order) and its tokens; `None` when
+/// nothing is marked.
+fn cache_prefix(body: &Value) -> Option<(String, u64)> {
+    let mut blocks: Vec<&Value> = Vec::new();
+    blocks.extend(body["tools"].as_array().into_iter().flatten());
+    blocks.extend(body["system"].as_array().into_iter().flatten());
+    for message in body["messages"].as_array().into_iter().flatten() {
+        blocks.extend(message["content"].as_array().into_iter().flatten());
+    }
+    let last = blocks
+        .iter()
+        .rposition(|b| b.get("cache_control").is_some())?;
+    let prefix = serde_json::to_string(&blocks[..=last]).unwrap_or_default();
+    let tokens = tokens(prefix.len());
+    Some((prefix, tokens))
 }
 
 /// Token counts roughly as a tokenizer would give (4 bytes a token).
