@@ -78,3 +78,31 @@ fn openai_gets_its_cache_key_and_gemini_its_cached_content() {
     assert_eq!(sent["cachedContent"], "cachedContents/refund-policy");
     assert!(sent.get("prompt_cache_key").is_none());
 }
+
+#[tokio::test]
+async fn openai_reports_the_cached_prompt_tokens_of_chat_and_responses_answers() {
+    let mut chat = crate::common::tool_answer("Answer", r#"{"allowed": true}"#, (2048, 5));
+    chat["usage"]["prompt_tokens_details"] = json!({"cached_tokens": 1536});
+    let server = crate::common::serve_chat(vec![chat]).await;
+    let (_, summary) = crate::common::client(&server)
+        .create_with_completion::<Answer>(request())
+        .await
+        .unwrap();
+    assert_eq!(summary.total_usage.prompt_tokens, 2048);
+    assert_eq!(summary.total_usage.cached_tokens, 1536);
+
+    let mut responses =
+        crate::common::responses_answer("Answer", r#"{"allowed": true}"#, (2048, 5));
+    responses["usage"]["input_tokens_details"] = json!({"cached_tokens": 1024});
+    let server = crate::common::serve(
+        "/v1/responses",
+        vec![wiremock::ResponseTemplate::new(200).set_body_json(responses)],
+    )
+    .await;
+    let (_, summary) = crate::common::client(&server)
+        .with_mode(Mode::ResponsesTools)
+        .create_with_completion::<Answer>(request())
+        .await
+        .unwrap();
+    assert_eq!(summary.total_usage.cached_tokens, 1024);
+}
