@@ -57,8 +57,8 @@ pub use instructor_core::{
 };
 pub use instructor_core::{BoxError, ErrorDetail, ItemStream, PartialStream};
 pub use instructor_core::{
-    CacheControl, PromptCache, ReaskHistory, ResponseCache, UsageLimitExceeded, UsageLimitKind,
-    UsageLimits,
+    CacheControl, Pricing, PromptCache, ReaskHistory, ResponseCache, UsageLimitExceeded,
+    UsageLimitKind, UsageLimits,
 };
 pub use instructor_core::{DynamicModel, ResponseModel, SchemaError};
 pub use instructor_derive::Instruct;

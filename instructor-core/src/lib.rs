@@ -61,7 +61,7 @@ pub use error::{
 pub use header::{Header, is_credential_header};
 pub use impls::MapKey;
 pub use instruct::{Instruct, PartialValue};
-pub use limits::{UsageLimitExceeded, UsageLimitKind, UsageLimits};
+pub use limits::{Pricing, UsageLimitExceeded, UsageLimitKind, UsageLimits};
 pub use many::{Many, Progress, RateLimit};
 pub use maybe::{Maybe, PartialMaybe};
 pub use media::{Attachment, Audio, Image, Media, MediaKind, MediaLimits, MediaSource, Pdf};

@@ -16,8 +16,50 @@ use std::sync::{Arc, Mutex};
 use crate::completion::Usage;
 use crate::error::Error;
 
-/// Budgets of requests and tokens; unset ones are unlimited.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Prices per million tokens, for a cost limit ([`UsageLimits::max_cost`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Pricing {
+    /// Per million input tokens not read from a cache.
+    pub input_per_million: f64,
+    /// Per million input tokens read from the provider's prompt cache.
+    pub cached_input_per_million: f64,
+    /// Per million output tokens.
+    pub output_per_million: f64,
+}
+
+impl Pricing {
+    /// Prices per million input and output tokens (cached input at the input price
+    /// until [`cached_input`](Pricing::cached_input) says otherwise).
+    pub fn new(input_per_million: f64, output_per_million: f64) -> Self {
+        Self {
+            input_per_million,
+            cached_input_per_million: input_per_million,
+            output_per_million,
+        }
+    }
+
+    /// The price per million cached input tokens.
+    #[must_use]
+    pub fn cached_input(mut self, per_million: f64) -> Self {
+        self.cached_input_per_million = per_million;
+        self
+    }
+
+    /// What `usage` costs.
+    pub fn cost(&self, usage: &Usage) -> f64 {
+        let cached = usage.cached_tokens.min(usage.prompt_tokens);
+        let fresh = usage.prompt_tokens - cached;
+        (fresh as f64 * self.input_per_million
+            + cached as f64 * self.cached_input_per_million
+            + usage.completion_tokens as f64 * self.output_per_million)
+            / 1_000_000.0
+    }
+}
+
+/// Budgets of requests, tokens and (with a price table) cost; unset ones are
+/// unlimited.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UsageLimits {
     /// HTTP attempts (reasks included).
@@ -28,6 +70,8 @@ pub struct UsageLimits {
     pub max_output_tokens: Option<u64>,
     /// Input and output tokens together.
     pub max_total_tokens: Option<u64>,
+    /// Spend, in the currency of [`pricing`](UsageLimits::pricing), and the prices.
+    pub max_cost: Option<(f64, Pricing)>,
 }
 
 impl UsageLimits {
@@ -63,6 +107,14 @@ impl UsageLimits {
         self.max_total_tokens = Some(n);
         self
     }
+
+    /// At most `amount` spent at `pricing`: an attempt whose estimated input would
+    /// cross it is not sent, and none is sent once output has crossed it.
+    #[must_use]
+    pub fn max_cost(mut self, amount: f64, pricing: Pricing) -> Self {
+        self.max_cost = Some((amount, pricing));
+        self
+    }
 }
 
 /// Which limit an attempt would have crossed.
@@ -77,11 +129,13 @@ pub enum UsageLimitKind {
     OutputTokens,
     /// [`UsageLimits::max_total_tokens`].
     TotalTokens,
+    /// [`UsageLimits::max_cost`].
+    Cost,
 }
 
 /// The details of [`Error::UsageLimitExceeded`]: which limit an attempt would have
 /// crossed, and what was spent before it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UsageLimitExceeded {
     /// Which limit.
@@ -140,6 +194,12 @@ impl UsageMeter {
             spent.usage.total_tokens.saturating_add(estimate),
         ) {
             Some(UsageLimitKind::TotalTokens)
+        } else if limits.max_cost.is_some_and(|(max, pricing)| {
+            let mut next = spent.usage;
+            next.prompt_tokens = next.prompt_tokens.saturating_add(estimate);
+            pricing.cost(&next) > max
+        }) {
+            Some(UsageLimitKind::Cost)
         } else {
             None
         };

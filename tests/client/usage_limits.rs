@@ -157,3 +157,30 @@ async fn a_batch_refuses_limits_it_cannot_enforce() {
     assert!(error.to_string().contains("usage limits"), "{error}");
     assert!(bodies(&server).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_cost_limit_uses_the_price_table() {
+    use instructor::Pricing;
+    let pricing = Pricing::new(10.0, 30.0).cached_input(1.0);
+    let mut usage = instructor::Usage::new(100_000, 10_000, 110_000);
+    assert!((pricing.cost(&usage) - 1.3).abs() < 1e-9);
+    usage.cached_tokens = 50_000;
+    assert!((pricing.cost(&usage) - (0.5 + 0.05 + 0.3)).abs() < 1e-9);
+
+    let server = serve_chat(vec![tool_answer("User", GOOD, (100_000, 10_000)); 3]).await;
+    let limited = client(&server).with_usage_limits(UsageLimits::new().max_cost(2.0, pricing));
+    limited
+        .create::<User>(Request::default().user("a"))
+        .await
+        .unwrap();
+    limited
+        .create::<User>(Request::default().user("b"))
+        .await
+        .unwrap();
+    let error = limited
+        .create::<User>(Request::default().user("c"))
+        .await
+        .unwrap_err();
+    assert_eq!(exceeded(&error).kind, UsageLimitKind::Cost);
+    assert_eq!(bodies(&server).await.len(), 2);
+}
