@@ -25,6 +25,7 @@ const MIN_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 static NO_BODY: Value = Value::Null;
 
 /// A file to upload in a multipart form.
+#[cfg(feature = "openai")]
 pub(crate) struct Upload<'a> {
     /// Plain form fields (`purpose=batch`).
     pub(crate) fields: &'a [(&'a str, &'a str)],
@@ -57,6 +58,7 @@ impl Transport {
 
     /// POSTs a multipart form with one file and reads a JSON answer, with retries
     /// (the form is rebuilt from the same bytes for each attempt).
+    #[cfg(feature = "openai")]
     pub(crate) async fn post_multipart(
         &self,
         url: &str,

@@ -4,7 +4,6 @@
 pub mod error;
 #[cfg(any(feature = "openai", feature = "anthropic", feature = "gemini"))]
 pub(crate) mod events;
-#[cfg(feature = "openai")]
 pub(crate) mod files;
 mod rate_headers;
 pub mod retry;
