@@ -19,6 +19,8 @@ mod parse_errors;
 mod prompt_cache;
 mod provider_anthropic;
 mod provider_anthropic_stream;
+mod provider_cohere;
+mod provider_cohere_stream;
 mod provider_gemini;
 mod provider_gemini_stream;
 mod reask_history;
