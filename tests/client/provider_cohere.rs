@@ -318,3 +318,63 @@ async fn base_url_takes_a_v2_suffix_and_debug_hides_the_key() {
     assert_eq!(provider.url(), "http://127.0.0.1:9");
     assert!(!format!("{provider:?}").contains(KEY));
 }
+
+/// Set for the child process of [`from_provider_reads_co_api_key_and_co_api_url`].
+const CHILD: &str = "INSTRUCTOR_TEST_COHERE_CHILD";
+
+#[tokio::test]
+async fn from_provider_reads_co_api_key_and_co_api_url() {
+    // The variables are set for a child run of this binary, never in this process.
+    let server = serve_chat(vec![answer(Mode::Tools, GOOD, (1, 1))]).await;
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "provider_cohere::from_provider_child",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .env("CO_API_KEY", KEY)
+        .env("CO_API_URL", format!("{}/v2", server.uri()))
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 1, "the child called the server");
+    assert_eq!(
+        received[0].headers.get("authorization").unwrap(),
+        &format!("Bearer {KEY}")
+    );
+    let body: Value = serde_json::from_slice(&received[0].body).unwrap();
+    assert_eq!(body["model"], MODEL);
+    assert_eq!(body["tool_choice"], "REQUIRED", "the default mode is Tools");
+}
+
+/// Run by [`from_provider_reads_co_api_key_and_co_api_url`] with the variables set.
+#[tokio::test]
+#[ignore = "run as a child process with CO_API_KEY and CO_API_URL set"]
+async fn from_provider_child() {
+    if std::env::var(CHILD).is_err() {
+        return;
+    }
+    let client = instructor::from_provider(&format!("cohere/{MODEL}")).unwrap();
+    assert_eq!(client.provider().name(), "cohere");
+    let user: User = client.create(request()).await.unwrap();
+    assert_eq!(user, self::user("Jason", 25));
+}
+
+#[test]
+fn from_provider_without_co_api_key_names_the_variable() {
+    if std::env::var("CO_API_KEY").is_ok() {
+        return;
+    }
+    let error = instructor::from_provider("cohere/command-a-03-2025").unwrap_err();
+    assert!(
+        matches!(error, Error::Config(ref m) if m.contains("CO_API_KEY")),
+        "{error:?}"
+    );
+}
