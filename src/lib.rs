@@ -32,7 +32,7 @@
 //!
 //! ## Optional features
 //! - `openai` (default): OpenAI and OpenAI-compatible providers.
-//! - `anthropic`, `gemini`: the Anthropic and Gemini providers.
+//! - `anthropic`, `gemini`, `cohere`: the Anthropic, Gemini and Cohere providers.
 //! - `chrono`, `uuid`, `url`: `Instruct` for those crates' types.
 #![deny(missing_docs)]
 
@@ -79,10 +79,12 @@ pub mod provider {
 }
 
 /// Provider clients: OpenAI and OpenAI-compatible services, Anthropic, Gemini,
-/// transport settings.
+/// Cohere, transport settings.
 pub mod providers {
     #[cfg(feature = "anthropic")]
     pub use instructor_providers::anthropic::Anthropic;
+    #[cfg(feature = "cohere")]
+    pub use instructor_providers::cohere::Cohere;
     #[cfg(feature = "gemini")]
     pub use instructor_providers::gemini::{Gemini, SchemaField};
     pub use instructor_providers::http::{ApiKey, RetryPolicy, USER_AGENT};
@@ -123,9 +125,16 @@ pub fn from_gemini(client: instructor_providers::gemini::Gemini) -> Client {
     Client::new(client)
 }
 
+/// A client over Cohere's Chat API v2 (default mode `Tools`).
+#[cfg(feature = "cohere")]
+pub fn from_cohere(client: instructor_providers::cohere::Cohere) -> Client {
+    Client::new(client)
+}
+
 /// A client from `"<provider>/<model>"`, reading that provider's environment
 /// variables: `openai/gpt-4o-mini`, `anthropic/claude-…` (feature `anthropic`),
-/// `google/gemini-…` or `gemini/…` (feature `gemini`), `azure/<deployment>`,
+/// `google/gemini-…` or `gemini/…` (feature `gemini`), `cohere/command-a-…` (feature
+/// `cohere`; `CO_API_KEY`, `CO_API_URL`), `azure/<deployment>`,
 /// `openrouter/<vendor>/<model>`, `workflowai/<agent>/<model>`, `ollama/llama3`,
 /// `groq/…`, `together/…`, `fireworks/…`, `deepseek/…`, `mistral/…`, `cerebras/…`,
 /// `xai/…`, `lmstudio/…`, `llamacpp/…`, `vllm/…`.
@@ -137,12 +146,18 @@ pub fn from_provider(spec: &str) -> Result<Client> {
     let client = match prefix {
         "anthropic" => anthropic_client()?,
         "google" | "gemini" => gemini_client()?,
+        "cohere" => cohere_client()?,
         _ => openai_client(prefix)?,
     };
     Ok(client.with_model(model))
 }
 
-#[cfg(not(all(feature = "openai", feature = "anthropic", feature = "gemini")))]
+#[cfg(not(all(
+    feature = "openai",
+    feature = "anthropic",
+    feature = "gemini",
+    feature = "cohere"
+)))]
 fn feature_missing(prefix: &str, feature: &str) -> Error {
     Error::config(format!(
         "provider `{prefix}` needs the `{feature}` feature of instructor"
@@ -171,6 +186,18 @@ fn gemini_client() -> Result<Client> {
 #[cfg(not(feature = "gemini"))]
 fn gemini_client() -> Result<Client> {
     Err(feature_missing("google", "gemini"))
+}
+
+#[cfg(feature = "cohere")]
+fn cohere_client() -> Result<Client> {
+    Ok(from_cohere(
+        instructor_providers::cohere::Cohere::from_env()?
+    ))
+}
+
+#[cfg(not(feature = "cohere"))]
+fn cohere_client() -> Result<Client> {
+    Err(feature_missing("cohere", "cohere"))
 }
 
 #[cfg(feature = "openai")]

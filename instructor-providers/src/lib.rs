@@ -1,6 +1,6 @@
 //! Provider clients for [instructor](https://docs.rs/instructor): OpenAI and every
 //! OpenAI-compatible service (feature `openai`, default), Anthropic (feature
-//! `anthropic`) and Gemini (feature `gemini`).
+//! `anthropic`), Gemini (feature `gemini`) and Cohere (feature `cohere`).
 //!
 //! Each provider keeps its wire format in its own module and implements
 //! [`instructor_core::provider::Provider`]; shared HTTP plumbing (transport retries,
@@ -37,7 +37,14 @@
 
 #[cfg(feature = "anthropic")]
 pub mod anthropic;
-#[cfg(any(feature = "openai", feature = "anthropic", feature = "gemini"))]
+#[cfg(feature = "cohere")]
+pub mod cohere;
+#[cfg(any(
+    feature = "openai",
+    feature = "anthropic",
+    feature = "gemini",
+    feature = "cohere"
+))]
 mod config;
 #[cfg(feature = "gemini")]
 pub mod gemini;
@@ -53,6 +60,8 @@ pub use reqwest;
 
 #[cfg(feature = "anthropic")]
 pub use anthropic::Anthropic;
+#[cfg(feature = "cohere")]
+pub use cohere::Cohere;
 #[cfg(feature = "gemini")]
 pub use gemini::Gemini;
 #[cfg(feature = "openai")]

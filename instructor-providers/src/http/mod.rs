@@ -2,7 +2,12 @@
 //! the `User-Agent`, and API keys and credential headers that never print.
 
 pub mod error;
-#[cfg(any(feature = "openai", feature = "anthropic", feature = "gemini"))]
+#[cfg(any(
+    feature = "openai",
+    feature = "anthropic",
+    feature = "gemini",
+    feature = "cohere"
+))]
 pub(crate) mod events;
 pub(crate) mod files;
 mod rate_headers;

@@ -445,7 +445,7 @@ fn service(prefix: &str) -> Result<Service, Error> {
         "mistral" => (
             "https://api.mistral.ai/v1",
             "MISTRAL_API_KEY",
-            COMPATIBLE_MODES,
+            super::mistral::MODES,
             true,
         ),
         "xai" => ("https://api.x.ai/v1", "XAI_API_KEY", COMPATIBLE_MODES, true),

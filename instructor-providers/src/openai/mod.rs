@@ -7,6 +7,7 @@ mod chunk;
 mod config;
 mod convert;
 mod de;
+mod mistral;
 mod stream;
 mod wire;
 
@@ -65,7 +66,11 @@ impl Provider for OpenAI {
         if request.mode == Mode::ResponsesTools {
             wire::responses_body(request)
         } else {
-            wire::chat_body(request, self.stream_usage)
+            let mut body = wire::chat_body(request, self.stream_usage)?;
+            if self.name == "mistral" {
+                mistral::adjust(request, &mut body)?;
+            }
+            Ok(body)
         }
     }
 
