@@ -70,7 +70,7 @@ pub struct UsageLimits {
     pub max_output_tokens: Option<u64>,
     /// Input and output tokens together.
     pub max_total_tokens: Option<u64>,
-    /// Spend, in the currency of [`pricing`](UsageLimits::pricing), and the prices.
+    /// Spend, in the currency of its [`Pricing`] table, and the prices.
     pub max_cost: Option<(f64, Pricing)>,
 }
 
