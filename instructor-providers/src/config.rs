@@ -104,6 +104,17 @@ impl BaseUrl {
         Self(trim_url(url))
     }
 
+    /// `url` without its trailing slashes nor a trailing API version such as `/v1`
+    /// (the provider adds its own), so a base URL is accepted with or without it.
+    #[cfg(any(feature = "anthropic", feature = "cohere"))]
+    pub(crate) fn without_version(url: &str, version: &str) -> Self {
+        let url = Self::new(url);
+        match url.as_str().strip_suffix(version) {
+            Some(base) => Self::new(base),
+            None => url,
+        }
+    }
+
     /// The URL, for building request URLs.
     pub(crate) fn as_str(&self) -> &str {
         &self.0

@@ -74,11 +74,7 @@ impl Anthropic {
     /// Replaces the base URL (without `/v1`), e.g. to point at a local server.
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        let url = BaseUrl::new(&url.into());
-        self.base_url = match url.as_str().strip_suffix("/v1") {
-            Some(base) => BaseUrl::new(base),
-            None => url,
-        };
+        self.base_url = BaseUrl::without_version(&url.into(), "/v1");
         self
     }
 

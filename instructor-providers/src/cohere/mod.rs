@@ -67,11 +67,7 @@ impl Cohere {
     /// server or a private deployment.
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        let url = BaseUrl::new(&url.into());
-        self.base_url = match url.as_str().strip_suffix("/v2") {
-            Some(base) => BaseUrl::new(base),
-            None => url,
-        };
+        self.base_url = BaseUrl::without_version(&url.into(), "/v2");
         self
     }
 
