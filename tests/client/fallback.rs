@@ -137,3 +137,44 @@ async fn round_robin_takes_turns_and_create_many_goes_through_it() {
     assert_eq!(bodies(&a).await.len() + bodies(&b).await.len(), 6);
     assert_eq!(bodies(&b).await.len(), 3);
 }
+
+#[tokio::test]
+async fn streams_fall_through_when_opening_fails() {
+    use crate::common::sse::{Script, chat_tool_stream, pieces, stream_server};
+    let down = serve(ROUTE, vec![status(503); 6]).await;
+    let (url, _) = stream_server(vec![
+        Script {
+            events: chat_tool_stream("User", &pieces(GOOD, 5), (1, 1)),
+            ..Script::default()
+        },
+        Script {
+            events: chat_tool_stream(
+                "IterableUser",
+                &pieces(r#"{"tasks": [{"name": "A", "age": 1}]}"#, 5),
+                (1, 1),
+            ),
+            ..Script::default()
+        },
+    ])
+    .await;
+    let up = instructor::from_openai(instructor::providers::OpenAI::new("sk-test").base_url(url))
+        .with_model("gpt-4o-mini");
+    let both = Client::fallback([client(&down), up]);
+    let user = both
+        .create_partial::<User>(request())
+        .await
+        .unwrap()
+        .into_final()
+        .await
+        .unwrap();
+    assert_eq!(user.age, 25);
+    use futures::StreamExt;
+    let items: Vec<_> = both
+        .create_iterable::<User>(request())
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].as_ref().unwrap().name, "A");
+}

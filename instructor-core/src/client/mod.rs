@@ -39,7 +39,7 @@ pub(crate) mod lenient;
 pub(crate) mod prompt;
 pub(crate) mod reask;
 pub(crate) mod request;
-mod route;
+pub(crate) mod route;
 pub(crate) mod stream;
 
 /// A structured-output client over one provider. Cheap to clone (clones share hooks).
@@ -138,6 +138,11 @@ impl Client {
     pub fn with_usage_limits(mut self, limits: crate::limits::UsageLimits) -> Self {
         self.meters.push(crate::limits::UsageMeter::new(limits));
         self
+    }
+
+    /// The clients this one routes to, if any.
+    pub(crate) fn route(&self) -> Option<&route::Route> {
+        self.route.as_deref()
     }
 
     /// Answers identical calls from `cache` (see [`ResponseCache`](crate::ResponseCache)):

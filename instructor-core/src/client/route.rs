@@ -1,8 +1,8 @@
 //! Several clients behind one: a fallback chain ([`Client::fallback`]) tries the next
 //! client when one fails in a way another model or provider may not, and round robin
 //! ([`Client::round_robin`]) spreads calls over them. Both serve `create`,
-//! `create_with_completion`, `create_parallel` and `create_many`; a streaming call
-//! goes to the first client. The [`CallSummary`] says which client answered
+//! `create_with_completion`, `create_parallel`, `create_many`, and the opening of
+//! `create_partial` and `create_iterable` (a stream, once open, stays with its client). The [`CallSummary`] says which client answered
 //! (`answered_by`) and sums the usage of every client tried.
 
 use std::future::Future;
@@ -81,7 +81,7 @@ impl Client {
     }
 }
 
-/// The routed client: the first client (which serves streams and says which provider
+/// The routed client: the first client (which says which provider
 /// and mode the client has), with the route.
 fn routed(clients: Vec<Client>, route: Route) -> Client {
     let mut first = match clients.first() {
@@ -154,6 +154,23 @@ impl Route {
                 }))
             }
         }
+    }
+}
+
+impl Route {
+    /// Opens a stream on the clients the route picks: a fallback chain moves on when
+    /// opening fails in a way [`falls_through`] accepts (once a stream is open, it
+    /// stays with its client).
+    pub(crate) async fn open<S, F, Fut>(&self, request: Request, open: F) -> Result<S>
+    where
+        F: Fn(Client, Request) -> Fut,
+        Fut: Future<Output = Result<S>>,
+    {
+        let call = |client: Client, request: Request| {
+            let opened = open(client, request);
+            async move { opened.await.map(|stream| (stream, CallSummary::bare())) }
+        };
+        self.run(request, call).await.map(|(stream, _)| stream)
     }
 }
 

@@ -93,6 +93,22 @@ impl Client {
         &self,
         request: crate::Request,
     ) -> Result<ItemStream<T>> {
+        match self.route() {
+            Some(route) => {
+                let open = |client: Client, request| async move {
+                    client.iterable_direct::<T>(request).await
+                };
+                route.open(request, open).await
+            }
+            None => self.iterable_direct(request).await,
+        }
+    }
+
+    /// `create_iterable` on this client's own provider (never routed).
+    async fn iterable_direct<T: Instruct + DeserializeOwned + Send>(
+        &self,
+        request: crate::Request,
+    ) -> Result<ItemStream<T>> {
         let parallel = self.mode() == Mode::ParallelTools;
         let model = ResponseModel::<T>::for_request(&request)?;
         let spec = if parallel {

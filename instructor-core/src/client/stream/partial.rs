@@ -86,6 +86,22 @@ impl Client {
         &self,
         request: crate::Request,
     ) -> Result<PartialStream<T>> {
+        match self.route() {
+            Some(route) => {
+                let open = |client: Client, request| async move {
+                    client.partial_direct::<T>(request).await
+                };
+                route.open(request, open).await
+            }
+            None => self.partial_direct(request).await,
+        }
+    }
+
+    /// `create_partial` on this client's own provider (never routed).
+    async fn partial_direct<T: Instruct + DeserializeOwned + Send>(
+        &self,
+        request: crate::Request,
+    ) -> Result<PartialStream<T>> {
         let model = ResponseModel::<T>::for_request(&request)?;
         let name = model.spec().name.clone();
         let lenient = self.lenient_for(&request, &model.spec().schema);
