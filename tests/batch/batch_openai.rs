@@ -691,3 +691,30 @@ async fn a_runtime_schema_job_is_read_back_from_the_schema_it_embeds() {
         Err(Error::Batch(BatchError::WrongResponseModel { .. }))
     ));
 }
+
+/// Almost-JSON, as a small model writes it: single quotes, a trailing comma, the age
+/// as a string.
+fn sloppy(_: &str, _: &Value) -> Outcome {
+    Outcome::Body(crate::common::tool_answer(
+        "User",
+        "{'name': 'Jason', 'age': '25',}",
+        (10, 5),
+    ))
+}
+
+#[tokio::test]
+async fn a_lenient_client_reads_almost_json_results_and_a_strict_one_reports_them() {
+    let emulation = OpenAiBatches::start(sloppy).await;
+    let strict = client_for(&emulation.base_url(), Mode::Tools);
+    let lenient = strict.clone().with_lenient(true);
+    let job = fast(strict.batch::<User>())
+        .submit(requests(&["ok-1"]))
+        .await
+        .unwrap();
+    let job = fast(strict.batch::<User>()).wait(&job).await.unwrap();
+    let items = fast(lenient.batch::<User>()).results(&job).await.unwrap();
+    assert_eq!(items[0].result.as_ref().unwrap().age, 25);
+    let items = fast(strict.batch::<User>()).results(&job).await.unwrap();
+    let error = items[0].result.as_ref().unwrap_err().to_string();
+    assert!(error.contains("invalid JSON"), "{error}");
+}

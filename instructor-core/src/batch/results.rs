@@ -102,6 +102,10 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Batches<T> {
             contexts: job.contexts.clone(),
             mode: job.mode,
             round: job.round,
+            lenient: crate::client::lenient::Lenient::new(
+                self.client.is_lenient(),
+                &model.spec().schema,
+            ),
             model: Arc::new(model),
             ids: job.batch_ids.iter().cloned().collect(),
             current: None,
@@ -164,6 +168,8 @@ struct Reader<T> {
     mode: Mode,
     round: u32,
     model: Arc<ResponseModel<T>>,
+    /// Lenient reading of each line's answer, when the client parses leniently.
+    lenient: Option<crate::client::lenient::Lenient>,
     /// Provider batches not read yet.
     ids: VecDeque<String>,
     current: Option<BatchLineStream>,
@@ -227,8 +233,13 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Reader<T> {
             return Ok(BatchItem::new(custom_id, Err(error), usage));
         }
         let context = ValidationContext::from_option(self.contexts.get(&custom_id));
-        let parsed = answer::answer_json(self.mode, &completion, &self.model.spec().name)
-            .and_then(|json| self.model.parse(json, &context));
+        let parsed =
+            answer::answer_json(self.mode, &completion, &self.model.spec().name).and_then(|json| {
+                match &self.lenient {
+                    Some(lenient) => self.model.parse(&lenient.repair(json), &context),
+                    None => self.model.parse(json, &context),
+                }
+            });
         let result = parsed.map_err(|error| {
             Error::RetriesExhausted(Box::new(RetriesExhausted::new(
                 vec![FailedAttempt::new(self.round, completion, error)],

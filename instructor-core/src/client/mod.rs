@@ -163,7 +163,8 @@ impl Client {
     /// Lenient parsing for every request that does not set
     /// [`Request::lenient`] itself: almost-JSON (trailing commas, comments, single
     /// quotes, unquoted keys, raw control characters) and numbers or booleans sent as
-    /// strings are accepted. Off by default.
+    /// strings are accepted. Off by default. Batch results read through this client
+    /// ([`Batches::results`](crate::Batches::results)) follow it too.
     #[must_use]
     pub fn with_lenient(mut self, on: bool) -> Self {
         self.lenient = on;
