@@ -103,13 +103,16 @@ pub(crate) fn from_response_value<T: Instruct + DeserializeOwned>(
 ) -> Result<T, PathError> {
     let field = wrapper_field::<T>();
     if is_wrapped::<T>()
-        && let Value::Object(map) = &value
-        && map.len() == 1
-        && let Some(inner) = map.get(field)
+        && let Value::Object(mut map) = value
     {
-        return json_path::from_value(inner).map_err(|e| e.under(field));
+        if map.len() == 1
+            && let Some(inner) = map.remove(field)
+        {
+            return json_path::from_value(inner).map_err(|e| e.under(field));
+        }
+        return json_path::from_value(Value::Object(map));
     }
-    json_path::from_value(&value)
+    json_path::from_value(value)
 }
 
 /// The response model as sent: name, description and object schema.

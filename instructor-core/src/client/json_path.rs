@@ -65,10 +65,11 @@ pub(crate) fn from_str<T: DeserializeOwned>(json: &str) -> Result<T, PathError> 
     })
 }
 
-/// `T` from a parsed value; a failure carries its path.
-pub(crate) fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, PathError> {
-    T::deserialize(value)
-        .map_err(|error| located::<T>(serde_path_to_error::deserialize(value), error))
+/// `T` from a parsed value, moved (not cloned) into it; a failure carries its path.
+/// The value cannot be read twice, so its path is tracked as it is read (cheap next
+/// to the strings a borrowed read would clone).
+pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, PathError> {
+    serde_path_to_error::deserialize(value).map_err(tracked_error)
 }
 
 /// The path found by the second, tracked read (its own error, which is the same
@@ -78,17 +79,20 @@ fn located<T>(
     first: serde_json::Error,
 ) -> PathError {
     match tracked {
-        Err(error) => {
-            let path = error.path().to_string();
-            PathError {
-                path: if path == "." { String::new() } else { path },
-                error: error.into_inner(),
-            }
-        }
+        Err(error) => tracked_error(error),
         Ok(_) => PathError {
             path: String::new(),
             error: first,
         },
+    }
+}
+
+/// A tracked read's failure with its path (empty at the root).
+fn tracked_error(error: serde_path_to_error::Error<serde_json::Error>) -> PathError {
+    let path = error.path().to_string();
+    PathError {
+        path: if path == "." { String::new() } else { path },
+        error: error.into_inner(),
     }
 }
 
@@ -183,12 +187,12 @@ mod tests {
     #[test]
     fn values_and_wrappers_name_the_path_the_model_wrote() {
         let value = json!([1, "two"]);
-        let error = from_value::<Vec<u32>>(&value).unwrap_err().under("content");
+        let error = from_value::<Vec<u32>>(value).unwrap_err().under("content");
         assert_eq!(
             error.message(),
             r#"content[1]: invalid type: string "two", expected u32"#
         );
-        let error = from_value::<u32>(&json!("x")).unwrap_err().under("content");
+        let error = from_value::<u32>(json!("x")).unwrap_err().under("content");
         assert_eq!(
             error.message(),
             r#"content: invalid type: string "x", expected u32"#
