@@ -217,6 +217,12 @@ impl UsageMeter {
         }
     }
 
+    /// Takes back an admitted request that another meter then refused.
+    fn refund_request(&self) {
+        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        spent.requests = spent.requests.saturating_sub(1);
+    }
+
     /// Adds an attempt's reported usage.
     pub(crate) fn record(&self, usage: &Usage) {
         let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
@@ -263,13 +269,6 @@ impl Meters {
         for meter in &self.0 {
             meter.record(usage);
         }
-    }
-}
-
-impl UsageMeter {
-    fn refund_request(&self) {
-        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
-        spent.requests = spent.requests.saturating_sub(1);
     }
 }
 

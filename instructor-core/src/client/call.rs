@@ -94,6 +94,9 @@ impl Client {
             gen_ai.usage.output_tokens = tracing::field::Empty,
             instructor.attempts = tracing::field::Empty,
         );
+        // The first attempt's body, built once: the cache key is made from it, and
+        // the first attempt sends it.
+        let mut first_body = None;
         let cached = match (&self.cache, request.no_cache) {
             (Some(cache), false) => {
                 let body = self.provider.build_body(&call)?;
@@ -104,6 +107,7 @@ impl Client {
                     &body,
                     request.context.as_ref(),
                 );
+                first_body = Some(body);
                 Some((cache, key))
             }
             _ => None,
@@ -126,7 +130,7 @@ impl Client {
         for attempt in 1..=max_retries + 1 {
             let attempt_span = tracing::info_span!(parent: &span, "instructor.attempt", instructor.attempt = attempt);
             let completion = self
-                .attempt(&call, attempt)
+                .attempt(&call, attempt, first_body.take())
                 .instrument(attempt_span)
                 .await?;
             total += completion.usage;
@@ -249,8 +253,17 @@ impl Client {
         self.emit(call, &HookPayload::CompletionKwargs { body, attempt });
     }
 
-    async fn attempt(&self, call: &ProviderRequest, attempt: u32) -> Result<Completion> {
-        let body = self.provider.build_body(call)?;
+    /// One HTTP attempt of `call`, sending `body` when it was already built for it.
+    async fn attempt(
+        &self,
+        call: &ProviderRequest,
+        attempt: u32,
+        body: Option<serde_json::Value>,
+    ) -> Result<Completion> {
+        let body = match body {
+            Some(body) => body,
+            None => self.provider.build_body(call)?,
+        };
         call.meters.admit(&body)?;
         self.emit_kwargs(call, &body, attempt);
         match self.provider.send(call, &body).await {
