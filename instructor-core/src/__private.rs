@@ -23,6 +23,8 @@ pub use serde_json;
 pub use serde_json::Value;
 
 pub use crate::partial::PartialEntry;
+pub use crate::partial::StreamShow;
+pub use crate::partial::controls::{control_field, then_show};
 pub use crate::partial::typed::{ApplyOpen, apply_entry};
 pub use crate::partial::union::{
     EnumTagging, PartialObject, PartialTuple, VariantInfo, partial_newtype, read_enum, unit_fits,
@@ -32,6 +34,7 @@ pub use crate::strict::{
     Depth, Expressible, Field, FieldShape, Inexpressible, Named, NamedShape, StrictShape,
     strict_compatible,
 };
+pub use crate::validate::PathSegment;
 pub use crate::validate::target::{
     ItemsConstraint, NumberConstraint, TextConstraint, UniqueItemsConstraint,
 };

@@ -9,9 +9,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Instruct;
-use crate::partial::{OpenMemo, OpenValue};
+use crate::partial::controls::{self, PartialMap};
+use crate::partial::{OpenMemo, OpenValue, StreamShow};
 use crate::schema::{Schema, SchemaGenerator};
-use crate::validate::Validator;
+use crate::validate::{PathSegment, Validator};
 
 macro_rules! leaf {
     ($ty:ty, $name:literal, $schema:expr) => {
@@ -124,6 +125,13 @@ impl<T: Instruct> Instruct for Option<T> {
     ) {
         T::apply_open_field(slot, open, memo);
     }
+    const STREAM_CONTROLS: bool = T::STREAM_CONTROLS;
+    fn stream_controls(partial: &mut Self::Partial, open: &[PathSegment]) -> StreamShow {
+        controls::control_option::<T>(partial, open)
+    }
+    fn field_stream_controls(field: &mut T::PartialField, open: &[PathSegment]) -> StreamShow {
+        T::field_stream_controls(field, open)
+    }
 }
 
 impl<T: Instruct> Instruct for Box<T> {
@@ -146,6 +154,13 @@ impl<T: Instruct> Instruct for Box<T> {
         } else {
             Some(self)
         }
+    }
+    const STREAM_CONTROLS: bool = T::STREAM_CONTROLS;
+    fn stream_controls(partial: &mut Self::Partial, open: &[PathSegment]) -> StreamShow {
+        T::stream_controls(partial, open)
+    }
+    fn field_stream_controls(field: &mut Self::PartialField, open: &[PathSegment]) -> StreamShow {
+        T::field_stream_controls(field, open)
     }
 }
 
@@ -206,6 +221,13 @@ macro_rules! list {
             ) {
                 crate::partial::typed::apply_open_list::<T>(slot, open, memo);
             }
+            const STREAM_CONTROLS: bool = T::STREAM_CONTROLS;
+            fn stream_controls(partial: &mut Self::Partial, open: &[PathSegment]) -> StreamShow {
+                controls::control_list::<T>(partial, open)
+            }
+            fn field_stream_controls(field: &mut Self::PartialField, open: &[PathSegment]) -> StreamShow {
+                controls::control_list::<T>(field, open)
+            }
         }
     };
 }
@@ -238,6 +260,13 @@ impl<T: Instruct, const N: usize> Instruct for [T; N] {
         memo: &mut OpenMemo,
     ) {
         crate::partial::typed::apply_open_list::<T>(slot, open, memo);
+    }
+    const STREAM_CONTROLS: bool = T::STREAM_CONTROLS;
+    fn stream_controls(partial: &mut Self::Partial, open: &[PathSegment]) -> StreamShow {
+        controls::control_list::<T>(partial, open)
+    }
+    fn field_stream_controls(field: &mut Self::PartialField, open: &[PathSegment]) -> StreamShow {
+        controls::control_list::<T>(field, open)
     }
 }
 
@@ -273,9 +302,36 @@ macro_rules! map {
                     validator.at_field(&key.as_path_key(), |v| value.validate_into(v));
                 }
             }
+            const STREAM_CONTROLS: bool = V::STREAM_CONTROLS;
+            fn stream_controls(partial: &mut Self::Partial, open: &[PathSegment]) -> StreamShow {
+                controls::control_map::<V>(partial, open)
+            }
+            fn field_stream_controls(
+                field: &mut Self::PartialField,
+                open: &[PathSegment],
+            ) -> StreamShow {
+                controls::control_map::<V>(field, open)
+            }
         }
     };
 }
+
+macro_rules! partial_map {
+    ($ty:ident) => {
+        impl<K: MapKey, P> PartialMap<P> for $ty<K, P> {
+            fn find(&mut self, key: &str) -> Option<&mut P> {
+                self.iter_mut()
+                    .find(|(k, _)| k.as_path_key() == key)
+                    .map(|(_, v)| v)
+            }
+            fn take(&mut self, key: &str) {
+                self.retain(|k, _| k.as_path_key() != key);
+            }
+        }
+    };
+}
+partial_map!(HashMap);
+partial_map!(BTreeMap);
 map!(HashMap);
 map!(BTreeMap);
 

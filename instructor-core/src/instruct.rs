@@ -127,6 +127,35 @@ pub trait Instruct: Sized + 'static {
         crate::partial::typed::reread_open(slot, open, memo);
     }
 
+    /// Whether `#[instruct(stream(..))]` controls can apply to values of this type
+    /// (its own, or a nested type's): `create_partial` then applies
+    /// [`stream_controls`](Instruct::stream_controls) to each snapshot.
+    #[doc(hidden)]
+    const STREAM_CONTROLS: bool = false;
+
+    /// Streaming support: applies the stream controls to a partial of this type still
+    /// being written; `open` is the path, below it, of the value being written (see
+    /// `partial::controls`). The default hides nothing.
+    #[doc(hidden)]
+    fn stream_controls(
+        partial: &mut Self::Partial,
+        open: &[crate::validate::PathSegment],
+    ) -> crate::partial::StreamShow {
+        let _ = (partial, open);
+        crate::partial::StreamShow::Whole
+    }
+
+    /// [`stream_controls`](Instruct::stream_controls) for the partial a field of
+    /// this type holds ([`Instruct::PartialField`]).
+    #[doc(hidden)]
+    fn field_stream_controls(
+        field: &mut Self::PartialField,
+        open: &[crate::validate::PathSegment],
+    ) -> crate::partial::StreamShow {
+        let _ = (field, open);
+        crate::partial::StreamShow::Whole
+    }
+
     /// The models this type is a union of, one per variant, when it is an enum whose
     /// every variant wraps one model (`enum Action { Weather(Weather), Search(Search) }`):
     /// [`Client::create_parallel`](crate::Client::create_parallel) then offers one

@@ -16,6 +16,7 @@ pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
     check_partial_only_on_structs(cx, cont);
     check_strict_not_generic(cx, cont);
     check_strict_no_tuple_variants(cx, cont);
+    check_stream_controls(cx, cont);
     match &cont.data {
         Data::Struct(fields) => {
             check_unique_wire_names(
@@ -113,6 +114,55 @@ fn check_strict_no_tuple_variants(cx: &Ctxt, cont: &Container<'_>) {
         .filter(|v| !v.skipped && v.style == VariantStyle::Tuple)
     {
         cx.error_spanned_by(&v.ident, "`#[instruct(strict)]`: a tuple variant has no OpenAI strict-mode schema (a fixed-length array); give its fields names");
+    }
+}
+
+/// `stream(..)` acts on a struct's fields as they stream: elsewhere it would be
+/// ignored, so it is refused where it was written.
+fn check_stream_controls(cx: &Ctxt, cont: &Container<'_>) {
+    let refuse = |span: Option<Span>, message: &str| {
+        if let Some(span) = span {
+            cx.syn_error(syn::Error::new(span, message));
+        }
+    };
+    match &cont.data {
+        Data::Struct(fields) => {
+            for field in fields {
+                if field.skipped {
+                    refuse(
+                        field.stream.span(),
+                        "this field is skipped by serde, so it never streams: `stream(..)` would have no effect",
+                    );
+                } else if field.flatten {
+                    refuse(
+                        field.stream.span(),
+                        "`stream(..)` cannot be put on a `#[serde(flatten)]` field; put it on the inner type's fields or on the inner type",
+                    );
+                }
+            }
+        }
+        Data::Newtype(field) => {
+            refuse(
+                field.stream.span(),
+                "`stream(..)` on the field of a newtype: put it on the newtype itself (`#[instruct(stream(done))]` on the container)",
+            );
+            refuse(
+                cont.stream.not_null,
+                "`stream(not_null)` on a newtype: it applies to a struct's fields; use `stream(done)` here, or put `not_null` on the fields of the inner struct",
+            );
+        }
+        Data::Enum(variants, _) => {
+            for field in variants.iter().flat_map(|v| &v.fields) {
+                refuse(
+                    field.stream.span(),
+                    "`stream(..)` on an enum variant's field is not supported; put `#[instruct(stream(done))]` on the enum to show it only once complete",
+                );
+            }
+            refuse(
+                cont.stream.not_null,
+                "`stream(not_null)` on an enum: it applies to a struct's fields; use `stream(done)` to show the enum only once complete",
+            );
+        }
     }
 }
 

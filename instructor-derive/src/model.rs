@@ -10,7 +10,7 @@ use syn::{ExprPath, Ident, Path};
 use crate::attr::container::ContainerAttrs;
 use crate::attr::field::{ConstraintSpec, FieldAttrs};
 use crate::attr::variant::VariantAttrs;
-use crate::attr::{Doc, Spanned};
+use crate::attr::{Doc, Spanned, StreamControls};
 use crate::ctxt::Ctxt;
 
 /// A type deriving `Instruct`.
@@ -34,6 +34,8 @@ pub(crate) struct Container<'a> {
     pub(crate) deny_unknown_fields: bool,
     /// `#[serde(from/try_from = ..)]`: the wire form is another type's.
     pub(crate) converts_from: bool,
+    /// `stream(done, not_null)` on the container.
+    pub(crate) stream: StreamControls,
     pub(crate) data: Data<'a>,
 }
 
@@ -75,6 +77,8 @@ pub(crate) struct Field<'a> {
     pub(crate) validators: Vec<ExprPath>,
     pub(crate) transforms: Vec<ExprPath>,
     pub(crate) examples: Vec<String>,
+    /// `stream(done, not_null)` on the field.
+    pub(crate) stream: StreamControls,
 }
 
 /// A variant's payload shape.
@@ -157,6 +161,7 @@ impl<'a> Container<'a> {
             deny_unknown_fields: serde_ast.attrs.deny_unknown_fields(),
             converts_from: serde_ast.attrs.type_from().is_some()
                 || serde_ast.attrs.type_try_from().is_some(),
+            stream: attrs.stream,
             data,
         })
     }
@@ -243,6 +248,7 @@ impl<'a> Field<'a> {
             validators: attrs.validators,
             transforms: attrs.transforms,
             examples: attrs.examples,
+            stream: attrs.stream,
         }
     }
 }

@@ -43,6 +43,10 @@ pub(crate) const STRICT: Symbol = Symbol("strict");
 pub(crate) const VALIDATE: Symbol = Symbol("validate");
 pub(crate) const PARTIAL: Symbol = Symbol("partial");
 pub(crate) const CRATE: Symbol = Symbol("crate");
+pub(crate) const STREAM: Symbol = Symbol("stream");
+// Inside `stream(...)`.
+pub(crate) const DONE: Symbol = Symbol("done");
+pub(crate) const NOT_NULL: Symbol = Symbol("not_null");
 // Inside `partial(...)`.
 pub(crate) const DERIVE: Symbol = Symbol("derive");
 // Field.
@@ -73,9 +77,11 @@ pub(crate) const CONTAINER_KEYS: &[Symbol] = &[
     VALIDATE,
     TRANSFORM,
     PARTIAL,
+    STREAM,
     CRATE,
 ];
 pub(crate) const PARTIAL_KEYS: &[Symbol] = &[NAME, DERIVE];
+pub(crate) const STREAM_KEYS: &[Symbol] = &[DONE, NOT_NULL];
 pub(crate) const FIELD_KEYS: &[Symbol] = &[
     PATTERN,
     MIN_LENGTH,
@@ -95,6 +101,7 @@ pub(crate) const FIELD_KEYS: &[Symbol] = &[
     DESCRIPTION,
     EXAMPLE,
     EXAMPLES,
+    STREAM,
 ];
 pub(crate) const RANGE_KEYS: &[Symbol] = &[MIN, MAX];
 pub(crate) const VARIANT_KEYS: &[Symbol] = &[DESCRIPTION];

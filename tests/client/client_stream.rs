@@ -433,3 +433,78 @@ async fn json_modes_stream_iterable_items_from_the_content() {
         assert_eq!(body["stream"], true, "{mode}");
     }
 }
+
+/// A step shown only once complete.
+#[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[instruct(stream(done))]
+struct Step {
+    action: String,
+    minutes: u32,
+}
+
+/// A plan whose title is held back until complete and which appears only once its
+/// goal has a value.
+#[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Plan {
+    #[instruct(stream(done))]
+    title: String,
+    #[instruct(stream(not_null))]
+    goal: String,
+    steps: Vec<Step>,
+}
+
+#[tokio::test]
+async fn stream_controls_shape_what_create_partial_yields() {
+    let args = r#"{"title": "Release \"v2\"", "goal": "ship it", "steps": [{"action": "build", "minutes": 5}, {"action": "test 😀", "minutes": 10}]}"#;
+    let (url, _bodies) = stream_server(vec![Script {
+        events: chat_tool_stream("Plan", &pieces(args, 3), (10, 20)),
+        ..Script::default()
+    }])
+    .await;
+    let mut stream = client(&url, Mode::Tools)
+        .create_partial::<Plan>(Request::default().user("plan"))
+        .await
+        .unwrap();
+    let mut partials: Vec<PartialPlan> = Vec::new();
+    while let Some(p) = stream.next().await {
+        let p = p.unwrap();
+        // `not_null`: never shown before the goal has a value.
+        assert!(p.goal.is_some(), "{p:?}");
+        if let Some(title) = &p.title {
+            assert_eq!(title, r#"Release "v2""#, "a done field is never half");
+        }
+        for step in p.steps.iter().flatten() {
+            assert!(step.action.is_some() && step.minutes.is_some(), "{step:?}");
+        }
+        assert_ne!(partials.last(), Some(&p), "no duplicate snapshots");
+        partials.push(p);
+    }
+    let plan = stream.take_final().unwrap();
+    assert_eq!(plan, serde_json::from_str::<Plan>(args).unwrap());
+    assert!(partials.len() >= 3, "{partials:?}");
+}
+
+#[tokio::test]
+async fn stream_controls_reach_the_items_of_a_wrapped_list() {
+    let args =
+        r#"{"tasks": [{"action": "build", "minutes": 5}, {"action": "deploy", "minutes": 7}]}"#;
+    let (url, _bodies) = stream_server(vec![Script {
+        events: chat_tool_stream("IterableStep", &pieces(args, 2), (10, 20)),
+        ..Script::default()
+    }])
+    .await;
+    let mut stream = client(&url, Mode::Tools)
+        .create_partial::<Vec<Step>>(Request::default().user("steps"))
+        .await
+        .unwrap();
+    let mut counts = Vec::new();
+    while let Some(p) = stream.next().await {
+        let steps = p.unwrap();
+        for step in &steps {
+            assert!(step.action.is_some() && step.minutes.is_some(), "{step:?}");
+        }
+        counts.push(steps.len());
+    }
+    assert!(counts.windows(2).all(|w| w[0] < w[1]), "{counts:?}");
+    assert_eq!(stream.take_final().unwrap().len(), 2);
+}

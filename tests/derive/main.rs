@@ -8,6 +8,7 @@ mod derive_partial_union;
 mod derive_recursion;
 mod derive_schema;
 mod derive_smoke;
+mod derive_stream_controls;
 mod derive_transform;
 mod derive_validate;
 mod json_schema_suite;

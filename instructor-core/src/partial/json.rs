@@ -72,6 +72,8 @@ enum Frame {
         resume: usize,
         /// Input offset of the `{`.
         start: usize,
+        /// The visible version just before the latest value in it started.
+        child: (u64, usize),
     },
     Array {
         items: Vec<Value>,
@@ -83,6 +85,8 @@ enum Frame {
         resume: usize,
         /// Input offset of the `[`.
         start: usize,
+        /// The visible version just before the latest item started.
+        child: (u64, usize),
     },
 }
 
@@ -96,6 +100,12 @@ impl Frame {
     fn start(&self) -> usize {
         match self {
             Frame::Object { start, .. } | Frame::Array { start, .. } => *start,
+        }
+    }
+
+    fn child_mut(&mut self) -> &mut (u64, usize) {
+        match self {
+            Frame::Object { child, .. } | Frame::Array { child, .. } => child,
         }
     }
 }
@@ -396,6 +406,20 @@ impl PartialJson {
         path
     }
 
+    /// The visible version (see [`Self::visible_version`]) just before the value at
+    /// `depth` segments of the open path started (`None` for the root).
+    pub(crate) fn version_before(&self, depth: usize) -> Option<(u64, usize)> {
+        let parent = self.stack.get(depth.checked_sub(1)?)?;
+        Some(match parent {
+            Frame::Object { child, .. } | Frame::Array { child, .. } => *child,
+        })
+    }
+
+    /// [`Self::open_path`], or `None` once the value is complete.
+    pub(crate) fn open_path_if_open(&self) -> Option<Vec<PathSegment>> {
+        (!self.is_complete()).then(|| self.open_path())
+    }
+
     /// Changes exactly when [`Self::snapshot`] would return a different value: a
     /// structural counter (a container or string opened, a scalar or an item
     /// completed) and the length of all string values so far, counting only what is
@@ -587,6 +611,10 @@ impl PartialJson {
             raw.field_starts_at(self.offset);
         }
         let resume = self.offset + 1;
+        let before = self.visible_version();
+        if let Some(parent) = self.stack.last_mut() {
+            *parent.child_mut() = before;
+        }
         match byte {
             b'{' | b'[' => {
                 if self.stack.len() >= self.limits.max_depth {
@@ -601,6 +629,7 @@ impl PartialJson {
                         state: ObjectState::KeyOrEnd,
                         resume,
                         start: self.offset,
+                        child: before,
                     }
                 } else {
                     Frame::Array {
@@ -610,6 +639,7 @@ impl PartialJson {
                         count: 0,
                         resume,
                         start: self.offset,
+                        child: before,
                     }
                 };
                 self.stack.push(frame);

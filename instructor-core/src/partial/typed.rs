@@ -31,6 +31,7 @@
 
 use serde::de::DeserializeOwned;
 
+use super::controls::RootControls;
 use super::json::{OpenValue, PartialJson};
 use crate::Instruct;
 
@@ -216,6 +217,9 @@ impl<T: Instruct> InPlace<T> {
 pub struct TypedPartial<T: Instruct> {
     parser: PartialJson,
     in_place: Option<InPlace<T>>,
+    controls: RootControls,
+    /// The parser's visible version at the last partial shown.
+    shown_version: Option<(u64, usize)>,
 }
 
 impl<T: Instruct> TypedPartial<T> {
@@ -224,6 +228,8 @@ impl<T: Instruct> TypedPartial<T> {
         Self {
             parser: PartialJson::lenient().with_raw_text(),
             in_place: Some(InPlace::new()),
+            controls: RootControls::default(),
+            shown_version: None,
         }
     }
 
@@ -247,6 +253,22 @@ impl<T: Instruct> TypedPartial<T> {
             }
         }
         self.reread()
+    }
+
+    /// The partial as `create_partial` shows it: [`snapshot`](Self::snapshot) with
+    /// the type's `#[instruct(stream(..))]` controls applied. `None` when nothing
+    /// visible changed since the last one shown, when the controls hide it, or when
+    /// only a hidden value grew since.
+    pub fn shown(&mut self) -> Option<T::Partial> {
+        let version = self.parser.visible_version();
+        if self.shown_version == Some(version) {
+            return None;
+        }
+        let mut snapshot = self.snapshot()?;
+        self.shown_version = Some(version);
+        self.controls
+            .show::<T>(&mut snapshot, &self.parser, false)
+            .then_some(snapshot)
     }
 
     /// The partial so far re-read from the whole answer (the path the in-place one

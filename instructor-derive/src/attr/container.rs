@@ -1,17 +1,18 @@
 //! Container options: `#[instruct(name = "..", title = "..", description = "..", strict,
-//! validate = path, transform = path, partial(name = .., derive(..)), crate = path)]`.
+//! validate = path, transform = path, partial(name = .., derive(..)), stream(done, not_null),
+//! crate = path)]`.
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::{ExprPath, Ident, LitStr, Path};
 
 use super::{
-    Attr, BoolAttr, Doc, Spanned, doc_comment, for_each_instruct_meta, key_span, parse_lit_str,
-    unknown_key,
+    Attr, BoolAttr, Doc, Spanned, StreamControls, doc_comment, for_each_instruct_meta, key_span,
+    parse_lit_str, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    CONTAINER_KEYS, CRATE, DERIVE, DESCRIPTION, NAME, PARTIAL, PARTIAL_KEYS, STRICT, TITLE,
+    CONTAINER_KEYS, CRATE, DERIVE, DESCRIPTION, NAME, PARTIAL, PARTIAL_KEYS, STREAM, STRICT, TITLE,
     TRANSFORM, VALIDATE,
 };
 
@@ -37,6 +38,8 @@ pub(crate) struct ContainerAttrs {
     pub(crate) partial_span: Option<Span>,
     /// `crate = path`.
     pub(crate) crate_path: Option<Spanned<Path>>,
+    /// `stream(done, not_null)`.
+    pub(crate) stream: StreamControls,
 }
 
 /// The slots while parsing.
@@ -51,6 +54,7 @@ struct Slots {
     partial_name: Attr<Ident>,
     partial_derives: Vec<Path>,
     crate_path: Attr<Spanned<Path>>,
+    stream: StreamControls,
 }
 
 impl ContainerAttrs {
@@ -66,6 +70,7 @@ impl ContainerAttrs {
             partial_name: Attr::none(NAME),
             partial_derives: Vec::new(),
             crate_path: Attr::none(CRATE),
+            stream: StreamControls::default(),
         };
         for_each_instruct_meta(cx, attrs, |meta| slots.parse_key(cx, meta));
         slots.description.set_if_none(doc_comment(attrs));
@@ -80,6 +85,7 @@ impl ContainerAttrs {
             partial_derives: slots.partial_derives,
             partial_span: slots.partial.get(),
             crate_path: slots.crate_path.get(),
+            stream: slots.stream,
         }
     }
 }
@@ -100,6 +106,8 @@ impl Slots {
             self.description.set(cx, path, Doc::Text(text));
         } else if *path == STRICT {
             self.strict.set_true(cx, meta);
+        } else if *path == STREAM {
+            self.stream.parse(cx, meta)?;
         } else if *path == CRATE {
             let value = meta.value()?;
             let krate = if value.peek(LitStr) {

@@ -15,14 +15,14 @@ use syn::ExprPath;
 use syn::meta::ParseNestedMeta;
 
 use super::{
-    Attr, Doc, NumLit, Spanned, doc_comment, expr_json, expr_number, for_each_instruct_meta,
-    key_span, parse_expr, parse_json_list, unknown_key,
+    Attr, Doc, NumLit, Spanned, StreamControls, doc_comment, expr_json, expr_number,
+    for_each_instruct_meta, key_span, parse_expr, parse_json_list, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use crate::symbol::{
     DESCRIPTION, EXAMPLE, EXAMPLES, EXCLUSIVE_MAXIMUM, EXCLUSIVE_MINIMUM, FIELD_KEYS, FORMAT, MAX,
     MAX_ITEMS, MAX_LENGTH, MIN, MIN_ITEMS, MIN_LENGTH, MULTIPLE_OF, ONE_OF, PATTERN, RANGE,
-    RANGE_KEYS, TITLE, TRANSFORM, UNIQUE_ITEMS, VALIDATE, did_you_mean,
+    RANGE_KEYS, STREAM, TITLE, TRANSFORM, UNIQUE_ITEMS, VALIDATE, did_you_mean,
 };
 
 /// A `format = ".."` name, parsed once here; code generation maps it to the runtime's.
@@ -114,6 +114,8 @@ pub(crate) struct FieldAttrs {
     /// `transform = path::to_fn` (repeatable, run in order before any check).
     pub(crate) transforms: Vec<ExprPath>,
     pub(crate) examples: Vec<String>,
+    /// `stream(done, not_null)`.
+    pub(crate) stream: StreamControls,
     /// The first `#[instruct]` key, for errors about the field's options as a whole.
     pub(crate) first_key: Option<Span>,
 }
@@ -130,6 +132,7 @@ impl FieldAttrs {
             validators: Vec::new(),
             transforms: Vec::new(),
             examples: Vec::new(),
+            stream: StreamControls::default(),
             first_key: None,
         };
         for_each_instruct_meta(cx, attrs, |meta| {
@@ -137,6 +140,8 @@ impl FieldAttrs {
             let path = &meta.path;
             if *path == TRANSFORM {
                 out.transforms.push(meta.value()?.parse()?);
+            } else if *path == STREAM {
+                out.stream.parse(cx, meta)?;
             } else if *path == TITLE {
                 let lit = expect_str(meta, r#"`title` expects a string literal: `title = "..."`"#)?;
                 title.set(cx, path, lit.value());

@@ -11,7 +11,7 @@ use syn::meta::ParseNestedMeta;
 use syn::{Expr, Lit, LitStr, UnOp};
 
 use crate::ctxt::Ctxt;
-use crate::symbol::{Symbol, unknown_key_message};
+use crate::symbol::{DONE, NOT_NULL, STREAM_KEYS, Symbol, unknown_key_message};
 
 /// A numeric literal from an attribute, kept exact for integers.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -85,6 +85,67 @@ impl BoolAttr {
     /// Where the key was written, if it was.
     pub(crate) fn get(self) -> Option<Span> {
         self.0.get()
+    }
+}
+
+/// `stream(done)`, `stream(not_null)` or `stream(done, not_null)`, on a field or a
+/// container: where each was written.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct StreamControls {
+    /// `done`: shown only once complete.
+    pub(crate) done: Option<Span>,
+    /// `not_null`: the parent is shown only once this has a value.
+    pub(crate) not_null: Option<Span>,
+}
+
+impl StreamControls {
+    /// Whether any control was written.
+    pub(crate) fn any(self) -> bool {
+        self.done.is_some() || self.not_null.is_some()
+    }
+
+    /// The first control written, for errors about them as a whole.
+    pub(crate) fn span(self) -> Option<Span> {
+        self.done.or(self.not_null)
+    }
+
+    /// Parses `stream(...)` at `meta`.
+    pub(crate) fn parse(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        const USAGE: &str =
+            "`stream` expects `stream(done)`, `stream(not_null)` or `stream(done, not_null)`";
+        if !meta.input.peek(syn::token::Paren) {
+            return Err(meta.error(USAGE));
+        }
+        let mut any = false;
+        meta.parse_nested_meta(|inner| {
+            let (slot, name) = if inner.path == DONE {
+                (&mut self.done, DONE)
+            } else if inner.path == NOT_NULL {
+                (&mut self.not_null, NOT_NULL)
+            } else {
+                any = true;
+                unknown_key(cx, &inner, "stream", STREAM_KEYS);
+                return Ok(());
+            };
+            any = true;
+            if !inner.input.is_empty() && !inner.input.peek(syn::Token![,]) {
+                skip_value(&inner);
+                return Err(inner.error(format!("`{name}` takes no value: write `stream({name})`")));
+            }
+            if slot.is_some() {
+                cx.error_spanned_by(
+                    &inner.path,
+                    format!("duplicate instruct attribute `stream({name})`"),
+                );
+            } else {
+                *slot = Some(key_span(&inner));
+            }
+            Ok(())
+        })?;
+        if !any {
+            cx.error_spanned_by(&meta.path, USAGE);
+        }
+        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
 //! Code generation from the resolved model. Nothing here reads attributes.
 
+mod controls;
 mod partial;
 mod partial_enum;
 mod schema;
@@ -71,6 +72,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
     let strict_checks = strict::assertions(cont, &p);
     let strict_shape = strict::shape_impls(cont, &p);
     let entry_fn = partial::entry_fn(cont, &p);
+    let controls_fn = controls::controls_fn(cont, &p);
     let union_fn = union::union_members(cont, &p);
 
     let (partial_types, twin) = match &cont.data {
@@ -129,6 +131,7 @@ fn generate(cont: &Container<'_>) -> TokenStream {
                 #validate_fn
                 #transform_fn
                 #entry_fn
+                #controls_fn
                 #union_fn
             }
             #field_check_fns

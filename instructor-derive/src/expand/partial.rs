@@ -206,6 +206,20 @@ fn needs_bound(ty: &syn::Type, params: Vec<String>) -> bool {
     walk(quote!(#ty), &params)
 }
 
+/// `partial.member` spanned from the field type's first token to its last, so the
+/// field's type (resolved there) is reported over the whole type like its other uses,
+/// and merged with them.
+pub(super) fn field_place(field: &Field<'_>) -> TokenStream {
+    let ty = field.ty;
+    let member = &field.member;
+    let tokens = quote!(#ty);
+    let first = syn::spanned::Spanned::span(ty);
+    let last = tokens.into_iter().last().map_or(first, |t| t.span());
+    let place = quote_spanned!(first=> partial);
+    let member = respan(&quote!(.#member), last);
+    quote!(#place #member)
+}
+
 impl Field<'_> {
     /// The field's Rust name, for `Debug`.
     pub(crate) fn member_name(&self) -> String {
@@ -241,22 +255,14 @@ pub(crate) fn entry_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
         return TokenStream::new();
     }
     let arms = fields.iter().map(|f| {
-        let member = &f.member;
         let ty = f.ty;
         let name = &f.wire_name;
         let aliases = f.aliases.iter().map(|(a, _)| a);
         // Spanned at the field's type like its other uses: a missing `Instruct` is
         // reported there once.
         let open = around_type(ty, &quote!(<), &quote!(as #p::Instruct>::apply_open_field));
-        // `partial.member` spanned from the type's first token to its last, so the
-        // field's type (resolved here) is reported over the whole type like its other
-        // uses, and merged with them.
-        let tokens = quote!(#ty);
-        let first = syn::spanned::Spanned::span(ty);
-        let last = tokens.into_iter().last().map_or(first, |t| t.span());
-        let place = quote_spanned!(first=> partial);
-        let member = respan(&quote!(.#member), last);
-        quote!(#name #(| #aliases)* => #p::apply_entry(&mut #place #member, entry, #open),)
+        let place = field_place(f);
+        quote!(#name #(| #aliases)* => #p::apply_entry(&mut #place, entry, #open),)
     });
     quote! {
         fn apply_partial_entry(

@@ -25,6 +25,7 @@ use crate::client::reask::reask_messages;
 use crate::completion::{Completion, Usage};
 use crate::error::{AttemptError, Error, FailedAttempt, Result, RetriesExhausted};
 use crate::partial::PartialJson;
+use crate::partial::controls::RootControls;
 use crate::partial::typed::InPlace;
 use crate::provider::{ProviderRequest, StreamEvent};
 use crate::validate::ValidationContext;
@@ -127,6 +128,7 @@ impl Client {
             shared: shared.clone(),
             done: false,
             in_place: lenient.is_none().then(InPlace::new),
+            controls: RootControls::default(),
             pending: None,
             lenient,
             wrapped: model.is_wrapped(),
@@ -160,6 +162,8 @@ struct PartialState<T: Instruct> {
     model: ResponseModel<T>,
     /// The typed partial held in place (`None`: re-read the answer for snapshots).
     in_place: Option<InPlace<T>>,
+    /// `#[instruct(stream(..))]` controls applied to each snapshot.
+    controls: RootControls,
     /// What ended a batch of already-arrived deltas, handled after its snapshot.
     pending: Option<Option<Result<StreamEvent>>>,
     /// Lenient parsing: snapshots are re-read from the value so far, coerced.
@@ -303,7 +307,11 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         };
         let snapshot = snapshot?;
         self.last = Some(version);
-        snapshot.ok()
+        let mut snapshot = snapshot.ok()?;
+        if !self.controls.show::<T>(&mut snapshot, parser, self.wrapped) {
+            return None;
+        }
+        Some(snapshot)
     }
 
     /// Validates each top-level field completed since the last call, read from its
@@ -397,6 +405,7 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         self.number += 1;
         self.last = None;
         self.in_place = self.lenient.is_none().then(InPlace::new);
+        self.controls = RootControls::default();
         self.pending = None;
         self.attempt = self
             .client

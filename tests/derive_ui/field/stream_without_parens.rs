@@ -1,0 +1,9 @@
+use instructor::Instruct;
+
+#[derive(Instruct, serde::Deserialize, serde::Serialize, Debug, Clone, PartialEq)]
+struct Ticket {
+    #[instruct(stream = "done")]
+    id: String,
+}
+
+fn main() {}
