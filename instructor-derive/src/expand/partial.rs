@@ -46,9 +46,7 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
             &quote!(#p::Option< <),
             &quote!(as #p::Instruct>::PartialField>),
         );
-        let bound = needs_bound(ty, params_of(generics))
-            .then(|| syn::LitStr::new(&field_bound(ty, p).to_string(), ty.span()))
-            .map(|b| quote!(bound = #b,));
+        let bound = serde_bound(ty, generics, p).map(|b| quote!(bound = #b,));
         if f.flatten {
             return quote! {
                 #[serde(flatten, #bound deserialize_with = #flattened)]
@@ -106,6 +104,17 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
             }
         }
     }
+}
+
+/// A serde `bound` for a twin's field of type `ty` (`None` for the std types):
+/// serde's impls then carry the same `FieldTy: Instruct` bound as ours.
+pub(super) fn serde_bound(
+    ty: &syn::Type,
+    generics: &Generics,
+    p: &TokenStream,
+) -> Option<syn::LitStr> {
+    needs_bound(ty, params_of(generics))
+        .then(|| syn::LitStr::new(&field_bound(ty, p).to_string(), ty.span()))
 }
 
 /// `for<'__instruct> ty: Instruct`, every token at the type's span.

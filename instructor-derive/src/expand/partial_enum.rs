@@ -12,7 +12,7 @@ use quote::quote;
 use syn::Generics;
 
 use super::around_type;
-use super::partial::with_field_bounds;
+use super::partial::{serde_bound, with_field_bounds};
 use crate::model::{Container, Data, Field, Tagging, Variant, VariantStyle};
 
 impl Container<'_> {
@@ -69,6 +69,10 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         "The partial twin of [`{original}`]: the variant the JSON so far can still be, with its payload as received so far, or the raw JSON while no variant can be told."
     );
 
+    // serde's `Serialize` carries the field bounds too (as for a struct twin).
+    let bound_attr = |f: &Field<'_>| {
+        serde_bound(f.ty, generics, p).map(|b| quote!(#[serde(bound(serialize = #b))]))
+    };
     let defs = variants.iter().map(|v| {
         let vident = &v.ident;
         let name = &v.wire_name;
@@ -77,11 +81,19 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         let body = match v.style {
             VariantStyle::Unit => quote!(),
             VariantStyle::Newtype => {
-                let ty = fields.map(|f| partial(f.ty));
+                let ty = fields.map(|f| {
+                    let bound = bound_attr(f);
+                    let ty = partial(f.ty);
+                    quote!(#bound #ty)
+                });
                 quote!((#(#ty),*))
             }
             VariantStyle::Tuple => {
-                let ty = fields.map(|f| field(f.ty));
+                let ty = fields.map(|f| {
+                    let bound = bound_attr(f);
+                    let ty = field(f.ty);
+                    quote!(#bound #ty)
+                });
                 quote!((#(#ty),*))
             }
             VariantStyle::Struct => {
@@ -89,7 +101,9 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
                     let member = &f.member;
                     let ty = field(f.ty);
                     let wire = &f.wire_name;
+                    let bound = bound_attr(f);
                     quote! {
+                        #bound
                         #[serde(rename = #wire, skip_serializing_if = #none_check)]
                         #member: #ty,
                     }
@@ -151,6 +165,7 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         quote!(#i => #read,)
     });
 
+    let clone_debug = clone_debug_impls(ident, &variants, p, &bounded);
     let derives = &cont.partial_derives;
     let extra_derives = (!derives.is_empty()).then(|| quote!(#[derive(#(#derives),*)]));
     let struct_where = &generics.where_clause;
@@ -158,7 +173,7 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
 
     quote! {
         #[doc = #doc]
-        #[derive(#p::serde::Serialize, ::core::clone::Clone, ::core::fmt::Debug)]
+        #[derive(#p::serde::Serialize)]
         #extra_derives
         #[serde(crate = #serde_crate, bound(serialize = "") #serde_tagging)]
         #vis enum #ident <#params> #struct_where {
@@ -174,6 +189,8 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
                 Self::Undecided(#p::Value::Null)
             }
         }
+
+        #clone_debug
 
         #[automatically_derived]
         impl #impl_generics #p::PartialEq for #ident #ty_generics #where_clause {
@@ -196,6 +213,72 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
                     },
                     Self::Undecided,
                 ))
+            }
+        }
+    }
+}
+
+/// `Clone` and `Debug` for the twin, bounded like its other impls (derived ones
+/// would report a field type without `Instruct` once more each).
+fn clone_debug_impls(
+    ident: &syn::Ident,
+    variants: &[&Variant<'_>],
+    p: &TokenStream,
+    bounded: &Generics,
+) -> TokenStream {
+    let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
+    let mut clones = Vec::new();
+    let mut debugs = Vec::new();
+    for v in variants {
+        let vident = &v.ident;
+        let name = vident.to_string();
+        let fields: Vec<&Field<'_>> = v.fields.iter().filter(|f| !f.skipped).collect();
+        let binds: Vec<syn::Ident> = (0..fields.len())
+            .map(|i| quote::format_ident!("__f{}", i))
+            .collect();
+        match v.style {
+            VariantStyle::Unit => {
+                clones.push(quote!(Self::#vident => Self::#vident,));
+                debugs.push(quote!(Self::#vident => f.write_str(#name),));
+            }
+            VariantStyle::Newtype | VariantStyle::Tuple => {
+                clones.push(quote! {
+                    Self::#vident(#(#binds),*) => Self::#vident(#(#p::Clone::clone(#binds)),*),
+                });
+                debugs.push(quote! {
+                    Self::#vident(#(#binds),*) => f.debug_tuple(#name)#(.field(#binds))*.finish(),
+                });
+            }
+            VariantStyle::Struct => {
+                let members: Vec<_> = fields.iter().map(|f| &f.member).collect();
+                let names: Vec<String> = fields.iter().map(|f| f.member_name()).collect();
+                clones.push(quote! {
+                    Self::#vident { #(#members: #binds),* } => Self::#vident { #(#members: #p::Clone::clone(#binds)),* },
+                });
+                debugs.push(quote! {
+                    Self::#vident { #(#members: #binds),* } => f.debug_struct(#name)#(.field(#names, #binds))*.finish(),
+                });
+            }
+        }
+    }
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #p::Clone for #ident #ty_generics #where_clause {
+            fn clone(&self) -> Self {
+                match self {
+                    #(#clones)*
+                    Self::Undecided(__v) => Self::Undecided(#p::Clone::clone(__v)),
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #p::fmt::Debug for #ident #ty_generics #where_clause {
+            fn fmt(&self, f: &mut #p::fmt::Formatter<'_>) -> #p::fmt::Result {
+                match self {
+                    #(#debugs)*
+                    Self::Undecided(__v) => f.debug_tuple("Undecided").field(__v).finish(),
+                }
             }
         }
     }
