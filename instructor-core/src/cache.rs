@@ -10,6 +10,13 @@
 //! read back through the same parsing and validation as a fresh one (an entry that no
 //! longer validates, say after a validator changed, is a miss).
 //!
+//! Streamed calls share the entries: `create_partial` and `create_iterable` key their
+//! first attempt as `create` would send it (not streamed), so any of the three can
+//! answer for the others. A hit replays the stored answer as a stream (its text or
+//! each tool call in one delta, then its finish reason) through the same parsing and
+//! validation, with no request and no usage; a streamed answer is stored once it
+//! validated (for `create_iterable`, once every item did).
+//!
 //! In memory (`moka`, bounded, with a time to live) or on disk (one JSON file per
 //! entry under a directory, written atomically, expired by age).
 

@@ -135,3 +135,126 @@ async fn a_disk_cache_serves_another_client_within_its_namespace_and_ttl() {
     assert_eq!(bodies(&server).await.len(), 4);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+mod streamed {
+    //! Streamed calls read and write the same entries: a hit replays the stored
+    //! answer as a stream, without a request.
+
+    use super::{GOOD, User, request};
+    use crate::common::sse::{Script, chat_tool_stream, pieces, stream_server};
+    use futures::StreamExt;
+    use instructor::ResponseCache;
+    use instructor::prelude::*;
+    use instructor::providers::OpenAI;
+
+    fn cached_client(url: &str) -> instructor::Client {
+        instructor::from_openai(OpenAI::new("sk-test").base_url(url))
+            .with_mode(Mode::Tools)
+            .with_model("gpt-4o-mini")
+            .with_cache(ResponseCache::memory())
+    }
+
+    fn script(args: &str) -> Script {
+        Script {
+            events: chat_tool_stream("User", &pieces(args, 4), (7, 8)),
+            ..Script::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_streamed_answer_is_replayed_as_a_stream_and_answers_create() {
+        // One connection only: every later call must come from the cache.
+        let (url, mut bodies) = stream_server(vec![script(GOOD)]).await;
+        let client = cached_client(&url);
+        let mut stream = client
+            .create_partial::<User>(request("Jason"))
+            .await
+            .unwrap();
+        let mut live = 0;
+        while let Some(p) = stream.next().await {
+            p.unwrap();
+            live += 1;
+        }
+        assert!(live > 1, "{live}");
+        assert_eq!(stream.usage().unwrap().total_tokens, 15);
+        let first = stream.take_final().unwrap();
+        assert!(bodies.recv().await.unwrap()["stream"] == true);
+
+        let mut replay = client
+            .create_partial::<User>(request("Jason"))
+            .await
+            .unwrap();
+        let mut snapshots = Vec::new();
+        while let Some(p) = replay.next().await {
+            snapshots.push(p.unwrap());
+        }
+        assert!(!snapshots.is_empty());
+        assert_eq!(snapshots.last().unwrap().age, Some(25));
+        assert_eq!(replay.usage().unwrap().total_tokens, 0, "nothing was spent");
+        assert_eq!(replay.take_final().unwrap(), first);
+
+        // `create` of the same request is the same entry.
+        let (user, summary) = client
+            .create_with_completion::<User>(request("Jason"))
+            .await
+            .unwrap();
+        assert_eq!((user, summary.attempts), (first, 0));
+        // `no_cache` would have to ask: the server has no connection left for it.
+        assert!(bodies.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn an_iterable_is_stored_once_every_item_validated_and_replayed() {
+        let tasks = r#"{"tasks": [{"name": "Ann", "age": 30}, {"name": "Bob", "age": 40}]}"#;
+        let (url, mut bodies) = stream_server(vec![Script {
+            events: chat_tool_stream("IterableUser", &pieces(tasks, 5), (3, 4)),
+            ..Script::default()
+        }])
+        .await;
+        let client = cached_client(&url);
+        let live: Vec<User> = client
+            .create_iterable::<User>(request("people"))
+            .await
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+            .await;
+        assert_eq!(live.len(), 2);
+        bodies.recv().await.unwrap();
+        let replayed: Vec<User> = client
+            .create_iterable::<User>(request("people"))
+            .await
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+            .await;
+        assert_eq!(replayed, live);
+        let listed = client.create::<Vec<User>>(request("people")).await.unwrap();
+        assert_eq!(listed, live);
+        assert!(bodies.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_streamed_answer_that_fails_is_not_stored() {
+        let bad = r#"{"name": "Jason", "age": 400}"#;
+        let (url, mut bodies) = stream_server(vec![script(bad), script(GOOD)]).await;
+        let client = cached_client(&url);
+        let failed = client
+            .create_partial::<User>(request("Jason"))
+            .await
+            .unwrap()
+            .into_final()
+            .await;
+        assert!(failed.is_err());
+        let user = client
+            .create_partial::<User>(request("Jason"))
+            .await
+            .unwrap()
+            .into_final()
+            .await
+            .unwrap();
+        assert_eq!(user.age, 25);
+        bodies.recv().await.unwrap();
+        bodies.recv().await.unwrap();
+    }
+}

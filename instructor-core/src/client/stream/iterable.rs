@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::{Attempt, BoxStream};
+use super::{Attempt, BoxStream, CacheSlot};
 use crate::client::answer::{self, answer_json};
 use crate::client::call::check_finish;
 use crate::client::json_path;
@@ -124,9 +124,14 @@ impl Client {
         } else {
             Lenient::parser(lenient.as_ref()).with_item_path(&[ITERABLE_FIELD])
         };
-        let first = self.open_attempt(&call, 1, parser).await?;
+        let cache = self.stream_cache_slot(&request, &call)?;
+        let first = self
+            .open_first_attempt(&call, parser, cache.as_ref())
+            .await?;
         let state = IterState::<T> {
             attempt: first,
+            cache,
+            failed_items: false,
             name,
             parallel,
             mode: self.mode(),
@@ -148,6 +153,10 @@ impl Client {
 
 struct IterState<T> {
     attempt: Attempt,
+    /// The response cache entry: replayed, or written once every item validated.
+    cache: Option<CacheSlot>,
+    /// Whether an item failed (the answer is then not cached).
+    failed_items: bool,
     /// The response model's name (the tool to call).
     name: String,
     parallel: bool,
@@ -165,7 +174,9 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
     async fn next(&mut self) -> Option<Result<T>> {
         loop {
             if let Some(value) = self.pending.pop_front() {
-                return Some(self.item(value));
+                let item = self.item(value);
+                self.failed_items |= item.is_err();
+                return Some(item);
             }
             if self.done {
                 return None;
@@ -197,6 +208,9 @@ impl<T: Instruct + DeserializeOwned> IterState<T> {
                     }
                     if !finished {
                         return Some(Err(self.unfinished(completion)));
+                    }
+                    if !self.failed_items {
+                        CacheSlot::store(self.cache.as_ref(), &self.attempt, &completion);
                     }
                 }
             }

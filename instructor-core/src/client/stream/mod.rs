@@ -110,9 +110,54 @@ impl Received {
     }
 }
 
+/// The response cache entry of a streamed call: the key of its first attempt as
+/// `create` would send it (not streamed), so a streamed call and `create` answer for
+/// each other.
+struct CacheSlot {
+    cache: crate::cache::ResponseCache,
+    key: String,
+}
+
+impl CacheSlot {
+    /// Stores a validated answer, unless it was replayed from the cache.
+    fn store(slot: Option<&Self>, attempt: &Attempt, completion: &Completion) {
+        if let Some(slot) = slot
+            && !attempt.replayed
+        {
+            slot.cache.put(&slot.key, completion);
+        }
+    }
+}
+
+/// A stored answer as a stream: its text, its tool calls whole, its finish reason.
+/// No usage: nothing was spent.
+fn replay(completion: Completion) -> EventStream {
+    let mut events = Vec::new();
+    if let Some(text) = completion.text {
+        events.push(Ok(StreamEvent::TextDelta(text)));
+    }
+    for (index, call) in completion.tool_calls.into_iter().enumerate() {
+        events.push(Ok(StreamEvent::ToolCallDelta {
+            index,
+            id: Some(call.id),
+            name: Some(call.name),
+            arguments: call.arguments,
+        }));
+    }
+    if let Some(refusal) = completion.refusal {
+        events.push(Ok(StreamEvent::RefusalDelta(refusal)));
+    }
+    if let Some(finish) = completion.finish_reason {
+        events.push(Ok(StreamEvent::Finish(finish)));
+    }
+    Box::pin(futures_util::stream::iter(events))
+}
+
 /// One streamed attempt: its events and its parsers.
 struct Attempt {
     events: EventStream,
+    /// The events replay a cached answer (no request was sent).
+    replayed: bool,
     received: Received,
     parser: PartialJson,
     /// ParallelTools: one parser per tool call index.
@@ -139,6 +184,55 @@ impl Attempt {
 type BoxStream<I> = Pin<Box<dyn Stream<Item = I> + Send>>;
 
 impl Client {
+    /// The cache entry of a streamed call, when the client caches and the request
+    /// does not bypass it.
+    fn stream_cache_slot(
+        &self,
+        request: &crate::Request,
+        call: &ProviderRequest,
+    ) -> Result<Option<CacheSlot>> {
+        let (Some(cache), false) = (&self.cache, request.no_cache) else {
+            return Ok(None);
+        };
+        let mut plain = call.clone();
+        plain.stream = false;
+        let body = self.provider().build_body(&plain)?;
+        let key = cache.key(
+            self.provider().name(),
+            &call.mode.to_string(),
+            &call.model,
+            &body,
+            request.context.as_ref(),
+        );
+        Ok(Some(CacheSlot {
+            cache: cache.clone(),
+            key,
+        }))
+    }
+
+    /// The first attempt of a streamed call: a replay of the cached answer when
+    /// there is one, else a request.
+    async fn open_first_attempt(
+        &self,
+        call: &ProviderRequest,
+        parser: PartialJson,
+        slot: Option<&CacheSlot>,
+    ) -> Result<Attempt> {
+        if let Some(completion) = slot.and_then(|s| s.cache.get(&s.key)) {
+            return Ok(Attempt {
+                events: replay(completion),
+                replayed: true,
+                received: Received::default(),
+                parser,
+                call_parsers: Vec::new(),
+                yielded_calls: 0,
+                checked_fields: 0,
+                meters: call.meters.clone(),
+            });
+        }
+        self.open_attempt(call, 1, parser).await
+    }
+
     async fn open_attempt(
         &self,
         call: &ProviderRequest,
@@ -151,6 +245,7 @@ impl Client {
         let events = self.provider().send_stream(call, &body).await?;
         Ok(Attempt {
             events,
+            replayed: false,
             received: Received::default(),
             parser,
             call_parsers: Vec::new(),

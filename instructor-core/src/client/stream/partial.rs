@@ -17,7 +17,7 @@ use futures_util::{FutureExt, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{Attempt, BoxStream};
+use super::{Attempt, BoxStream, CacheSlot};
 use crate::client::answer::{WRAPPER_FIELD, answer_json};
 use crate::client::call::check_finish;
 use crate::client::lenient::Lenient;
@@ -107,8 +107,9 @@ impl Client {
         let name = model.spec().name.clone();
         let lenient = self.lenient_for(&request, &model.spec().schema);
         let call = self.prepare_with(&request, model.spec().clone(), true)?;
+        let cache = self.stream_cache_slot(&request, &call)?;
         let first = self
-            .open_attempt(&call, 1, partial_parser(lenient.as_ref()))
+            .open_first_attempt(&call, partial_parser(lenient.as_ref()), cache.as_ref())
             .await?;
         let shared = std::sync::Arc::new(std::sync::Mutex::new(Final {
             value: None,
@@ -129,6 +130,7 @@ impl Client {
             done: false,
             in_place: lenient.is_none().then(InPlace::new),
             controls: RootControls::default(),
+            cache,
             pending: None,
             lenient,
             wrapped: model.is_wrapped(),
@@ -164,6 +166,9 @@ struct PartialState<T: Instruct> {
     in_place: Option<InPlace<T>>,
     /// `#[instruct(stream(..))]` controls applied to each snapshot.
     controls: RootControls,
+    /// The response cache entry: replayed by the first attempt, or written with
+    /// the validated answer.
+    cache: Option<CacheSlot>,
     /// What ended a batch of already-arrived deltas, handled after its snapshot.
     pending: Option<Option<Result<StreamEvent>>>,
     /// Lenient parsing: snapshots are re-read from the value so far, coerced.
@@ -370,6 +375,7 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
         });
         match parsed {
             Ok(value) => {
+                CacheSlot::store(self.cache.as_ref(), &self.attempt, &completion);
                 if let Ok(mut slot) = self.shared.lock() {
                     slot.value = Some(value);
                     slot.usage = Some(self.total);
