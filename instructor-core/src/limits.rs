@@ -8,8 +8,9 @@
 //! token): an attempt that would cross a request or input/total token limit is not
 //! sent, and the call ends with [`Error::UsageLimitExceeded`] carrying the usage so
 //! far. Output tokens are known only afterwards: once they reach their limit, no
-//! further attempt is made. (A provider's own transport retries of one attempt are
-//! not counted separately.)
+//! further attempt is made. A provider's transport retries (a 429, a 5xx, a dropped
+//! connection) count as requests too: a retry that would cross the request limit is
+//! not sent (see [`TransportGate::admit_retry`](crate::provider::TransportGate::admit_retry)).
 
 use std::sync::{Arc, Mutex};
 
@@ -253,7 +254,16 @@ impl Meters {
         if self.0.is_empty() {
             return Ok(());
         }
-        let body_bytes = body.to_string().len();
+        self.admit_bytes(body.to_string().len())
+    }
+
+    /// Admits a provider's transport retry of an attempt already admitted: one more
+    /// request, no new input estimate (what the provider reports is recorded once).
+    pub(crate) fn admit_retry(&self) -> Result<(), Error> {
+        self.admit_bytes(0)
+    }
+
+    fn admit_bytes(&self, body_bytes: usize) -> Result<(), Error> {
         for (i, meter) in self.0.iter().enumerate() {
             if let Err(error) = meter.admit(body_bytes) {
                 for earlier in &self.0[..i] {

@@ -184,3 +184,49 @@ async fn a_cost_limit_uses_the_price_table() {
     assert_eq!(exceeded(&error).kind, UsageLimitKind::Cost);
     assert_eq!(bodies(&server).await.len(), 2);
 }
+
+/// A 429 with no delay of its own (the policy's short backoff applies).
+fn throttled() -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(429)
+        .set_body_json(serde_json::json!({"error": {"message": "slow down", "type": "rate_limit"}}))
+}
+
+#[tokio::test]
+async fn transport_retries_count_as_requests() {
+    // Two 429s, then the answer: three HTTP requests for one attempt.
+    let answers = vec![
+        throttled(),
+        throttled(),
+        wiremock::ResponseTemplate::new(200).set_body_json(tool_answer("User", GOOD, (5, 5))),
+    ];
+    let server = crate::common::serve("/v1/chat/completions", answers.clone()).await;
+    let request = Request::default()
+        .user("Jason")
+        .usage_limits(UsageLimits::new().max_requests(2));
+    let error = client(&server).create::<User>(request).await.unwrap_err();
+    let e = exceeded(&error);
+    assert_eq!((e.kind, e.requests), (UsageLimitKind::Requests, 2));
+    assert_eq!(
+        bodies(&server).await.len(),
+        2,
+        "the retry that would be the third request was not sent"
+    );
+
+    // With room for the retries, the call goes through and they were counted: a
+    // client-wide limit of 3 is then spent.
+    let server = crate::common::serve("/v1/chat/completions", answers).await;
+    let limited = client(&server).with_usage_limits(UsageLimits::new().max_requests(3));
+    assert_eq!(
+        limited
+            .create::<User>(Request::default().user("Jason"))
+            .await
+            .unwrap()
+            .age,
+        25
+    );
+    let error = limited
+        .create::<User>(Request::default().user("again"))
+        .await
+        .unwrap_err();
+    assert_eq!(exceeded(&error).requests, 3);
+}

@@ -426,6 +426,8 @@ impl Client {
         }
         inject_schema_prompt(self.mode, &mut messages, &response.described_schema());
         let messages_len = messages.len();
+        let mut meters = request.meters().clone();
+        meters.extend(&self.meters);
         Ok(ProviderRequest {
             model,
             mode: self.mode,
@@ -438,14 +440,14 @@ impl Client {
             headers: request.headers.clone(),
             timeout: request.timeout,
             stream,
-            gate: self.gate.clone(),
+            gate: match (&self.gate, meters.is_empty()) {
+                (Some(gate), _) => Some(gate.clone().with_meters(meters.clone())),
+                (None, false) => Some(TransportGate::for_limits(meters.clone())),
+                (None, true) => None,
+            },
             hooks: request.hooks().clone(),
             cache: request.cache.clone(),
-            meters: {
-                let mut meters = request.meters().clone();
-                meters.extend(&self.meters);
-                meters
-            },
+            meters,
             reask: reask::ReaskPolicy {
                 history: request.reask_history.unwrap_or(self.reask_history),
                 base: messages_len,

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use super::rate_limit::RateLimit;
 use crate::error::Error;
+use crate::limits::Meters;
 
 /// How long a 429 with no delay of its own pauses the run.
 const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
@@ -21,10 +22,17 @@ const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
 /// that sends over HTTP awaits [`ready`](Self::ready) before each attempt and calls
 /// [`attempt_failed`](Self::attempt_failed) after each failed one. Transport retries
 /// stay the provider's; the gate only says when an attempt may go.
+///
+/// It also carries the call's usage limits: a provider asks
+/// [`admit_retry`](Self::admit_retry) before each transport retry, so retries count
+/// against [`UsageLimits`](crate::UsageLimits) like attempts do.
 #[derive(Clone)]
 pub struct TransportGate {
-    limit: RateLimit,
+    /// The run's rate limit (`None` for a single call with usage limits).
+    limit: Option<RateLimit>,
     call: Arc<Charge>,
+    /// The usage limits the call answers to.
+    meters: Meters,
 }
 
 /// What one call was charged.
@@ -39,25 +47,55 @@ impl TransportGate {
     /// A gate for one call expected to use `estimate` tokens per attempt.
     pub(crate) fn new(limit: RateLimit, estimate: u64) -> Self {
         Self {
-            limit,
+            limit: Some(limit),
             call: Arc::new(Charge {
                 estimate,
                 charged: AtomicU64::new(0),
             }),
+            meters: Meters::default(),
         }
+    }
+
+    /// A gate that only counts transport retries against usage limits.
+    pub(crate) fn for_limits(meters: Meters) -> Self {
+        Self {
+            limit: None,
+            call: Arc::new(Charge {
+                estimate: 0,
+                charged: AtomicU64::new(0),
+            }),
+            meters,
+        }
+    }
+
+    /// The same gate, also answering to `meters`.
+    pub(crate) fn with_meters(mut self, meters: Meters) -> Self {
+        self.meters = meters;
+        self
+    }
+
+    /// Counts a transport retry about to be sent against the call's usage limits,
+    /// or refuses it ([`Error::UsageLimitExceeded`], with the usage so far) when it
+    /// would cross one. Call it before each retry (not the first try, which the
+    /// caller already counted).
+    pub fn admit_retry(&self) -> Result<(), Error> {
+        self.meters.admit_retry()
     }
 
     /// Waits until this call may send an HTTP attempt: out of any pause a 429 set,
     /// and within the run's rate limit (one request, and this call's estimated
     /// tokens). Await it before every attempt, retries included.
     pub async fn ready(&self) {
-        self.limit.wait_unpaused().await;
-        self.limit.acquire(self.call.estimate).await;
+        let Some(limit) = &self.limit else {
+            return;
+        };
+        limit.wait_unpaused().await;
+        limit.acquire(self.call.estimate).await;
         self.call
             .charged
             .fetch_add(self.call.estimate, Ordering::Relaxed);
         // A 429 may have paused the run while this call waited for its turn.
-        self.limit.wait_unpaused().await;
+        limit.wait_unpaused().await;
     }
 
     /// Reports a failed attempt and the delay before its retry (`None`: no retry).
@@ -65,7 +103,7 @@ impl TransportGate {
     /// of the run for that long (the retry delay, else the server's delay, else
     /// one second; at most a minute).
     pub fn attempt_failed(&self, error: &Error, retry_in: Option<Duration>) {
-        let Error::Http(http) = error else {
+        let (Some(limit), Error::Http(http)) = (&self.limit, error) else {
             return;
         };
         if http.status != 429 && http.retry_after.is_none() {
@@ -73,14 +111,17 @@ impl TransportGate {
         }
         let wait = retry_in.or(http.retry_after).unwrap_or(DEFAULT_PAUSE);
         tracing::debug!(status = http.status, ?wait, "rate limited: pausing the run");
-        self.limit.pause_for(wait);
+        limit.pause_for(wait);
     }
 
     /// The call is over and the provider reported `used` tokens in all: what went
     /// beyond the estimates already taken is charged to the calls that follow.
     pub(crate) fn settle(&self, used: u64) {
+        let Some(limit) = &self.limit else {
+            return;
+        };
         let charged = self.call.charged.load(Ordering::Relaxed);
-        self.limit.add_debt(used.saturating_sub(charged));
+        limit.add_debt(used.saturating_sub(charged));
     }
 }
 

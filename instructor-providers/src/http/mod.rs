@@ -160,6 +160,10 @@ impl Transport {
             let Some(delay) = delay else {
                 return Err(error.error);
             };
+            if let Some(gate) = gate {
+                // A retry is one more request against the call's usage limits.
+                gate.admit_retry()?;
+            }
             tracing::debug!(retry = retries + 1, ?delay, error = %error.error, "transport retry");
             tokio::time::sleep(delay).await;
             retries += 1;
