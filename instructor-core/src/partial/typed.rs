@@ -109,18 +109,19 @@ pub(crate) fn apply_open_string(
     open: OpenValue<'_>,
     memo: &mut OpenMemo,
 ) {
+    let same = memo.same_value(open.start());
+    // The same string grows: only what arrived since is decoded and appended.
+    if same
+        && let Some(text) = slot
+        && let Some(new) = open.string_after(text.len())
+    {
+        text.push_str(new);
+        return;
+    }
     let Some(visible) = open.string() else {
         return reread_open(slot, open, memo);
     };
-    let same = memo.same_value(open.start());
-    match slot {
-        Some(text)
-            if same && visible.len() >= text.len() && visible.is_char_boundary(text.len()) =>
-        {
-            text.push_str(&visible[text.len()..]);
-        }
-        _ => *slot = Some(visible.to_owned()),
-    }
+    *slot = Some(visible.to_owned());
 }
 
 /// An open list of `T`: the items completed since the last call are read once and
@@ -191,7 +192,7 @@ impl<T: Instruct> InPlace<T> {
         if !parser.root_is_object() {
             return Err(());
         }
-        for (key, json) in parser.completed_root_json().skip(self.applied) {
+        for (key, json) in parser.completed_root_json_from(self.applied) {
             if !T::apply_partial_entry(&mut self.held, key, PartialEntry::Complete(json)) {
                 return Err(());
             }

@@ -325,8 +325,7 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
     fn check_completed_fields(&mut self) -> Result<(), FieldFailure> {
         let parser = &self.attempt.parser;
         let mut fields = parser
-            .completed_root_json()
-            .skip(self.attempt.checked_fields)
+            .completed_root_json_from(self.attempt.checked_fields)
             .peekable();
         if fields.peek().is_none() {
             return Ok(());

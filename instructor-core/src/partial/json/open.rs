@@ -87,6 +87,14 @@ impl<'p> OpenValue<'p> {
 
     /// The visible text (decoded) when the value is a string being written.
     pub fn string(&self) -> Option<&'p str> {
+        self.string_after(0)
+    }
+
+    /// The visible text of a string being written from its byte `from` on, where
+    /// `from` ends text seen before (so a char boundary): only the bytes after it are
+    /// checked, O(what is new). `None` when the value is not a string being written
+    /// or `from` lies past its bytes.
+    pub fn string_after(&self, from: usize) -> Option<&'p str> {
         if self.parser.stack.len() != self.level + 1 {
             return None;
         }
@@ -95,10 +103,13 @@ impl<'p> OpenValue<'p> {
                 bytes,
                 is_key: false,
                 ..
-            } => Some(match std::str::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
-            }),
+            } => {
+                let new = bytes.get(from..)?;
+                Some(match std::str::from_utf8(new) {
+                    Ok(text) => text,
+                    Err(e) => std::str::from_utf8(&new[..e.valid_up_to()]).unwrap_or_default(),
+                })
+            }
             _ => None,
         }
     }

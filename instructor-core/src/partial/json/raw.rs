@@ -71,8 +71,15 @@ impl PartialJson {
     /// key and its JSON text as written (the entry still being written is not among
     /// them). Empty in the default mode (see [`Self::completed_root_entries`]).
     pub fn completed_root_json(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.raw.iter().flat_map(|raw| {
-            raw.fields.iter().filter_map(|(key, range)| {
+        self.completed_root_json_from(0)
+    }
+
+    /// [`Self::completed_root_json`] from the `skip`-th entry on: the entries before
+    /// it are passed over in O(1) (their text is not looked at again).
+    pub fn completed_root_json_from(&self, skip: usize) -> impl Iterator<Item = (&str, &str)> {
+        self.raw.iter().flat_map(move |raw| {
+            let rest = raw.fields.get(skip..).unwrap_or_default();
+            rest.iter().filter_map(|(key, range)| {
                 let json = std::str::from_utf8(raw.text.get(range.clone())?).ok()?;
                 Some((key.as_str(), json))
             })
