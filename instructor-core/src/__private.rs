@@ -19,12 +19,18 @@ pub use std::vec::Vec;
 pub use std::{concat, format, panic, vec};
 
 pub use serde;
+pub use serde::Serializer;
+pub use serde::de::MapAccess;
+pub use serde::ser::SerializeStruct;
 pub use serde_json;
 pub use serde_json::Value;
 
 pub use crate::partial::PartialEntry;
 pub use crate::partial::StreamShow;
 pub use crate::partial::controls::{control_field, then_show};
+pub use crate::partial::twin_serde::{
+    PartialFields, deserialize_partial, read_partial_field, skip_entry,
+};
 pub use crate::partial::typed::{ApplyOpen, apply_entry};
 pub use crate::partial::union::{
     EnumTagging, PartialObject, PartialTuple, VariantInfo, partial_newtype, read_enum, unit_fits,

@@ -4,6 +4,7 @@
 
 pub(crate) mod controls;
 mod json;
+pub(crate) mod twin_serde;
 pub(crate) mod typed;
 pub(crate) mod union;
 

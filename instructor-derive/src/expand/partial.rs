@@ -33,6 +33,9 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         "The partial twin of [`{original}`]: every field optional, as received so far while streaming."
     );
 
+    // Without a flattened field (whose entries serde gathers for it), the twin's
+    // serde impls are written here, small: see `instructor_core`'s `twin_serde`.
+    let own_serde = !fields.iter().any(|f| f.flatten);
     let defs = fields.iter().map(|f| {
         let ty = f.ty;
         let member = &f.member;
@@ -53,6 +56,9 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
                 #field_vis #member: #partial_ty,
             };
         }
+        if own_serde {
+            return quote!(#field_vis #member: #partial_field_ty,);
+        }
         let name = &f.wire_name;
         let aliases: Vec<&String> = f.aliases.iter().map(|(a, _)| a).collect();
         quote! {
@@ -65,14 +71,30 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
     let derives = &cont.partial_derives;
     let extra_derives = (!derives.is_empty()).then(|| quote!(#[derive(#(#derives),*)]));
 
+    let (serde_derive, serde_impls) = if own_serde {
+        (
+            TokenStream::new(),
+            twin_serde_impls(cont, &fields, p, &bounded),
+        )
+    } else {
+        (
+            quote! {
+                #[derive(#p::serde::Serialize, #p::serde::Deserialize)]
+                #[serde(crate = #serde_crate, bound(serialize = "", deserialize = ""))]
+            },
+            TokenStream::new(),
+        )
+    };
+
     quote! {
         #[doc = #doc]
-        #[derive(#p::serde::Serialize, #p::serde::Deserialize)]
+        #serde_derive
         #extra_derives
-        #[serde(crate = #serde_crate, bound(serialize = "", deserialize = ""))]
         #vis struct #ident <#params> #struct_where {
             #(#defs)*
         }
+
+        #serde_impls
 
         #[automatically_derived]
         impl #impl_generics #p::Default for #ident #ty_generics #where_clause {
@@ -101,6 +123,69 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         impl #impl_generics #p::PartialEq for #ident #ty_generics #where_clause {
             fn eq(&self, other: &Self) -> bool {
                 #p::json_eq(self, other)
+            }
+        }
+    }
+}
+
+/// `Serialize`, `Deserialize` and `PartialFields` for a twin without flattened
+/// fields: absent fields are skipped, each entry is read by its wire name or alias.
+fn twin_serde_impls(
+    cont: &Container<'_>,
+    fields: &[&Field<'_>],
+    p: &TokenStream,
+    bounded: &Generics,
+) -> TokenStream {
+    let ident = &cont.partial_ident;
+    let name = ident.to_string();
+    let params = &bounded.params;
+    let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
+    let count = fields.len();
+    let writes = fields.iter().map(|f| {
+        let member = &f.member;
+        let wire = &f.wire_name;
+        quote! {
+            match &self.#member {
+                #p::Some(__v) => #p::SerializeStruct::serialize_field(&mut __st, #wire, __v)?,
+                #p::None => #p::SerializeStruct::skip_field(&mut __st, #wire)?,
+            }
+        }
+    });
+    let reads = fields.iter().map(|f| {
+        let member = &f.member;
+        let wire = &f.wire_name;
+        let aliases = f.aliases.iter().map(|(a, _)| a);
+        quote!(#wire #(| #aliases)* => self.#member = #p::read_partial_field(__map)?,)
+    });
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #p::serde::Serialize for #ident #ty_generics #where_clause {
+            fn serialize<__S: #p::Serializer>(&self, __s: __S) -> #p::Result<__S::Ok, __S::Error> {
+                let mut __st = #p::Serializer::serialize_struct(__s, #name, #count)?;
+                #(#writes)*
+                #p::SerializeStruct::end(__st)
+            }
+        }
+
+        #[automatically_derived]
+        impl<'de, #params> #p::serde::Deserialize<'de> for #ident #ty_generics #where_clause {
+            fn deserialize<__D: #p::serde::Deserializer<'de>>(__d: __D) -> #p::Result<Self, __D::Error> {
+                #p::deserialize_partial(__d)
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #p::PartialFields for #ident #ty_generics #where_clause {
+            fn read_entry<'de, __A: #p::MapAccess<'de>>(
+                &mut self,
+                __key: &str,
+                __map: &mut __A,
+            ) -> #p::Result<(), __A::Error> {
+                match __key {
+                    #(#reads)*
+                    _ => #p::skip_entry(__map)?,
+                }
+                #p::Ok(())
             }
         }
     }
