@@ -105,7 +105,9 @@ impl Client {
         let model = ResponseModel::<T>::for_request(&request)?;
         let name = model.spec().name.clone();
         let lenient = self.lenient_for(&request, &model.spec().schema);
-        let call = self.prepare_with(&request, model.spec().clone(), true)?;
+        let call = self
+            .prepare_call(&request, model.spec().clone(), true)
+            .await?;
         let first = self
             .open_attempt(&call, 1, partial_parser(lenient.as_ref()))
             .await?;
