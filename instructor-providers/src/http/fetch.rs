@@ -215,3 +215,24 @@ impl Resolve for Pinned {
         })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_resolver_knows_only_the_checked_names() {
+        let pinned = Pinned::default();
+        let checked: SocketAddr = "93.184.215.14:443".parse().unwrap();
+        pinned.pin("files.example", vec![checked]);
+        let resolved: Vec<SocketAddr> = pinned
+            .resolve("files.example".parse().unwrap())
+            .await
+            .unwrap()
+            .collect();
+        assert_eq!(resolved, [checked]);
+        let other = pinned.resolve("rebind.example".parse().unwrap()).await;
+        assert!(other.is_err(), "an unchecked name must not resolve");
+    }
+}
