@@ -92,7 +92,7 @@ pub(crate) fn text_only_system(
 
 /// Why a URL is refused where a provider takes only inline content (the client
 /// downloads such URLs first unless its `UrlFetchPolicy` is disabled).
-pub(crate) const INLINE_ONLY: &str = "it takes this kind of content inline only and the URL was not downloaded (a call downloads it unless its `UrlFetchPolicy` is disabled; `Client::prepare` never does); pass the bytes (`from_bytes`), a local file (`from_path`), base64 or a `data:` URL";
+pub(crate) const INLINE_ONLY: &str = "it takes this kind of content inline only and the URL was not downloaded (downloads are off with `UrlFetchPolicy::disabled`, and `Client::prepare` never downloads); pass the bytes (`from_bytes`), a local file (`from_path`), base64 or a `data:` URL";
 
 /// A base URL without its trailing slashes. Its `Debug` hides a password or a
 /// query-string key in it (see [`redact_url`]).

@@ -284,10 +284,15 @@ impl fmt::Display for FetchFailure {
                 host,
                 address,
                 class,
-            } => write!(
-                f,
-                "{host} is {class} ({address}), which this crate never connects to; allow a host you trust with `UrlFetchPolicy::allow_host`"
-            ),
+            } => {
+                let literal = host.trim_matches(['[', ']']).parse::<IpAddr>().ok();
+                if literal == Some(*address) {
+                    write!(f, "{host} is {class}")?;
+                } else {
+                    write!(f, "{host} is {class} ({address})")?;
+                }
+                f.write_str(", which this crate never connects to; allow a host you trust with `UrlFetchPolicy::allow_host`")
+            }
             Self::Scheme(scheme) => write!(
                 f,
                 "`{scheme}:` URLs are not downloaded (https or http only)"
