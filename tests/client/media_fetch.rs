@@ -377,10 +377,13 @@ async fn a_content_length_over_the_cap_is_refused_before_reading() {
     );
 }
 
+/// What a failure must be.
+type Expect = fn(&FetchFailure) -> bool;
+
 #[tokio::test]
 async fn hostile_answers_fail_typed_without_panicking() {
     let provider = serve_chat(vec![]).await;
-    let cases: [(&'static str, fn(&FetchFailure) -> bool); 3] = [
+    let cases: [(&str, Expect); 3] = [
         // A redirect whose Location is not a URL.
         (
             "HTTP/1.1 302 Found\r\nLocation: http://[oops\r\nContent-Length: 0\r\n\r\n",
