@@ -29,7 +29,14 @@ pub(crate) async fn fetch_media(
         max_bytes,
     };
     match tokio::time::timeout(policy.timeout, fetch.run(url)).await {
-        Ok(Ok((bytes, content_type))) => Ok(media.inlined(&bytes, content_type.as_deref())),
+        Ok(Ok((bytes, content_type))) => {
+            tracing::debug!(
+                url = %instructor_core::provider::redact_url(url),
+                bytes = bytes.len(),
+                "downloaded a media URL the provider takes inline only"
+            );
+            Ok(media.inlined(&bytes, content_type.as_deref()))
+        }
         Ok(Err(error)) => Err(error.into()),
         Err(_) => Err(fetch
             .fail(url, FetchFailure::Timeout(policy.timeout))
