@@ -3,7 +3,8 @@
 //! private, link-local, metadata or other non-public address, redirects included,
 //! each refused before any connection (a listener on the forbidden port never sees
 //! one); the size cap enforced while the body streams; the download inlined into
-//! the request body (snapshot). Every server is on loopback, trusted through
+//! the request body (snapshot), once per call (not again on a reask), and on
+//! Anthropic for a text file. Every server is on loopback, trusted through
 //! `UrlFetchPolicy::allow_host` where a test needs a download to succeed.
 
 use std::io::{ErrorKind, Read, Write};
@@ -228,8 +229,10 @@ async fn redirect_loops_schemes_and_statuses_fail_typed() {
 
 #[tokio::test]
 async fn a_download_is_sent_inline_and_only_when_the_provider_needs_it() {
+    // A first answer that fails validation: the reask sends the same content
+    // without downloading again.
     let provider = serve_chat(vec![
-        tool_answer("Summary", r#"{"title":"t"}"#, (1, 1)),
+        tool_answer("Summary", r#"{"titel":"t"}"#, (1, 1)),
         tool_answer("Summary", r#"{"title":"t"}"#, (1, 1)),
     ])
     .await;
@@ -254,6 +257,8 @@ async fn a_download_is_sent_inline_and_only_when_the_provider_needs_it() {
     let request = Request::new("gpt-4o").message(message.clone());
     client.create::<Summary>(request.clone()).await.unwrap();
     let sent = bodies(&provider).await;
+    assert_eq!(sent.len(), 2, "one reask");
+    assert_eq!(sent[0]["messages"][0], sent[1]["messages"][0]);
     insta::assert_json_snapshot!("media_downloaded_openai_chat", sent[0]["messages"]);
     let fetched: Vec<String> = files
         .received_requests()
@@ -409,4 +414,56 @@ async fn hostile_answers_fail_typed_without_panicking() {
         let error = refusal(&client, &format!("http://{address}/a.wav")).await;
         assert!(expected(&error.failure), "{head:?}: {error}");
     }
+}
+
+#[cfg(feature = "anthropic")]
+#[tokio::test]
+async fn anthropic_downloads_a_text_file_and_leaves_a_pdf_url_to_the_provider() {
+    use instructor::providers::{Anthropic, RetryPolicy};
+    use serde_json::json;
+    let answer = json!({"id": "msg_01", "type": "message", "role": "assistant",
+        "model": "claude-sonnet-4-5", "stop_reason": "tool_use", "stop_sequence": null,
+        "content": [{"type": "tool_use", "id": "t1", "name": "Summary", "input": {"title": "t"}}],
+        "usage": {"input_tokens": 1, "output_tokens": 1}});
+    let provider = crate::common::serve(
+        "/v1/messages",
+        vec![ResponseTemplate::new(200).set_body_json(answer)],
+    )
+    .await;
+    let (files, policy) = file_server().await;
+    Mock::given(method("GET"))
+        .and(path("/notes.txt"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(&b"Total: 12.50 EUR"[..], "text/plain"),
+        )
+        .mount(&files)
+        .await;
+    let client = instructor::from_anthropic(
+        Anthropic::new("k")
+            .base_url(provider.uri())
+            .retry_policy(RetryPolicy::none()),
+    )
+    .with_model("claude-sonnet-4-5")
+    .with_url_fetch(policy);
+    let message = Message::user("Read these.")
+        .attachment(instructor::Attachment::from_url(format!(
+            "{}/notes.txt",
+            files.uri()
+        )))
+        .pdf(Pdf::from_url("https://files.example/contract.pdf"));
+    client
+        .create::<Summary>(Request::default().message(message))
+        .await
+        .unwrap();
+    let sent = bodies(&provider).await;
+    let content = &sent[0]["messages"][0]["content"];
+    assert_eq!(
+        content[1]["source"],
+        json!({"type": "text", "media_type": "text/plain", "data": "Total: 12.50 EUR"})
+    );
+    assert_eq!(
+        content[2]["source"],
+        json!({"type": "url", "url": "https://files.example/contract.pdf"})
+    );
+    assert_eq!(files.received_requests().await.unwrap().len(), 1);
 }
