@@ -10,15 +10,18 @@
 //! Offline, the example builds a one-page PDF in memory and a local server replays a
 //! recorded answer. A PDF from an `https://` URL goes as a URL where the provider
 //! takes one (Anthropic, Gemini, OpenAI's Responses API); OpenAI's chat API takes
-//! PDFs inline only, so a URL there is a clear error before anything is sent.
+//! PDFs inline only, so there the client downloads the URL first, never from a
+//! loopback, private or metadata address (refused before connecting, redirects
+//! included); with `UrlFetchPolicy::disabled()` such a URL is a clear error before
+//! anything is sent.
 
 #[path = "support/media.rs"]
 mod media;
 #[path = "support/replay.rs"]
 mod replay;
 
-use instructor::Pdf;
 use instructor::prelude::*;
+use instructor::{Pdf, UrlFetchPolicy};
 use serde::{Deserialize, Serialize};
 
 /// What an invoice says.
@@ -112,13 +115,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         media::print_content("Gemini", &body, "/contents/0/parts");
     }
 
-    // A PDF URL on OpenAI's chat API: refused before anything is sent.
+    // A PDF URL on OpenAI's chat API is downloaded first, but never from a cloud
+    // metadata address (nor loopback, private, link-local): refused before connecting.
+    let metadata = Request::default().message(Message::user_with_pdf(
+        "Extract the invoice.",
+        "http://169.254.169.254/latest/meta-data/invoice.pdf",
+    ));
+    match client.create::<Invoice>(metadata).await {
+        Err(Error::MediaFetch(error)) => println!("\nas expected: {error}"),
+        other => return Err(format!("expected a refused download, got {other:?}").into()),
+    }
+    // With downloads off, a URL there is refused before anything is sent.
+    let no_downloads = client.with_url_fetch(UrlFetchPolicy::disabled());
     let by_url = Request::default().message(Message::user_with_pdf(
         "Extract the invoice.",
         "https://files.example.com/invoice.pdf",
     ));
-    match client.create::<Invoice>(by_url).await {
-        Err(error @ Error::Config(_)) => println!("\nas expected: {error}"),
+    match no_downloads.create::<Invoice>(by_url).await {
+        Err(error @ Error::Config(_)) => println!("as expected: {error}"),
         other => return Err(format!("expected a configuration error, got {other:?}").into()),
     }
     Ok(())

@@ -40,10 +40,11 @@
 pub mod differences_from_python {}
 
 pub use instructor_core::partial::TypedPartial;
-pub use instructor_core::{AnswerCheck, LlmValidator, Verdict, llm_validator};
 pub use instructor_core::{
-    Attachment, Audio, Image, Media, MediaKind, MediaLimits, MediaSource, Pdf,
+    AddressClass, Attachment, Audio, FetchFailure, Image, Media, MediaFetchError, MediaKind,
+    MediaLimits, MediaSource, Pdf, UrlFetchPolicy,
 };
+pub use instructor_core::{AnswerCheck, LlmValidator, Verdict, llm_validator};
 pub use instructor_core::{
     AttemptError, CallSummary, Client, Completion, Error, Extract, FailedAttempt, FinishReason,
     Header, HookEvent, HookHandle, HookPayload, HttpError, Instruct, Many, MapKey, Maybe, Message,

@@ -331,6 +331,11 @@ pub enum Error {
     /// An attempt would have crossed a [`UsageLimits`](crate::UsageLimits) budget, so
     /// it was not sent.
     UsageLimitExceeded(Box<crate::limits::UsageLimitExceeded>),
+    /// A media URL this crate had to download (the provider takes the part inline
+    /// only) was refused or failed: a forbidden address, too large, an HTTP error,
+    /// ... (see [`UrlFetchPolicy`](crate::UrlFetchPolicy)). Nothing was sent to the
+    /// provider.
+    MediaFetch(Box<crate::MediaFetchError>),
 }
 
 impl fmt::Display for Error {
@@ -376,6 +381,7 @@ impl Error {
             Self::Schema(e) => fmt::Display::fmt(e, f),
             Self::Batch(e) => fmt::Display::fmt(e, f),
             Self::Invalid(e) => write!(f, "invalid: {e}"),
+            Self::MediaFetch(e) => fmt::Display::fmt(e, f),
             Self::UsageLimitExceeded(e) => write!(
                 f,
                 "usage limit reached ({:?}): {} requests and {} tokens ({} in, {} out) so far",
@@ -401,6 +407,7 @@ impl std::error::Error for Error {
             // Transparent: their own source, not themselves.
             Self::Dialect(e) => std::error::Error::source(e),
             Self::Schema(e) => std::error::Error::source(e),
+            Self::MediaFetch(e) => std::error::Error::source(e.as_ref()),
             _ => None,
         }
     }

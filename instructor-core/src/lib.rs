@@ -64,7 +64,10 @@ pub use instruct::{Instruct, PartialValue};
 pub use limits::{Pricing, UsageLimitExceeded, UsageLimitKind, UsageLimits};
 pub use many::{Many, Progress, RateLimit};
 pub use maybe::{Maybe, PartialMaybe};
-pub use media::{Attachment, Audio, Image, Media, MediaKind, MediaLimits, MediaSource, Pdf};
+pub use media::{
+    AddressClass, Attachment, Audio, FetchFailure, Image, Media, MediaFetchError, MediaKind,
+    MediaLimits, MediaSource, Pdf, UrlFetchPolicy,
+};
 pub use message::{CacheControl, Message, Part, PromptCache, Role, ToolCall};
 pub use mode::{Mode, UnknownMode};
 pub use schema::{Schema, SchemaGenerator, ToolDefinition};

@@ -16,13 +16,21 @@
 //! - A part holds either a remote URL, which the provider fetches, or its content as
 //!   base64 (bytes, a file, base64 text and `data:` URLs all become that).
 //! - A local path is read when the part is built ([`Image::from_path`] and its
-//!   siblings), never later, and only the path the caller passed.
+//!   siblings), never later, and only the path the caller passed. Nothing else is
+//!   ever read from disk: a `file:` URL is refused.
 //! - Nothing is checked against a provider here. When a request is prepared (before
 //!   anything is sent) every part is checked against the [`MediaLimits`] and for a
 //!   known MIME type of its kind; then each provider maps the parts it can take to
 //!   its wire format and refuses the others with [`Error::Config`] naming the part and
-//!   the provider. A URL is never fetched by this crate: where a provider takes only
-//!   inline content for a kind (OpenAI chat audio and PDFs), a URL is refused.
+//!   the provider.
+//! - A URL is downloaded by this crate only where the provider takes that kind
+//!   inline only (OpenAI chat audio, PDFs and files; Anthropic text files), when a
+//!   call starts (`create` and its siblings, not [`Client::prepare`](crate::Client::prepare)),
+//!   and never from a loopback, private, link-local, metadata or other non-public
+//!   address, redirects included, each checked before connecting: see
+//!   [`UrlFetchPolicy`] (on by default; [`UrlFetchPolicy::disabled`] refuses such
+//!   parts instead) and [`MediaFetchError`]. The download counts against
+//!   [`MediaLimits::max_part_bytes`] while it streams.
 
 use std::fmt;
 use std::path::Path;
@@ -32,6 +40,11 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+
+mod fetch;
+
+pub(crate) use fetch::inline_urls;
+pub use fetch::{AddressClass, FetchFailure, MediaFetchError, UrlFetchPolicy};
 
 /// What a media part holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -64,7 +77,9 @@ impl fmt::Display for MediaKind {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum MediaSource {
-    /// A remote `https://` (or `http://`) URL the provider fetches itself.
+    /// A remote `https://` (or `http://`) URL the provider fetches itself (or, where
+    /// it takes the kind inline only, this crate downloads first: see
+    /// [`UrlFetchPolicy`]).
     Url(String),
     /// The content itself, base64-encoded (standard alphabet, padded).
     Base64(String),
@@ -303,6 +318,29 @@ impl Media {
         }
     }
 
+    /// The same part with `bytes` as its inline content: what a download of its URL
+    /// returned (`content_type` is the response's `Content-Type`). The MIME type is
+    /// the one detected from the bytes, else the content type (unless it is
+    /// `application/octet-stream` or similar), else the part's own; the file name,
+    /// kind and detail level stay.
+    pub fn inlined(&self, bytes: &[u8], content_type: Option<&str>) -> Self {
+        let declared = content_type
+            .and_then(|t| t.split(';').next())
+            .map(|t| t.trim().to_ascii_lowercase())
+            .filter(|t| t.contains('/') && !t.ends_with("/octet-stream"));
+        let mime = sniff_mime(bytes)
+            .map(str::to_owned)
+            .or(declared)
+            .or_else(|| self.mime.clone());
+        Self {
+            kind: self.kind,
+            source: MediaSource::Base64(STANDARD.encode(bytes)),
+            mime,
+            filename: self.filename.clone(),
+            detail: self.detail.clone(),
+        }
+    }
+
     /// The part in words for error messages: "the image part (from a URL)".
     pub fn label(&self) -> String {
         let from = match self.source {
@@ -407,7 +445,9 @@ pub(crate) fn check_messages(
 
 /// Size caps on media, checked when a request is prepared (before anything is
 /// sent): decoded bytes of each inline part and of all of a request's inline parts.
-/// Remote URLs count for nothing (the provider fetches them).
+/// Remote URLs the provider fetches count for nothing; a URL this crate downloads
+/// (see [`UrlFetchPolicy`]) counts once downloaded, and the download stops as soon
+/// as it would cross what the caps leave for it.
 ///
 /// ```
 /// use instructor_core::{MediaLimits, Request};
@@ -531,7 +571,7 @@ macro_rules! media_type {
         pub struct $name(Media);
 
         impl $name {
-            #[doc = concat!("A ", stringify!($method), " from a URL: `https://…` (the provider fetches it) or a base64 `data:` URL.")]
+            #[doc = concat!("A ", stringify!($method), " from a URL: `https://…` (fetched by the provider, or downloaded first where it takes the kind inline only: see [`UrlFetchPolicy`]) or a base64 `data:` URL.")]
             pub fn from_url(url: impl Into<String>) -> Self {
                 Self(Media::from_url($kind, url))
             }

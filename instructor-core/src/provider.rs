@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::header::Header;
 pub use crate::header::redact_url;
 pub use crate::many::TransportGate;
+use crate::media::{Media, UrlFetchPolicy};
 use crate::message::{Message, PromptCache};
 use crate::mode::Mode;
 use crate::schema::Schema;
@@ -248,6 +249,34 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// Sends a body built by [`Provider::build_body`], with transport retries, and
     /// parses the answer.
     async fn send(&self, request: &ProviderRequest, body: &Value) -> Result<Completion, Error>;
+
+    /// Whether this provider takes `media`, a part with a remote URL, as a URL in
+    /// `mode`. When it does not, the client downloads the URL first with
+    /// [`Provider::fetch_url`] (if its [`UrlFetchPolicy`] is enabled) and the part
+    /// reaches [`Provider::build_body`] inline. By default, true.
+    fn takes_url(&self, mode: Mode, media: &Media) -> bool {
+        let _ = (mode, media);
+        true
+    }
+
+    /// Downloads the URL of `media` (a part [`Provider::takes_url`] refused) under
+    /// `policy`, reading at most `max_bytes` of its body, and returns the part with
+    /// the content inline (see [`Media::inlined`]). Called once per part when a call
+    /// starts, never on transport retries or reasks. By default, [`Error::Config`]:
+    /// this provider cannot download.
+    async fn fetch_url(
+        &self,
+        media: &Media,
+        policy: &UrlFetchPolicy,
+        max_bytes: u64,
+    ) -> Result<Media, Error> {
+        let _ = (policy, max_bytes);
+        Err(Error::config(format!(
+            "{} cannot be sent to {}: it takes this kind of content inline only and cannot download URLs",
+            media.label(),
+            self.name()
+        )))
+    }
 
     /// The provider's batch engine (see [`Client::batch`](crate::Client::batch)),
     /// when it has one.

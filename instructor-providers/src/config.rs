@@ -90,8 +90,9 @@ pub(crate) fn text_only_system(
     }
 }
 
-/// Why a URL is refused where a provider takes only inline content.
-pub(crate) const INLINE_ONLY: &str = "it takes this kind of content inline only, and this crate does not download URLs; pass the bytes (`from_bytes`), a local file (`from_path`), base64 or a `data:` URL";
+/// Why a URL is refused where a provider takes only inline content (the client
+/// downloads such URLs first unless its `UrlFetchPolicy` is disabled).
+pub(crate) const INLINE_ONLY: &str = "it takes this kind of content inline only and the URL was not downloaded (downloads are off with `UrlFetchPolicy::disabled`, and `Client::prepare` never downloads); pass the bytes (`from_bytes`), a local file (`from_path`), base64 or a `data:` URL";
 
 /// A base URL without its trailing slashes. Its `Debug` hides a password or a
 /// query-string key in it (see [`redact_url`]).

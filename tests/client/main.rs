@@ -15,6 +15,7 @@ mod hostile_server;
 mod http_client;
 mod lenient;
 mod media;
+mod media_fetch;
 mod parallel_union;
 mod parse_errors;
 mod prompt_cache;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::common::{bodies, client as openai_client, serve_chat, tool_answer};
 use instructor::prelude::*;
 use instructor::providers::OpenAI;
-use instructor::{Attachment, Audio, Image, MediaLimits, Part, Pdf};
+use instructor::{Attachment, Audio, Image, MediaLimits, Part, Pdf, UrlFetchPolicy};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -393,7 +393,8 @@ fn media_in_a_system_message_is_refused_where_system_is_text_only() {
 #[tokio::test]
 async fn a_refused_part_sends_nothing() {
     let server = serve_chat(vec![tool_answer("Summary", r#"{"title":"t"}"#, (1, 1))]).await;
-    let client = openai_client(&server);
+    // With downloads off, a URL the provider takes inline only is refused.
+    let client = openai_client(&server).with_url_fetch(UrlFetchPolicy::disabled());
     let request = Request::new("gpt-4o")
         .message(Message::user("x").audio(Audio::from_url("https://x.test/a.wav")));
     let error = client.create::<Summary>(request).await.unwrap_err();

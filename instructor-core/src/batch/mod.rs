@@ -239,7 +239,7 @@ impl<T: Instruct + DeserializeOwned + Send + 'static> Batches<T> {
                     "item `{id}` has answer checks (`Request::check`), which a batch cannot run"
                 )));
             }
-            let prepared = self.client.prepare_with(&request, spec, false)?;
+            let prepared = self.client.prepare_call(&request, spec, false).await?;
             let body = self.client.provider().build_body(&prepared)?;
             pending.add(id, prepared.model, request.context, body)?;
         }

@@ -79,7 +79,7 @@ impl Client {
         tools: Vec<ResponseSpec>,
         parse: impl Fn(Mode, &Completion, &ValidationContext<'_>) -> Result<V, AttemptError>,
     ) -> Result<(V, CallSummary)> {
-        let mut call = self.prepare_with(&request, response, false)?;
+        let mut call = self.prepare_call(&request, response, false).await?;
         call.tools = tools;
         let max_retries = request.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
         let context = ValidationContext::from_option(request.context.as_ref());

@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use crate::completion::Usage;
 use crate::error::{AttemptError, Error, Result};
 use crate::many::{Many, TransportGate};
-use crate::media::MediaLimits;
+use crate::media::{MediaLimits, UrlFetchPolicy};
 use crate::mode::Mode;
 use crate::provider::{Provider, ProviderRequest, ResponseSpec};
 use crate::{Instruct, ResponseModel};
@@ -50,6 +50,8 @@ pub struct Client {
     mode_error: Option<String>,
     model: Option<String>,
     media_limits: MediaLimits,
+    /// When URL parts the provider cannot take as URLs are downloaded.
+    url_fetch: Arc<UrlFetchPolicy>,
     hooks: Arc<Hooks>,
     /// What reasks keep of earlier attempts, unless a request says otherwise.
     reask_history: ReaskHistory,
@@ -80,6 +82,7 @@ impl Client {
             mode_error: None,
             model: None,
             media_limits: MediaLimits::default(),
+            url_fetch: Arc::default(),
             hooks: Arc::default(),
             reask_history: ReaskHistory::default(),
             meters: crate::limits::Meters::default(),
@@ -190,6 +193,17 @@ impl Client {
     #[must_use]
     pub fn with_media_limits(mut self, limits: MediaLimits) -> Self {
         self.media_limits = limits;
+        self
+    }
+
+    /// Sets when media URLs are downloaded by this crate: only for parts the
+    /// provider takes inline only (OpenAI chat audio and PDFs, say), never from a
+    /// non-public address (see [`UrlFetchPolicy`]; on by default). Use
+    /// [`UrlFetchPolicy::disabled`] to refuse such parts instead, or
+    /// [`UrlFetchPolicy::allow_host`] to trust a server you run.
+    #[must_use]
+    pub fn with_url_fetch(mut self, policy: UrlFetchPolicy) -> Self {
+        self.url_fetch = Arc::new(policy);
         self
     }
 
@@ -370,7 +384,9 @@ impl Client {
     }
 
     /// The provider request for `request` and `T`, as it would be sent on the first
-    /// attempt (templated, with the mode's schema prompt).
+    /// attempt (templated, with the mode's schema prompt). Media URLs stay as given:
+    /// a part a call would download first (see [`UrlFetchPolicy`]) is still a URL
+    /// here, which [`Provider::build_body`] refuses.
     /// A request carrying a [`DynamicModel`](crate::DynamicModel) takes its schema
     /// from the model (with `T = serde_json::Value`).
     /// In `Mode::ParallelTools`, a union of models (see [`Instruct::union_members`])
@@ -384,6 +400,28 @@ impl Client {
             prepared.tools = tools;
         }
         Ok(prepared)
+    }
+
+    /// [`Client::prepare_with`], then every media URL the provider cannot take as a
+    /// URL downloaded (see [`UrlFetchPolicy`]): what a call starts with, once, before
+    /// its first attempt (never again on transport retries or reasks).
+    pub(crate) async fn prepare_call(
+        &self,
+        request: &Request,
+        response: ResponseSpec,
+        stream: bool,
+    ) -> Result<ProviderRequest> {
+        let mut call = self.prepare_with(request, response, stream)?;
+        let limits = request.media_limits.unwrap_or(self.media_limits);
+        crate::media::inline_urls(
+            self.provider.as_ref(),
+            self.mode,
+            &mut call.messages,
+            &self.url_fetch,
+            &limits,
+        )
+        .await?;
+        Ok(call)
     }
 
     /// The provider request of the first attempt: the request's model (or the

@@ -11,7 +11,7 @@ mod stream;
 mod wire;
 
 use instructor_core::provider::{BatchEngine, EventStream, Provider, ProviderRequest};
-use instructor_core::{Completion, Error, Header, Mode};
+use instructor_core::{Completion, Error, Header, Media, MediaKind, Mode, UrlFetchPolicy};
 use serde_json::Value;
 
 use crate::config::{BaseUrl, optional_env, require_env};
@@ -147,6 +147,20 @@ impl Provider for Anthropic {
 
     fn build_body(&self, request: &ProviderRequest) -> Result<Value, Error> {
         wire::messages_body(request, self.max_tokens)
+    }
+
+    /// Everything but a text file: a text `document` takes its content inline.
+    fn takes_url(&self, _mode: Mode, media: &Media) -> bool {
+        !(media.kind() == MediaKind::File && media.mime().is_some_and(|m| m.starts_with("text/")))
+    }
+
+    async fn fetch_url(
+        &self,
+        media: &Media,
+        policy: &UrlFetchPolicy,
+        max_bytes: u64,
+    ) -> Result<Media, Error> {
+        crate::http::fetch::fetch_media(media, policy, max_bytes).await
     }
 
     async fn send(&self, request: &ProviderRequest, body: &Value) -> Result<Completion, Error> {

@@ -9,6 +9,8 @@ pub mod error;
     feature = "cohere"
 ))]
 pub(crate) mod events;
+#[cfg(any(feature = "openai", feature = "anthropic"))]
+pub(crate) mod fetch;
 pub(crate) mod files;
 mod rate_headers;
 pub mod retry;

@@ -14,7 +14,7 @@ mod wire;
 pub use config::{AzureOpenAI, OpenAI};
 
 use instructor_core::provider::{BatchEngine, EventStream, Provider, ProviderRequest};
-use instructor_core::{Completion, Error, Mode};
+use instructor_core::{Completion, Error, Media, MediaKind, Mode, UrlFetchPolicy};
 use serde_json::Value;
 
 use crate::http::HttpRequest;
@@ -72,6 +72,21 @@ impl Provider for OpenAI {
             }
             Ok(body)
         }
+    }
+
+    /// Chat Completions takes images as URLs, audio and files inline only; the
+    /// Responses API takes image and file URLs (and no audio at all).
+    fn takes_url(&self, mode: Mode, media: &Media) -> bool {
+        mode == Mode::ResponsesTools || media.kind() == MediaKind::Image
+    }
+
+    async fn fetch_url(
+        &self,
+        media: &Media,
+        policy: &UrlFetchPolicy,
+        max_bytes: u64,
+    ) -> Result<Media, Error> {
+        crate::http::fetch::fetch_media(media, policy, max_bytes).await
     }
 
     async fn send(&self, request: &ProviderRequest, body: &Value) -> Result<Completion, Error> {

@@ -118,7 +118,7 @@ impl Client {
         };
         let name = spec.name.clone();
         let lenient = self.lenient_for(&request, &spec.schema);
-        let call = self.prepare_with(&request, spec, true)?;
+        let call = self.prepare_call(&request, spec, true).await?;
         let parser = if parallel {
             Lenient::parser(lenient.as_ref())
         } else {

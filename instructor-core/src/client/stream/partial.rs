@@ -106,7 +106,9 @@ impl Client {
         let model = ResponseModel::<T>::for_request(&request)?;
         let name = model.spec().name.clone();
         let lenient = self.lenient_for(&request, &model.spec().schema);
-        let call = self.prepare_with(&request, model.spec().clone(), true)?;
+        let call = self
+            .prepare_call(&request, model.spec().clone(), true)
+            .await?;
         let cache = self.stream_cache_slot(&request, &call)?;
         let first = self
             .open_first_attempt(&call, partial_parser(lenient.as_ref()), cache.as_ref())
