@@ -25,6 +25,7 @@ mod provider_cohere_stream;
 mod provider_gemini;
 mod provider_gemini_stream;
 mod provider_mistral;
+mod provider_vertex;
 mod reask_history;
 mod response_cache;
 mod secrets;

@@ -234,12 +234,15 @@ impl VertexAI {
         Ok(project)
     }
 
+    /// The project, then a token (so a missing project fails before any token
+    /// request), and the HTTP request carrying it.
     async fn http_request<'a>(
         &self,
         request: &ProviderRequest,
         body: &'a Value,
-        token: &ApiKey,
-    ) -> Result<HttpRequest<'a>, Error> {
+    ) -> Result<(HttpRequest<'a>, ApiKey), Error> {
+        let project = self.project_id().await?;
+        let token = self.credentials.token(&self.transport).await?;
         let method = match (self.publisher, request.stream) {
             (Publisher::Google, false) => "generateContent",
             (Publisher::Google, true) => "streamGenerateContent?alt=sse",
@@ -253,7 +256,7 @@ impl VertexAI {
         let url = format!(
             "{}/v1/projects/{}/locations/{}/publishers/{}/models/{model}:{method}",
             self.url(),
-            self.project_id().await?,
+            project,
             self.location,
             self.publisher.as_str(),
         );
@@ -266,17 +269,18 @@ impl VertexAI {
             headers.push(Header::new("x-goog-user-project", project));
         }
         headers.extend(request.headers.iter().cloned());
-        Ok(HttpRequest {
+        let http = HttpRequest {
             url,
             headers,
             body,
             timeout: request.timeout,
             gate: request.gate.clone(),
-        })
+        };
+        Ok((http, token))
     }
 
-    /// The token for one call; after a 401 the token is dropped from the cache, so
-    /// the next call asks for a new one.
+    /// After a 401 the call's token is dropped from the cache, so the next call
+    /// asks for a new one.
     async fn forget_refused(&self, error: &Error, token: &ApiKey) {
         if error.status() == Some(401) {
             self.credentials.invalidate(token).await;
@@ -339,8 +343,7 @@ impl Provider for VertexAI {
     }
 
     async fn send(&self, request: &ProviderRequest, body: &Value) -> Result<Completion, Error> {
-        let token = self.credentials.token(&self.transport).await?;
-        let http = self.http_request(request, body, &token).await?;
+        let (http, token) = self.http_request(request, body).await?;
         let raw = match self.transport.post_json(&http).await {
             Ok(raw) => raw,
             Err(error) => {
@@ -359,8 +362,7 @@ impl Provider for VertexAI {
         request: &ProviderRequest,
         body: &Value,
     ) -> Result<EventStream, Error> {
-        let token = self.credentials.token(&self.transport).await?;
-        let http = self.http_request(request, body, &token).await?;
+        let (http, token) = self.http_request(request, body).await?;
         let response = match self.transport.post_stream(&http).await {
             Ok(response) => response,
             Err(error) => {
