@@ -26,6 +26,8 @@ mod provider_gemini;
 mod provider_gemini_stream;
 mod provider_mistral;
 mod provider_vertex;
+mod provider_vertex_auth;
+mod provider_vertex_stream;
 mod reask_history;
 mod response_cache;
 mod secrets;
