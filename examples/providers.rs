@@ -18,7 +18,7 @@
 //! | --- | --- | --- |
 //! | Ollama | `from_provider("ollama/llama3")` | `OLLAMA_BASE_URL` or `OLLAMA_API_KEY` |
 //! | llama-cpp-python | `from_provider("llamacpp/..")` (a `llama-server`) | `LLAMACPP_BASE_URL` or `LLAMACPP_API_KEY` |
-//! | Vertex AI | `OpenAI::with_base_url` (Vertex's OpenAI-compatible endpoint) | `VERTEX_ACCESS_TOKEN` (+ `GOOGLE_CLOUD_PROJECT`, `GOOGLE_CLOUD_LOCATION`) |
+//! | Vertex AI | `OpenAI::with_base_url` (Vertex's OpenAI-compatible endpoint; natively: the `vertexai` example) | `VERTEX_ACCESS_TOKEN` (+ `GOOGLE_CLOUD_PROJECT`, `GOOGLE_CLOUD_LOCATION`) |
 //! | Groq | `from_provider("groq/..")` | `GROQ_API_KEY` |
 //! | Litellm | `OpenAI::with_base_url` (a LiteLLM proxy) | `LITELLM_BASE_URL` (+ `LITELLM_API_KEY`) |
 //! | Cohere | `OpenAI::with_base_url` (Cohere's compatibility API) | `COHERE_API_KEY` |
@@ -175,16 +175,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     check(&user, "Jason", 30);
 
-    // --- Vertex AI: NOT SUPPORTED NATIVELY YET. instructor for Rust has no Vertex
-    // provider: the tab's `vertexai.init()` (Google OAuth via Application Default
-    // Credentials) and the native `generateContent` API behind `VERTEXAI_TOOLS` are
-    // not implemented. What works today is Vertex AI's OpenAI-compatible endpoint with
-    // a bearer token you mint yourself (`VERTEX_ACCESS_TOKEN=$(gcloud auth
-    // print-access-token)`; it expires after about an hour and nothing refreshes it).
-    // `Mode::Tools` there is a forced function call, which Vertex runs as Gemini
-    // function calling: the nearest thing to `VERTEXAI_TOOLS`. Without Google Cloud,
-    // the supported route to the same models is the Gemini API: `examples/gemini.rs`,
-    // `from_provider("google/gemini-2.5-flash")` (feature `gemini`, `GEMINI_API_KEY`).
+    // --- Vertex AI: natively it is `examples/vertexai.rs` (feature `vertexai`:
+    // `from_provider("vertexai/gemini-2.5-flash")`, Application Default Credentials,
+    // tokens refreshed for you). This section shows the other route, Vertex AI's
+    // OpenAI-compatible endpoint, with a bearer token you mint yourself
+    // (`VERTEX_ACCESS_TOKEN=$(gcloud auth print-access-token)`; it expires after
+    // about an hour and nothing refreshes it). `Mode::Tools` there is a forced
+    // function call, which Vertex runs as Gemini function calling.
     let tab = Tab {
         name: "Vertex AI (OpenAI-compatible endpoint)",
         key: "vertex",

@@ -33,6 +33,8 @@
 //! ## Optional features
 //! - `openai` (default): OpenAI and OpenAI-compatible providers.
 //! - `anthropic`, `gemini`, `cohere`: the Anthropic, Gemini and Cohere providers.
+//! - `vertexai`: Vertex AI (Gemini and Claude models) with Google Application
+//!   Default Credentials.
 //! - `chrono`, `uuid`, `url`: `Instruct` for those crates' types.
 #![deny(missing_docs)]
 
@@ -80,7 +82,7 @@ pub mod provider {
 }
 
 /// Provider clients: OpenAI and OpenAI-compatible services, Anthropic, Gemini,
-/// Cohere, transport settings.
+/// Cohere, Vertex AI, transport settings.
 pub mod providers {
     #[cfg(feature = "anthropic")]
     pub use instructor_providers::anthropic::Anthropic;
@@ -91,6 +93,8 @@ pub mod providers {
     pub use instructor_providers::http::{ApiKey, RetryPolicy, USER_AGENT};
     #[cfg(feature = "openai")]
     pub use instructor_providers::openai::{AzureOpenAI, OpenAI};
+    #[cfg(feature = "vertexai")]
+    pub use instructor_providers::vertex::{GoogleCredentials, Publisher, VertexAI};
 }
 
 /// The reqwest version the providers are built on: build the `reqwest::Client` you
@@ -132,10 +136,20 @@ pub fn from_cohere(client: instructor_providers::cohere::Cohere) -> Client {
     Client::new(client)
 }
 
+/// A client over Vertex AI (default mode `GeminiTools` for Gemini models,
+/// `AnthropicTools` for Claude models).
+#[cfg(feature = "vertexai")]
+pub fn from_vertexai(client: instructor_providers::vertex::VertexAI) -> Client {
+    Client::new(client)
+}
+
 /// A client from `"<provider>/<model>"`, reading that provider's environment
 /// variables: `openai/gpt-4o-mini`, `anthropic/claude-…` (feature `anthropic`),
 /// `google/gemini-…` or `gemini/…` (feature `gemini`), `cohere/command-a-…` (feature
-/// `cohere`; `CO_API_KEY`, `CO_API_URL`), `azure/<deployment>`,
+/// `cohere`; `CO_API_KEY`, `CO_API_URL`), `vertexai/gemini-…` or `vertexai/claude-…`
+/// (feature `vertexai`; Google Application Default Credentials,
+/// `GOOGLE_CLOUD_PROJECT`, `GOOGLE_CLOUD_LOCATION`, `GOOGLE_VERTEX_BASE_URL`),
+/// `azure/<deployment>`,
 /// `openrouter/<vendor>/<model>`, `workflowai/<agent>/<model>`, `ollama/llama3`,
 /// `groq/…`, `together/…`, `fireworks/…`, `deepseek/…`, `mistral/…`, `cerebras/…`,
 /// `xai/…`, `lmstudio/…`, `llamacpp/…`, `vllm/…`.
@@ -148,6 +162,7 @@ pub fn from_provider(spec: &str) -> Result<Client> {
         "anthropic" => anthropic_client()?,
         "google" | "gemini" => gemini_client()?,
         "cohere" => cohere_client()?,
+        "vertexai" => vertex_client(model)?,
         _ => openai_client(prefix)?,
     };
     Ok(client.with_model(model))
@@ -157,7 +172,8 @@ pub fn from_provider(spec: &str) -> Result<Client> {
     feature = "openai",
     feature = "anthropic",
     feature = "gemini",
-    feature = "cohere"
+    feature = "cohere",
+    feature = "vertexai"
 )))]
 fn feature_missing(prefix: &str, feature: &str) -> Error {
     Error::config(format!(
@@ -199,6 +215,19 @@ fn cohere_client() -> Result<Client> {
 #[cfg(not(feature = "cohere"))]
 fn cohere_client() -> Result<Client> {
     Err(feature_missing("cohere", "cohere"))
+}
+
+#[cfg(feature = "vertexai")]
+fn vertex_client(model: &str) -> Result<Client> {
+    use instructor_providers::vertex::{Publisher, VertexAI};
+    Ok(from_vertexai(
+        VertexAI::from_env()?.publisher(Publisher::for_model(model)),
+    ))
+}
+
+#[cfg(not(feature = "vertexai"))]
+fn vertex_client(_model: &str) -> Result<Client> {
+    Err(feature_missing("vertexai", "vertexai"))
 }
 
 #[cfg(feature = "openai")]

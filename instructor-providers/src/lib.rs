@@ -1,6 +1,7 @@
 //! Provider clients for [instructor](https://docs.rs/instructor): OpenAI and every
 //! OpenAI-compatible service (feature `openai`, default), Anthropic (feature
-//! `anthropic`), Gemini (feature `gemini`) and Cohere (feature `cohere`).
+//! `anthropic`), Gemini (feature `gemini`), Cohere (feature `cohere`) and Vertex AI
+//! (feature `vertexai`: Gemini and Claude models with Google credentials).
 //!
 //! Each provider keeps its wire format in its own module and implements
 //! [`instructor_core::provider::Provider`]; shared HTTP plumbing (transport retries,
@@ -51,6 +52,8 @@ pub mod gemini;
 pub mod http;
 #[cfg(feature = "openai")]
 pub mod openai;
+#[cfg(feature = "vertexai")]
+pub mod vertex;
 
 /// The reqwest version this crate is built on, for
 /// [`with_http_client`](OpenAI::with_http_client): build your `reqwest::Client` with
@@ -66,3 +69,5 @@ pub use cohere::Cohere;
 pub use gemini::Gemini;
 #[cfg(feature = "openai")]
 pub use openai::{AzureOpenAI, OpenAI};
+#[cfg(feature = "vertexai")]
+pub use vertex::VertexAI;

@@ -9,6 +9,8 @@ pub mod anthropic_batch;
 pub mod gemini_batch;
 pub mod openai_batch;
 pub mod sse;
+#[cfg(feature = "vertexai")]
+pub mod vertex;
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};

@@ -6,9 +6,9 @@
 //! (`/v1/messages/batches`) run [`Batches`](instructor_core::Batches) jobs.
 
 mod batch;
-mod convert;
-mod stream;
-mod wire;
+pub(crate) mod convert;
+pub(crate) mod stream;
+pub(crate) mod wire;
 
 use instructor_core::provider::{BatchEngine, EventStream, Provider, ProviderRequest};
 use instructor_core::{Completion, Error, Header, Media, MediaKind, Mode, UrlFetchPolicy};

@@ -6,9 +6,9 @@
 //! The key goes in the `x-goog-api-key` header, never in the URL.
 
 mod batch;
-mod convert;
-mod stream;
-mod wire;
+pub(crate) mod convert;
+pub(crate) mod stream;
+pub(crate) mod wire;
 
 use instructor_core::provider::{BatchEngine, EventStream, Provider, ProviderRequest};
 use instructor_core::{Completion, Error, Header, Mode};
@@ -17,12 +17,23 @@ use serde_json::Value;
 use crate::config::{BaseUrl, optional_env, require_any_env};
 use crate::http::{ApiKey, HttpRequest, Transport};
 
-const MODES: &[Mode] = &[
+pub(crate) const MODES: &[Mode] = &[
     Mode::GeminiTools,
     Mode::GeminiJson,
     Mode::MdJson,
     Mode::ParallelTools,
 ];
+
+/// The Gemini mode serving `mode` (shared with Gemini on Vertex AI).
+pub(crate) fn resolve_mode(mode: Mode) -> Option<Mode> {
+    match mode {
+        Mode::Tools | Mode::GeminiTools => Some(Mode::GeminiTools),
+        Mode::Json | Mode::JsonSchema | Mode::GeminiJson => Some(Mode::GeminiJson),
+        Mode::MdJson => Some(Mode::MdJson),
+        Mode::ParallelTools => Some(Mode::ParallelTools),
+        _ => None,
+    }
+}
 
 /// How the response schema is sent in [`Mode::GeminiJson`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -129,13 +140,7 @@ impl Provider for Gemini {
     }
 
     fn resolve_mode(&self, mode: Mode) -> Option<Mode> {
-        match mode {
-            Mode::Tools | Mode::GeminiTools => Some(Mode::GeminiTools),
-            Mode::Json | Mode::JsonSchema | Mode::GeminiJson => Some(Mode::GeminiJson),
-            Mode::MdJson => Some(Mode::MdJson),
-            Mode::ParallelTools => Some(Mode::ParallelTools),
-            _ => None,
-        }
+        resolve_mode(mode)
     }
 
     fn supported_modes(&self) -> &[Mode] {

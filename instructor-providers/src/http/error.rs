@@ -2,7 +2,7 @@
 //! OpenAI `{"error":{message,type,param,code}}`, Anthropic
 //! `{"type":"error","error":{type,message}}`, Gemini `{"error":{code,message,status}}`
 //! (also wrapped in an array), vLLM's flat `{"object":"error","message",..}`, Ollama's
-//! `{"error":"text"}`, and plain text.
+//! `{"error":"text"}`, OAuth's `{"error","error_description"}`, and plain text.
 
 use instructor_core::HttpError;
 use serde_json::Value;
@@ -23,7 +23,12 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> HttpError {
     };
     let envelope = match value.get("error") {
         Some(Value::String(message)) => {
+            // OAuth's `{"error": "invalid_grant", "error_description": ".."}` too.
             error.message = message.clone();
+            if let Some(description) = value.get("error_description").and_then(Value::as_str) {
+                error.message = format!("{message}: {description}");
+                error.code = Some(message.clone());
+            }
             return error;
         }
         Some(inner @ Value::Object(_)) => inner,
@@ -130,6 +135,16 @@ mod tests {
 
         let ollama = br#"{"error":"model 'x' not found"}"#;
         assert_eq!(parse_error_body(404, ollama).message, "model 'x' not found");
+
+        let oauth = br#"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#;
+        let e = parse_error_body(400, oauth);
+        assert_eq!(
+            (e.message.as_str(), e.code.as_deref()),
+            (
+                "invalid_grant: Invalid JWT Signature.",
+                Some("invalid_grant")
+            )
+        );
 
         let quota = br#"{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure"},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34.4s"}]}}"#;
         let e = parse_error_body(429, quota);

@@ -56,6 +56,32 @@ impl Transport {
         .await
     }
 
+    /// POSTs a URL-encoded form (an OAuth token request) and reads a JSON answer,
+    /// with retries.
+    #[cfg(feature = "vertexai")]
+    pub(crate) async fn post_form(
+        &self,
+        url: &str,
+        headers: &[Header],
+        form: &[(&str, &str)],
+    ) -> Result<Value, Error> {
+        let request = plain(url, headers);
+        let map = header_map(headers)?;
+        self.with_retries(None, || async {
+            let sent = self
+                .client
+                .post(url)
+                .timeout(self.timeout)
+                .headers(map.clone())
+                .form(form)
+                .send()
+                .await;
+            let response = self.check_response(sent, &request, &map).await?;
+            self.json_of(response, &request, &map).await
+        })
+        .await
+    }
+
     /// POSTs a multipart form with one file and reads a JSON answer, with retries
     /// (the form is rebuilt from the same bytes for each attempt).
     #[cfg(feature = "openai")]
