@@ -151,7 +151,7 @@ impl Provider for Anthropic {
 
     /// Everything but a text file: a text `document` takes its content inline.
     fn takes_url(&self, _mode: Mode, media: &Media) -> bool {
-        !(media.kind() == MediaKind::File && media.mime().is_some_and(|m| m.starts_with("text/")))
+        takes_url(media)
     }
 
     async fn fetch_url(
@@ -182,4 +182,10 @@ impl Provider for Anthropic {
             .await?;
         Ok(stream::events(response))
     }
+}
+
+/// Whether Anthropic takes `media` as a URL source: every kind but text files (a
+/// text document is sent as its text, so its URL is downloaded first).
+pub(crate) fn takes_url(media: &Media) -> bool {
+    !(media.kind() == MediaKind::File && media.mime().is_some_and(|m| m.starts_with("text/")))
 }

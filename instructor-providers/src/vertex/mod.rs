@@ -20,7 +20,7 @@ mod jwt;
 use std::sync::Arc;
 
 use instructor_core::provider::{EventStream, Provider, ProviderRequest};
-use instructor_core::{Completion, Error, Header, Mode};
+use instructor_core::{Completion, Error, Header, Media, Mode, UrlFetchPolicy};
 use serde_json::{Map, Value};
 use tokio::sync::OnceCell;
 
@@ -335,6 +335,23 @@ impl Provider for VertexAI {
         }
     }
 
+    /// Claude's rules for URL parts (a text file is downloaded); Gemini takes URLs.
+    fn takes_url(&self, _mode: Mode, media: &Media) -> bool {
+        match self.publisher {
+            Publisher::Google => true,
+            Publisher::Anthropic => anthropic::takes_url(media),
+        }
+    }
+
+    async fn fetch_url(
+        &self,
+        media: &Media,
+        policy: &UrlFetchPolicy,
+        max_bytes: u64,
+    ) -> Result<Media, Error> {
+        crate::http::fetch::fetch_media(media, policy, max_bytes).await
+    }
+
     fn build_body(&self, request: &ProviderRequest) -> Result<Value, Error> {
         match self.publisher {
             Publisher::Google => gemini::wire::generate_body(request, self.schema_field),
@@ -374,5 +391,24 @@ impl Provider for VertexAI {
             Publisher::Google => gemini::stream::events(response),
             Publisher::Anthropic => anthropic::stream::events(response),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use instructor_core::provider::Provider;
+    use instructor_core::{Attachment, Image, Mode};
+
+    use super::{GoogleCredentials, Publisher, VertexAI};
+
+    #[test]
+    fn claude_on_vertex_downloads_text_files_like_anthropic_and_gemini_takes_urls() {
+        let text = Attachment::from_url("https://example.com/notes.txt").into_media();
+        let image = Image::from_url("https://example.com/a.png").into_media();
+        let gemini = VertexAI::new(GoogleCredentials::access_token("t"));
+        let claude = gemini.clone().publisher(Publisher::Anthropic);
+        assert!(gemini.takes_url(Mode::GeminiTools, &text));
+        assert!(!claude.takes_url(Mode::AnthropicTools, &text));
+        assert!(claude.takes_url(Mode::AnthropicTools, &image));
     }
 }
