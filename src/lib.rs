@@ -33,6 +33,7 @@
 //! ## Optional features
 //! - `openai` (default): OpenAI and OpenAI-compatible providers.
 //! - `anthropic`, `gemini`, `cohere`: the Anthropic, Gemini and Cohere providers.
+//! - `bedrock`: AWS Bedrock (Converse and ConverseStream, SigV4-signed).
 //! - `chrono`, `uuid`, `url`: `Instruct` for those crates' types.
 #![deny(missing_docs)]
 
@@ -79,10 +80,12 @@ pub mod provider {
 }
 
 /// Provider clients: OpenAI and OpenAI-compatible services, Anthropic, Gemini,
-/// Cohere, transport settings.
+/// Cohere, AWS Bedrock, transport settings.
 pub mod providers {
     #[cfg(feature = "anthropic")]
     pub use instructor_providers::anthropic::Anthropic;
+    #[cfg(feature = "bedrock")]
+    pub use instructor_providers::bedrock::{AwsCredentials, Bedrock, FrameError};
     #[cfg(feature = "cohere")]
     pub use instructor_providers::cohere::Cohere;
     #[cfg(feature = "gemini")]
@@ -131,10 +134,18 @@ pub fn from_cohere(client: instructor_providers::cohere::Cohere) -> Client {
     Client::new(client)
 }
 
+/// A client over AWS Bedrock's Converse API (default mode `Tools`).
+#[cfg(feature = "bedrock")]
+pub fn from_bedrock(client: instructor_providers::bedrock::Bedrock) -> Client {
+    Client::new(client)
+}
+
 /// A client from `"<provider>/<model>"`, reading that provider's environment
 /// variables: `openai/gpt-4o-mini`, `anthropic/claude-…` (feature `anthropic`),
 /// `google/gemini-…` or `gemini/…` (feature `gemini`), `cohere/command-a-…` (feature
-/// `cohere`; `CO_API_KEY`, `CO_API_URL`), `azure/<deployment>`,
+/// `cohere`; `CO_API_KEY`, `CO_API_URL`), `bedrock/<model id>` (feature `bedrock`;
+/// the AWS credential chain, `AWS_REGION`, `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`; the
+/// model id may itself hold `/`, as an ARN does), `azure/<deployment>`,
 /// `openrouter/<vendor>/<model>`, `workflowai/<agent>/<model>`, `ollama/llama3`,
 /// `groq/…`, `together/…`, `fireworks/…`, `deepseek/…`, `mistral/…`, `cerebras/…`,
 /// `xai/…`, `lmstudio/…`, `llamacpp/…`, `vllm/…`.
@@ -147,6 +158,7 @@ pub fn from_provider(spec: &str) -> Result<Client> {
         "anthropic" => anthropic_client()?,
         "google" | "gemini" => gemini_client()?,
         "cohere" => cohere_client()?,
+        "bedrock" => bedrock_client()?,
         _ => openai_client(prefix)?,
     };
     Ok(client.with_model(model))
@@ -156,7 +168,8 @@ pub fn from_provider(spec: &str) -> Result<Client> {
     feature = "openai",
     feature = "anthropic",
     feature = "gemini",
-    feature = "cohere"
+    feature = "cohere",
+    feature = "bedrock"
 )))]
 fn feature_missing(prefix: &str, feature: &str) -> Error {
     Error::config(format!(
@@ -198,6 +211,18 @@ fn cohere_client() -> Result<Client> {
 #[cfg(not(feature = "cohere"))]
 fn cohere_client() -> Result<Client> {
     Err(feature_missing("cohere", "cohere"))
+}
+
+#[cfg(feature = "bedrock")]
+fn bedrock_client() -> Result<Client> {
+    Ok(from_bedrock(
+        instructor_providers::bedrock::Bedrock::from_env()?,
+    ))
+}
+
+#[cfg(not(feature = "bedrock"))]
+fn bedrock_client() -> Result<Client> {
+    Err(feature_missing("bedrock", "bedrock"))
 }
 
 #[cfg(feature = "openai")]
