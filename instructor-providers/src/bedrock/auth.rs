@@ -16,7 +16,8 @@
 //! Signing goes through the `aws-sigv4` crate (service `bedrock`): each attempt is
 //! signed over its exact body bytes, `content-type`, `host` and `x-amz-date` (and
 //! `x-amz-security-token` with temporary credentials), with the path double-encoded
-//! as AWS does for every service but S3.
+//! as AWS does for every service but S3. The crate's own trace events (which show the
+//! canonical request, session token included) are silenced while it signs.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -375,9 +376,13 @@ pub(crate) fn sign_request(
         SignableBody::Bytes(input.body),
     )
     .map_err(|e| failed(Box::new(e)))?;
-    let (instructions, _signature) = sign(request, &params)
-        .map_err(|e| failed(Box::new(e)))?
-        .into_parts();
+    // aws-sigv4 traces the canonical request, which holds the session token: its
+    // events go nowhere, whatever subscriber the application installed.
+    let signed =
+        tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || {
+            sign(request, &params)
+        });
+    let (instructions, _signature) = signed.map_err(|e| failed(Box::new(e)))?.into_parts();
     Ok(instructions
         .headers()
         .map(|(name, value)| Header::sensitive(name, value))
@@ -487,6 +492,65 @@ mod tests {
         );
         assert!(headers.iter().all(Header::is_sensitive));
         assert!(!format!("{headers:?}").contains("session-token-secret"));
+    }
+
+    /// Records the fields of every event and span it sees.
+    #[derive(Default, Clone)]
+    struct Recorder(std::sync::Arc<std::sync::Mutex<String>>);
+
+    impl tracing::field::Visit for Recorder {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            let text = format!("{}={value:?}\n", field.name());
+            self.0.lock().unwrap().push_str(&text);
+        }
+    }
+
+    impl tracing::Subscriber for Recorder {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            span.record(&mut self.clone());
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+            values.record(&mut self.clone());
+        }
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            event.record(&mut self.clone());
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[test]
+    fn signing_logs_nothing_even_at_trace_level() {
+        let (credentials, time) = suite();
+        let credentials = credentials.with_session_token("session-token-in-canonical-request");
+        let input = SigningInput {
+            method: "POST",
+            url: "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse",
+            headers: &[("content-type", "application/json")],
+            body: b"{}",
+            region: "us-east-1",
+            service: "bedrock",
+            time,
+            content_sha256_header: false,
+        };
+        let recorder = Recorder::default();
+        tracing::subscriber::with_default(recorder.clone(), || {
+            // The recorder does see what is logged around the signing.
+            tracing::trace!(probe = "visible", "before signing");
+            sign_request(&credentials, &input).unwrap();
+        });
+        let logged = recorder.0.lock().unwrap().clone();
+        assert!(logged.contains("visible"), "{logged}");
+        assert!(
+            !logged.contains("session-token-in-canonical-request"),
+            "{logged}"
+        );
+        assert!(!logged.contains("canonical"), "{logged}");
     }
 
     #[test]
