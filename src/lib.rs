@@ -35,6 +35,7 @@
 //! - `anthropic`, `gemini`, `cohere`: the Anthropic, Gemini and Cohere providers.
 //! - `vertexai`: Vertex AI (Gemini and Claude models) with Google Application
 //!   Default Credentials.
+//! - `bedrock`: AWS Bedrock (Converse and ConverseStream, SigV4-signed).
 //! - `chrono`, `uuid`, `url`: `Instruct` for those crates' types.
 #![deny(missing_docs)]
 
@@ -82,10 +83,12 @@ pub mod provider {
 }
 
 /// Provider clients: OpenAI and OpenAI-compatible services, Anthropic, Gemini,
-/// Cohere, Vertex AI, transport settings.
+/// Cohere, Vertex AI, AWS Bedrock, transport settings.
 pub mod providers {
     #[cfg(feature = "anthropic")]
     pub use instructor_providers::anthropic::Anthropic;
+    #[cfg(feature = "bedrock")]
+    pub use instructor_providers::bedrock::{AwsCredentials, Bedrock, FrameError};
     #[cfg(feature = "cohere")]
     pub use instructor_providers::cohere::Cohere;
     #[cfg(feature = "gemini")]
@@ -143,13 +146,21 @@ pub fn from_vertexai(client: instructor_providers::vertex::VertexAI) -> Client {
     Client::new(client)
 }
 
+/// A client over AWS Bedrock's Converse API (default mode `Tools`).
+#[cfg(feature = "bedrock")]
+pub fn from_bedrock(client: instructor_providers::bedrock::Bedrock) -> Client {
+    Client::new(client)
+}
+
 /// A client from `"<provider>/<model>"`, reading that provider's environment
 /// variables: `openai/gpt-4o-mini`, `anthropic/claude-…` (feature `anthropic`),
 /// `google/gemini-…` or `gemini/…` (feature `gemini`), `cohere/command-a-…` (feature
 /// `cohere`; `CO_API_KEY`, `CO_API_URL`), `vertexai/gemini-…` or `vertexai/claude-…`
 /// (feature `vertexai`; Google Application Default Credentials,
 /// `GOOGLE_CLOUD_PROJECT`, `GOOGLE_CLOUD_LOCATION`, `GOOGLE_VERTEX_BASE_URL`),
-/// `azure/<deployment>`,
+/// `bedrock/<model id>` (feature `bedrock`; the AWS credential chain, `AWS_REGION`,
+/// `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`; the model id may itself hold `/`, as an ARN
+/// does), `azure/<deployment>`,
 /// `openrouter/<vendor>/<model>`, `workflowai/<agent>/<model>`, `ollama/llama3`,
 /// `groq/…`, `together/…`, `fireworks/…`, `deepseek/…`, `mistral/…`, `cerebras/…`,
 /// `xai/…`, `lmstudio/…`, `llamacpp/…`, `vllm/…`.
@@ -163,6 +174,7 @@ pub fn from_provider(spec: &str) -> Result<Client> {
         "google" | "gemini" => gemini_client()?,
         "cohere" => cohere_client()?,
         "vertexai" => vertex_client(model)?,
+        "bedrock" => bedrock_client()?,
         _ => openai_client(prefix)?,
     };
     Ok(client.with_model(model))
@@ -173,7 +185,8 @@ pub fn from_provider(spec: &str) -> Result<Client> {
     feature = "anthropic",
     feature = "gemini",
     feature = "cohere",
-    feature = "vertexai"
+    feature = "vertexai",
+    feature = "bedrock"
 )))]
 fn feature_missing(prefix: &str, feature: &str) -> Error {
     Error::config(format!(
@@ -228,6 +241,18 @@ fn vertex_client(model: &str) -> Result<Client> {
 #[cfg(not(feature = "vertexai"))]
 fn vertex_client(_model: &str) -> Result<Client> {
     Err(feature_missing("vertexai", "vertexai"))
+}
+
+#[cfg(feature = "bedrock")]
+fn bedrock_client() -> Result<Client> {
+    Ok(from_bedrock(
+        instructor_providers::bedrock::Bedrock::from_env()?,
+    ))
+}
+
+#[cfg(not(feature = "bedrock"))]
+fn bedrock_client() -> Result<Client> {
+    Err(feature_missing("bedrock", "bedrock"))
 }
 
 #[cfg(feature = "openai")]

@@ -66,7 +66,7 @@ pub(crate) fn refuse(media: &instructor_core::Media, provider: &str, why: &str) 
 
 /// Refuses a media part in a system or developer message, for providers whose
 /// system instruction takes text only (it would otherwise be dropped silently).
-#[cfg(any(feature = "anthropic", feature = "gemini"))]
+#[cfg(any(feature = "anthropic", feature = "gemini", feature = "bedrock"))]
 pub(crate) fn text_only_system(
     messages: &[instructor_core::Message],
     provider: &str,

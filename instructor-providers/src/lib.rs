@@ -1,7 +1,8 @@
 //! Provider clients for [instructor](https://docs.rs/instructor): OpenAI and every
 //! OpenAI-compatible service (feature `openai`, default), Anthropic (feature
-//! `anthropic`), Gemini (feature `gemini`), Cohere (feature `cohere`) and Vertex AI
-//! (feature `vertexai`: Gemini and Claude models with Google credentials).
+//! `anthropic`), Gemini (feature `gemini`), Cohere (feature `cohere`), Vertex AI
+//! (feature `vertexai`: Gemini and Claude models with Google credentials) and AWS
+//! Bedrock (feature `bedrock`).
 //!
 //! Each provider keeps its wire format in its own module and implements
 //! [`instructor_core::provider::Provider`]; shared HTTP plumbing (transport retries,
@@ -38,13 +39,16 @@
 
 #[cfg(feature = "anthropic")]
 pub mod anthropic;
+#[cfg(feature = "bedrock")]
+pub mod bedrock;
 #[cfg(feature = "cohere")]
 pub mod cohere;
 #[cfg(any(
     feature = "openai",
     feature = "anthropic",
     feature = "gemini",
-    feature = "cohere"
+    feature = "cohere",
+    feature = "bedrock"
 ))]
 mod config;
 #[cfg(feature = "gemini")]
@@ -63,6 +67,8 @@ pub use reqwest;
 
 #[cfg(feature = "anthropic")]
 pub use anthropic::Anthropic;
+#[cfg(feature = "bedrock")]
+pub use bedrock::{AwsCredentials, Bedrock};
 #[cfg(feature = "cohere")]
 pub use cohere::Cohere;
 #[cfg(feature = "gemini")]

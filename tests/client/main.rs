@@ -21,6 +21,8 @@ mod parse_errors;
 mod prompt_cache;
 mod provider_anthropic;
 mod provider_anthropic_stream;
+mod provider_bedrock;
+mod provider_bedrock_stream;
 mod provider_cohere;
 mod provider_cohere_stream;
 mod provider_gemini;

@@ -6,6 +6,7 @@
 )]
 
 pub mod anthropic_batch;
+pub mod bedrock;
 pub mod gemini_batch;
 pub mod openai_batch;
 pub mod sse;

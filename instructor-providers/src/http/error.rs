@@ -2,7 +2,9 @@
 //! OpenAI `{"error":{message,type,param,code}}`, Anthropic
 //! `{"type":"error","error":{type,message}}`, Gemini `{"error":{code,message,status}}`
 //! (also wrapped in an array), vLLM's flat `{"object":"error","message",..}`, Ollama's
-//! `{"error":"text"}`, OAuth's `{"error","error_description"}`, and plain text.
+//! `{"error":"text"}`, OAuth's `{"error","error_description"}`, AWS's flat
+//! `{"message"}` or `{"Message"}` (its type in the `x-amzn-errortype` header), and
+//! plain text.
 
 use instructor_core::HttpError;
 use serde_json::Value;
@@ -39,7 +41,8 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> HttpError {
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
-    if let Some(message) = text("message") {
+    // AWS services write `message` or `Message`.
+    if let Some(message) = text("message").or_else(|| text("Message")) {
         error.message = message;
     }
     error.kind = text("type").or_else(|| text("status"));
@@ -144,6 +147,12 @@ mod tests {
                 "invalid_grant: Invalid JWT Signature.",
                 Some("invalid_grant")
             )
+        );
+
+        let aws = br#"{"Message":"The security token included in the request is invalid."}"#;
+        assert_eq!(
+            parse_error_body(403, aws).message,
+            "The security token included in the request is invalid."
         );
 
         let quota = br#"{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure"},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34.4s"}]}}"#;

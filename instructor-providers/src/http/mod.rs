@@ -6,7 +6,8 @@ pub mod error;
     feature = "openai",
     feature = "anthropic",
     feature = "gemini",
-    feature = "cohere"
+    feature = "cohere",
+    feature = "bedrock"
 ))]
 pub(crate) mod events;
 #[cfg(any(feature = "openai", feature = "anthropic"))]
@@ -14,6 +15,8 @@ pub(crate) mod fetch;
 pub(crate) mod files;
 mod rate_headers;
 pub mod retry;
+#[cfg(feature = "bedrock")]
+pub(crate) mod signed;
 pub mod sse;
 
 use std::fmt;
@@ -214,7 +217,14 @@ impl Transport {
         // A server may echo what it was sent (a rejected key, say): never keep it.
         http.message = scrub(&http.message, &request.url, headers);
         http.request_id = header(&response_headers, "x-request-id")
-            .or_else(|| header(&response_headers, "request-id"));
+            .or_else(|| header(&response_headers, "request-id"))
+            .or_else(|| header(&response_headers, "x-amzn-requestid"));
+        // AWS names the error in a header: `ThrottlingException:http://..`.
+        if http.kind.is_none() {
+            http.kind = header(&response_headers, "x-amzn-errortype")
+                .and_then(|t| t.split(':').next().map(str::to_owned))
+                .filter(|t| !t.is_empty());
+        }
         http.retry_after = retry::retry_after(&response_headers).or(http.retry_after);
         if status.as_u16() == 429 {
             http.retry_after = http
