@@ -46,7 +46,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (client, server) = if live {
         let model = std::env::var("BEDROCK_MODEL").unwrap_or_else(|_| MODEL.to_owned());
         println!("Calling Bedrock for real ({model}).\n");
-        (instructor::from_provider(&format!("bedrock/{model}"))?, None)
+        (
+            instructor::from_provider(&format!("bedrock/{model}"))?,
+            None,
+        )
     } else {
         let server = MockServer::start().await;
         // The first answer breaks the age's range: the reask gets the second.

@@ -5,38 +5,18 @@
 //! `provider_anthropic_stream.rs`.
 #![cfg(feature = "anthropic")]
 
+use crate::common::person::{BAD, GOOD, IVAN, User, user};
 use std::time::Duration;
 
 use crate::common::{bodies, serve};
 use instructor::prelude::*;
 use instructor::providers::{Anthropic, RetryPolicy};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wiremock::{MockServer, ResponseTemplate};
 
 const MODEL: &str = "claude-3-5-sonnet-20240620";
 const ROUTE: &str = "/v1/messages";
 const KEY: &str = "sk-ant-test-secret";
-
-/// A person mentioned in the text.
-#[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct User {
-    /// Full name.
-    #[instruct(min_length = 2)]
-    name: String,
-    age: u32,
-}
-
-const GOOD: &str = r#"{"name":"Jason","age":25}"#;
-const BAD: &str = r#"{"name":"J","age":25}"#;
-const IVAN: &str = r#"{"name":"Ivan","age":28}"#;
-
-fn user(name: &str, age: u32) -> User {
-    User {
-        name: name.into(),
-        age,
-    }
-}
 
 fn client(url: &str) -> Client {
     let provider = Anthropic::new(KEY)

@@ -10,6 +10,7 @@
 //! Streaming is in `provider_bedrock_stream.rs`.
 #![cfg(feature = "bedrock")]
 
+use crate::common::person::{BAD, GOOD, IVAN, User, user};
 use std::time::Duration;
 
 use crate::common::bedrock::{
@@ -19,28 +20,7 @@ use crate::common::bedrock::{
 use instructor::prelude::*;
 use instructor::providers::{AwsCredentials, Bedrock, RetryPolicy};
 use instructor::{Image, Pdf};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-
-/// A person mentioned in the text.
-#[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct User {
-    /// Full name.
-    #[instruct(min_length = 2)]
-    name: String,
-    age: u32,
-}
-
-const GOOD: &str = r#"{"name":"Jason","age":25}"#;
-const BAD: &str = r#"{"name":"J","age":25}"#;
-const IVAN: &str = r#"{"name":"Ivan","age":28}"#;
-
-fn user(name: &str, age: u32) -> User {
-    User {
-        name: name.into(),
-        age,
-    }
-}
 
 fn credentials() -> AwsCredentials {
     AwsCredentials::new(ACCESS_KEY, SECRET_KEY)

@@ -6,38 +6,18 @@
 //! `provider_cohere_stream.rs`.
 #![cfg(feature = "cohere")]
 
+use crate::common::person::{BAD, GOOD, IVAN, User, user};
 use std::time::Duration;
 
 use crate::common::{bodies, serve};
 use instructor::prelude::*;
 use instructor::providers::{Cohere, RetryPolicy};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wiremock::{MockServer, ResponseTemplate};
 
 const MODEL: &str = "command-a-03-2025";
 const ROUTE: &str = "/v2/chat";
 const KEY: &str = "co-test-secret";
-
-/// A person mentioned in the text.
-#[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct User {
-    /// Full name.
-    #[instruct(min_length = 2)]
-    name: String,
-    age: u32,
-}
-
-const GOOD: &str = r#"{"name":"Jason","age":25}"#;
-const BAD: &str = r#"{"name":"J","age":25}"#;
-const IVAN: &str = r#"{"name":"Ivan","age":28}"#;
-
-fn user(name: &str, age: u32) -> User {
-    User {
-        name: name.into(),
-        age,
-    }
-}
 
 fn client(url: &str) -> Client {
     let provider = Cohere::new(KEY)

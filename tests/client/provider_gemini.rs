@@ -6,38 +6,18 @@
 //! Streaming is in `provider_gemini_stream.rs`.
 #![cfg(feature = "gemini")]
 
+use crate::common::person::{BAD, GOOD, IVAN, User, user};
 use std::time::{Duration, Instant};
 
 use crate::common::{bodies, serve};
 use instructor::prelude::*;
 use instructor::providers::{Gemini, RetryPolicy, SchemaField};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wiremock::{MockServer, ResponseTemplate};
 
 const MODEL: &str = "gemini-1.5-flash-latest";
 const ROUTE: &str = "/v1beta/models/gemini-1.5-flash-latest:generateContent";
 const KEY: &str = "AIza-test-secret";
-
-/// A person mentioned in the text.
-#[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct User {
-    /// Full name.
-    #[instruct(min_length = 2)]
-    name: String,
-    age: u32,
-}
-
-const GOOD: &str = r#"{"name":"Jason","age":25}"#;
-const BAD: &str = r#"{"name":"J","age":25}"#;
-const IVAN: &str = r#"{"name":"Ivan","age":28}"#;
-
-fn user(name: &str, age: u32) -> User {
-    User {
-        name: name.into(),
-        age,
-    }
-}
 
 /// A client for a server at `root` (the Gemini base URL is `{root}/v1beta`).
 fn gemini(root: &str) -> Gemini {

@@ -9,13 +9,13 @@
 //! `provider_vertex_stream.rs`.
 #![cfg(feature = "vertexai")]
 
+use crate::common::person::{BAD, GOOD, IVAN, User, user};
 use std::time::Duration;
 
 use crate::common::vertex::{PROJECT, TokenEndpoint};
 use crate::common::{bodies, serve};
 use instructor::prelude::*;
 use instructor::providers::{GoogleCredentials, Publisher, RetryPolicy, VertexAI};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wiremock::{MockServer, ResponseTemplate};
 
@@ -23,26 +23,6 @@ const MODEL: &str = "gemini-2.5-flash";
 const ROUTE: &str = "/v1/projects/test-project/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent";
 const CLAUDE: &str = "claude-sonnet-4@20250514";
 const CLAUDE_ROUTE: &str = "/v1/projects/test-project/locations/us-central1/publishers/anthropic/models/claude-sonnet-4@20250514:rawPredict";
-
-/// A person mentioned in the text.
-#[derive(Instruct, Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct User {
-    /// Full name.
-    #[instruct(min_length = 2)]
-    name: String,
-    age: u32,
-}
-
-const GOOD: &str = r#"{"name":"Jason","age":25}"#;
-const BAD: &str = r#"{"name":"J","age":25}"#;
-const IVAN: &str = r#"{"name":"Ivan","age":28}"#;
-
-fn user(name: &str, age: u32) -> User {
-    User {
-        name: name.into(),
-        age,
-    }
-}
 
 /// A Vertex client for the API at `root` with `credentials`.
 fn vertex(root: &str, credentials: GoogleCredentials) -> VertexAI {

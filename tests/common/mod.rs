@@ -9,6 +9,7 @@ pub mod anthropic_batch;
 pub mod bedrock;
 pub mod gemini_batch;
 pub mod openai_batch;
+pub mod person;
 pub mod sse;
 #[cfg(feature = "vertexai")]
 pub mod vertex;
