@@ -48,7 +48,7 @@ fn text_message(text: &str) -> Value {
 /// What the model answers in `mode` when it means `json`.
 fn answer(mode: Mode, json: &str, usage: (u64, u64)) -> Value {
     match mode {
-        Mode::Tools => chat(
+        Mode::Tools | Mode::ToolsStrict => chat(
             json!({"role": "assistant", "tool_plan": "I will extract the user.",
                 "tool_calls": [call("User_abc", "User", json)]}),
             "TOOL_CALL",
@@ -69,8 +69,9 @@ fn answer(mode: Mode, json: &str, usage: (u64, u64)) -> Value {
     }
 }
 
-const MODES: [Mode; 5] = [
+const MODES: [Mode; 6] = [
     Mode::Tools,
+    Mode::ToolsStrict,
     Mode::ParallelTools,
     Mode::JsonSchema,
     Mode::Json,
@@ -190,7 +191,7 @@ async fn every_mode_reasks_in_cohere_shape() {
             "{mode}: the error is sent"
         );
         match mode {
-            Mode::Tools | Mode::ParallelTools => {
+            Mode::Tools | Mode::ToolsStrict | Mode::ParallelTools => {
                 let calls = reask[0]["tool_calls"].as_array().unwrap();
                 assert_eq!(reask[0]["role"], "assistant");
                 assert_eq!(calls[0]["function"]["arguments"], BAD);
@@ -199,7 +200,7 @@ async fn every_mode_reasks_in_cohere_shape() {
                     assert_eq!(result["role"], "tool");
                     assert_eq!(result["tool_call_id"], call["id"]);
                 }
-                if mode == Mode::Tools {
+                if mode != Mode::ParallelTools {
                     assert_eq!(reask[0]["tool_plan"], "I will extract the user.");
                 }
             }

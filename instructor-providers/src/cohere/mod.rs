@@ -1,5 +1,6 @@
 //! Cohere Chat API v2 (`POST /v2/chat`): a tool call forced with
-//! `tool_choice: "REQUIRED"` (`Mode::Tools`, the default; `Mode::ParallelTools` for
+//! `tool_choice: "REQUIRED"` (`Mode::Tools`, the default; `Mode::ToolsStrict` adds
+//! `strict_tools: true`, Cohere's structured outputs for tools; `Mode::ParallelTools` for
 //! several calls), JSON output with the schema enforced by the service
 //! (`Mode::JsonSchema`: `response_format: {"type": "json_object", "json_schema"}`),
 //! JSON output with the schema in the prompt (`Mode::Json`), and the schema in the
@@ -19,6 +20,7 @@ use crate::http::{ApiKey, HttpRequest, Transport};
 
 const MODES: &[Mode] = &[
     Mode::Tools,
+    Mode::ToolsStrict,
     Mode::ParallelTools,
     Mode::JsonSchema,
     Mode::Json,

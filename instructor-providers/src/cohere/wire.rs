@@ -21,10 +21,14 @@ pub(crate) fn chat_body(request: &ProviderRequest) -> Result<Value, Error> {
         }})
     };
     match request.mode {
-        Mode::Tools => {
+        Mode::Tools | Mode::ToolsStrict => {
             // With one tool offered, REQUIRED forces that one.
             body.insert("tools".into(), json!([tool(&request.response)]));
             body.insert("tool_choice".into(), Value::from("REQUIRED"));
+            if request.mode == Mode::ToolsStrict {
+                // Cohere's structured outputs for tools: the call follows the schema.
+                body.insert("strict_tools".into(), Value::Bool(true));
+            }
         }
         Mode::ParallelTools => {
             let tools = request.tool_specs().iter().map(tool).collect();
