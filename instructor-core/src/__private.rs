@@ -188,7 +188,17 @@ pub fn field_schema<T: Instruct>(
     constraints: &[Constraint],
     examples: &[&str],
 ) -> Schema {
-    let mut schema = generator.subschema_for::<T>();
+    let schema = generator.subschema_for::<T>();
+    describe_field(schema, description, constraints, examples)
+}
+
+/// The non-generic rest of [`field_schema`] (written once, not per field type).
+fn describe_field(
+    mut schema: Schema,
+    description: Option<&str>,
+    constraints: &[Constraint],
+    examples: &[&str],
+) -> Schema {
     for c in constraints {
         c.apply_to(&mut schema);
     }

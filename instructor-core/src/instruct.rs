@@ -229,27 +229,39 @@ enum Slot {
     Tool,
 }
 
+/// Computes a per-type value once and keeps it for the life of the process (one
+/// small allocation per type and slot). Only the downcast is generic: the lookup
+/// and the store are written once ([`cached_any`]).
+fn cached<T: 'static, V: Send + Sync + 'static>(slot: Slot, make: fn() -> V) -> &'static V {
+    let value = cached_any((TypeId::of::<T>(), slot), &|| Box::new(make()));
+    match value.downcast_ref::<V>() {
+        Some(value) => value,
+        // A slot holds one value type: never reached.
+        None => Box::leak(Box::new(make())),
+    }
+}
+
 type Cache = RwLock<HashMap<(TypeId, Slot), &'static (dyn std::any::Any + Send + Sync)>>;
 
-/// Computes a per-type value once and keeps it for the life of the process (one
-/// small allocation per type and slot).
-fn cached<T: 'static, V: Send + Sync + 'static>(slot: Slot, make: fn() -> V) -> &'static V {
+/// The value under `key`, made (outside the lock: generating a schema may need
+/// other cached schemas) and stored the first time.
+fn cached_any(
+    key: (TypeId, Slot),
+    make: &dyn Fn() -> Box<dyn std::any::Any + Send + Sync>,
+) -> &'static (dyn std::any::Any + Send + Sync) {
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    let key = (TypeId::of::<T>(), slot);
     let found = cache
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .get(&key)
-        .and_then(|v| v.downcast_ref::<V>());
+        .copied();
     if let Some(value) = found {
         return value;
     }
-    // Computed outside the lock: generating a schema may need other cached schemas.
-    let value: &'static V = Box::leak(Box::new(make()));
+    let value: &'static (dyn std::any::Any + Send + Sync) = Box::leak(make());
     let mut map = cache
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let stored = *map.entry(key).or_insert(value);
-    stored.downcast_ref::<V>().unwrap_or(value)
+    *map.entry(key).or_insert(value)
 }

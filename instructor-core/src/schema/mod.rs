@@ -168,7 +168,17 @@ impl SchemaGenerator {
         if T::inline_schema() {
             return T::schema(self);
         }
-        let id = TypeId::of::<T>();
+        // Only the calls through `T` are generic: the bookkeeping is written once.
+        self.named_subschema(TypeId::of::<T>(), T::schema_name, T::schema)
+    }
+
+    /// [`Self::subschema_for`] of a named type: its reference, generated once.
+    fn named_subschema(
+        &mut self,
+        id: TypeId,
+        schema_name: fn() -> Cow<'static, str>,
+        schema: fn(&mut Self) -> Schema,
+    ) -> Schema {
         if let Some(name) = self.names.get(&id) {
             if let Some((root, referenced)) = &mut self.root
                 && *root == id
@@ -177,35 +187,49 @@ impl SchemaGenerator {
             }
             return Schema::reference(name);
         }
-        let name = self.unique_name(T::schema_name());
+        let name = self.unique_name(schema_name());
         self.names.insert(id, name.clone());
         // A placeholder keeps the slot (and the order) while the type is generated,
         // so a recursive reference finds its name.
         self.defs.insert(name.clone(), Value::Null);
-        let schema = T::schema(self);
-        self.defs.insert(name.clone(), schema.into_value());
+        let generated = schema(self);
+        self.defs.insert(name.clone(), generated.into_value());
         Schema::reference(&name)
     }
 
     /// The complete schema of `T`: its own schema inlined at the root, plus `$defs`.
     pub fn root_schema_for<T: Instruct>() -> Schema {
+        Self::root_schema(
+            TypeId::of::<T>(),
+            T::inline_schema(),
+            T::schema_name,
+            T::schema,
+        )
+    }
+
+    /// [`Self::root_schema_for`], written once for every type.
+    fn root_schema(
+        id: TypeId,
+        inline: bool,
+        schema_name: fn() -> Cow<'static, str>,
+        schema: fn(&mut Self) -> Schema,
+    ) -> Schema {
         let mut generator = Self::new();
-        let id = TypeId::of::<T>();
-        let root_name = (!T::inline_schema()).then(|| {
-            let name = T::schema_name().into_owned();
+        let root_name = (!inline).then(|| {
+            let name = schema_name().into_owned();
             generator.names.insert(id, name.clone());
             generator.root = Some((id, false));
             name
         });
-        let mut schema = T::schema(&mut generator);
+        let mut root = schema(&mut generator);
         if let (Some(name), Some((_, true))) = (root_name, generator.root) {
             // The root refers to itself: it must be addressable as a definition too.
-            generator.defs.insert(name, schema.clone().into_value());
+            generator.defs.insert(name, root.clone().into_value());
         }
         if !generator.defs.is_empty() {
-            schema.insert("$defs", Value::Object(generator.defs));
+            root.insert("$defs", Value::Object(generator.defs));
         }
-        schema
+        root
     }
 
     /// The definition a `#/$defs/<name>` reference points to, if generated already.
