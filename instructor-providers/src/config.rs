@@ -41,6 +41,17 @@ pub(crate) fn merge_extra(body: &mut Map<String, Value>, extra: &Map<String, Val
     }
 }
 
+/// A tool call's arguments as text: a string verbatim (a stream hands them over as
+/// text), an object serialized, nothing as `{}`.
+#[cfg(any(feature = "cohere", feature = "bedrock"))]
+pub(crate) fn arguments_text(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => "{}".to_owned(),
+        Some(other) => other.to_string(),
+    }
+}
+
 /// A string field of a JSON object.
 pub(crate) fn str_field(value: &Value, key: &str) -> Option<String> {
     value.get(key).and_then(Value::as_str).map(str::to_owned)

@@ -6,7 +6,7 @@
 use instructor_core::{Completion, Error, FinishReason, ToolCall, Usage};
 use serde_json::Value;
 
-use crate::config::str_field;
+use crate::config::{arguments_text, str_field};
 
 /// Reads a Converse response.
 pub(crate) fn converse_completion(raw: Value) -> Result<Completion, Error> {
@@ -28,7 +28,7 @@ pub(crate) fn converse_completion(raw: Value) -> Result<Completion, Error> {
             completion.tool_calls.push(ToolCall::new(
                 str_field(call, "toolUseId").unwrap_or_default(),
                 str_field(call, "name").unwrap_or_default(),
-                arguments(call.get("input")),
+                arguments_text(call.get("input")),
             ));
         }
     }
@@ -39,16 +39,6 @@ pub(crate) fn converse_completion(raw: Value) -> Result<Completion, Error> {
     completion.usage = usage(raw.get("usage"));
     completion.raw = raw;
     Ok(completion)
-}
-
-/// A tool call's input as text: an object serialized, a string verbatim (a stream
-/// hands it over as text), nothing as `{}`.
-fn arguments(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => "{}".to_owned(),
-        Some(other) => other.to_string(),
-    }
 }
 
 /// Maps `stopReason` (`max_tokens` and `model_context_window_exceeded` are

@@ -5,7 +5,7 @@
 use instructor_core::{Completion, Error, FinishReason, ToolCall, Usage};
 use serde_json::Value;
 
-use crate::config::str_field;
+use crate::config::{arguments_text, str_field};
 
 /// Reads a `/v2/chat` response.
 pub(crate) fn chat_completion(raw: Value) -> Result<Completion, Error> {
@@ -37,7 +37,7 @@ pub(crate) fn chat_completion(raw: Value) -> Result<Completion, Error> {
         completion.tool_calls.push(ToolCall::new(
             str_field(call, "id").unwrap_or_default(),
             str_field(function, "name").unwrap_or_default(),
-            arguments(function.get("arguments")),
+            arguments_text(function.get("arguments")),
         ));
     }
     // The plan the model wrote before its calls is the text a reask echoes.
@@ -51,15 +51,6 @@ pub(crate) fn chat_completion(raw: Value) -> Result<Completion, Error> {
     completion.usage = usage(raw.get("usage"));
     completion.raw = raw;
     Ok(completion)
-}
-
-/// Arguments as text: a string verbatim, an object serialized, nothing as `{}`.
-fn arguments(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => "{}".to_owned(),
-        Some(other) => other.to_string(),
-    }
 }
 
 /// Maps `finish_reason` (`MAX_TOKENS` and `ERROR_LIMIT`, the context window, are
