@@ -364,6 +364,9 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
 
     /// Validates the finished attempt: stores the final value, reasks, or fails.
     async fn end_of_attempt(&mut self) -> Result<()> {
+        // The partial held in place is not needed past the last snapshot: freed
+        // before the final value is read (it would be a third copy of the answer).
+        self.in_place = None;
         let completion = self.attempt.end();
         self.total += completion.usage;
         check_finish(&completion, self.total)?;
