@@ -311,7 +311,9 @@ async fn a_killed_run_resumed_ends_with_every_id_exactly_once() {
     let mut text = std::fs::read_to_string(fx.file("out.jsonl")).unwrap();
     text.push_str("{\"id\": \"doc-199\", \"val");
     std::fs::write(fx.file("out.jsonl"), text).unwrap();
-    let calls_before = fx.calls.load(Ordering::SeqCst);
+    // Requests the killed run had already sent may still reach the server's
+    // handlers: count once the count has settled.
+    let calls_before = settled(&fx.calls).await;
 
     let out = run(fx.command(&args), "").await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -334,6 +336,19 @@ async fn a_killed_run_resumed_ends_with_every_id_exactly_once() {
         n - before,
         "the resumed run redoes only what was missing"
     );
+}
+
+/// The value of `counter` once it has stopped changing for 100 ms.
+async fn settled(counter: &std::sync::atomic::AtomicUsize) -> usize {
+    let mut last = counter.load(Ordering::SeqCst);
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = counter.load(Ordering::SeqCst);
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
 }
 
 /// Complete lines in a file a killed process may have left torn.
