@@ -18,6 +18,7 @@ pub(crate) fn optional_env(name: &str) -> Option<String> {
 }
 
 /// Reads a required variable; an unset or empty variable is a configuration error.
+#[cfg(any(feature = "openai", feature = "anthropic", feature = "cohere"))]
 pub(crate) fn require_env(name: &str) -> Result<String, Error> {
     optional_env(name)
         .ok_or_else(|| Error::config(format!("environment variable {name} is not set")))
@@ -52,6 +53,23 @@ pub(crate) fn arguments_text(value: Option<&Value>) -> String {
     }
 }
 
+/// Usage as Anthropic and Bedrock report it: input tokens apart from those read
+/// from or written to the prompt cache, so the prompt is their sum (saturating: the
+/// counts are the server's word).
+#[cfg(any(feature = "anthropic", feature = "bedrock"))]
+pub(crate) fn usage_with_cache(
+    input: u64,
+    cache_read: u64,
+    cache_write: u64,
+    output: u64,
+) -> instructor_core::Usage {
+    let prompt = input.saturating_add(cache_read).saturating_add(cache_write);
+    let mut usage = instructor_core::Usage::new(prompt, output, prompt.saturating_add(output));
+    usage.cached_tokens = cache_read;
+    usage.cache_creation_tokens = cache_write;
+    usage
+}
+
 /// A string field of a JSON object.
 pub(crate) fn str_field(value: &Value, key: &str) -> Option<String> {
     value.get(key).and_then(Value::as_str).map(str::to_owned)
@@ -68,6 +86,12 @@ pub(crate) fn data_url(url: &str) -> Option<(&str, &str)> {
 
 /// The error for a media part `provider` cannot take, before anything is sent:
 /// "the audio part (audio/wav, inline content) cannot be sent to Anthropic: …".
+#[cfg(any(
+    feature = "openai",
+    feature = "anthropic",
+    feature = "gemini",
+    feature = "bedrock"
+))]
 pub(crate) fn refuse(media: &instructor_core::Media, provider: &str, why: &str) -> Error {
     Error::config(format!(
         "{} cannot be sent to {provider}: {why}",
@@ -103,6 +127,7 @@ pub(crate) fn text_only_system(
 
 /// Why a URL is refused where a provider takes only inline content (the client
 /// downloads such URLs first unless its `UrlFetchPolicy` is disabled).
+#[cfg(any(feature = "openai", feature = "anthropic", feature = "bedrock"))]
 pub(crate) const INLINE_ONLY: &str = "it takes this kind of content inline only and the URL was not downloaded (downloads are off with `UrlFetchPolicy::disabled`, and `Client::prepare` never downloads); pass the bytes (`from_bytes`), a local file (`from_path`), base64 or a `data:` URL";
 
 /// A base URL without its trailing slashes. Its `Debug` hides a password or a
@@ -204,6 +229,7 @@ pub(crate) use transport_builders;
 
 /// The cursor of the next page of a `{"data": [..], "has_more", "last_id"}` listing
 /// (OpenAI's and Anthropic's batch lists), or `None` on the last page.
+#[cfg(any(feature = "openai", feature = "anthropic"))]
 pub(crate) fn next_page_after(answer: &Value) -> Option<String> {
     let more = answer.get("has_more").and_then(Value::as_bool) == Some(true);
     let empty = answer

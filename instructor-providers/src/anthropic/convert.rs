@@ -85,17 +85,12 @@ pub(crate) fn usage(usage: Option<&Value>, start: Option<&Value>) -> Usage {
             .or_else(|| start.and_then(|u| u.get(key)).and_then(Value::as_u64))
             .unwrap_or(0)
     };
-    let cache_read = n("cache_read_input_tokens");
-    let cache_creation = n("cache_creation_input_tokens");
-    // Saturating: the counts are the server's word.
-    let prompt = n("input_tokens")
-        .saturating_add(cache_read)
-        .saturating_add(cache_creation);
-    let output = n("output_tokens");
-    let mut out = Usage::new(prompt, output, prompt.saturating_add(output));
-    out.cached_tokens = cache_read;
-    out.cache_creation_tokens = cache_creation;
-    out
+    crate::config::usage_with_cache(
+        n("input_tokens"),
+        n("cache_read_input_tokens"),
+        n("cache_creation_input_tokens"),
+        n("output_tokens"),
+    )
 }
 
 #[cfg(test)]

@@ -62,17 +62,12 @@ pub(crate) fn usage(usage: Option<&Value>) -> Usage {
             .and_then(Value::as_u64)
             .unwrap_or(0)
     };
-    let cache_read = n("cacheReadInputTokens");
-    let cache_write = n("cacheWriteInputTokens");
-    // Saturating: the counts are the server's word.
-    let prompt = n("inputTokens")
-        .saturating_add(cache_read)
-        .saturating_add(cache_write);
-    let output = n("outputTokens");
-    let mut out = Usage::new(prompt, output, prompt.saturating_add(output));
-    out.cached_tokens = cache_read;
-    out.cache_creation_tokens = cache_write;
-    out
+    crate::config::usage_with_cache(
+        n("inputTokens"),
+        n("cacheReadInputTokens"),
+        n("cacheWriteInputTokens"),
+        n("outputTokens"),
+    )
 }
 
 #[cfg(test)]

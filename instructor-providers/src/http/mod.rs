@@ -10,7 +10,7 @@ pub mod error;
     feature = "bedrock"
 ))]
 pub(crate) mod events;
-#[cfg(any(feature = "openai", feature = "anthropic"))]
+#[cfg(any(feature = "openai", feature = "anthropic", feature = "bedrock"))]
 pub(crate) mod fetch;
 pub(crate) mod files;
 mod rate_headers;
