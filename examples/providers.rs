@@ -21,7 +21,7 @@
 //! | Vertex AI | `OpenAI::with_base_url` (Vertex's OpenAI-compatible endpoint; natively: the `vertexai` example) | `VERTEX_ACCESS_TOKEN` (+ `GOOGLE_CLOUD_PROJECT`, `GOOGLE_CLOUD_LOCATION`) |
 //! | Groq | `from_provider("groq/..")` | `GROQ_API_KEY` |
 //! | Litellm | `OpenAI::with_base_url` (a LiteLLM proxy) | `LITELLM_BASE_URL` (+ `LITELLM_API_KEY`) |
-//! | Cohere | `OpenAI::with_base_url` (Cohere's compatibility API) | `COHERE_API_KEY` |
+//! | Cohere | `OpenAI::with_base_url` (Cohere's compatibility API; natively: the `cohere` example) | `COHERE_API_KEY` |
 //! | Cerebras | `from_provider("cerebras/..")` | `CEREBRAS_API_KEY` |
 //! | Fireworks | `from_provider("fireworks/..")` | `FIREWORKS_API_KEY` |
 //!
@@ -241,8 +241,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     check(&resp, "Jason", 25);
 
-    // --- Cohere: there is no `cohere` preset; Cohere's compatibility API is
-    // OpenAI-compatible, so `OpenAI::with_base_url` with `COHERE_API_KEY`. Python's
+    // --- Cohere through its compatibility API (natively: the `cohere` example):
+    // it is OpenAI-compatible, so `OpenAI::with_base_url` with `COHERE_API_KEY`. Python's
     // default `COHERE_TOOLS` puts the JSON schema in the prompt and parses the JSON the
     // model writes (no tool call): in Rust that is `Mode::MdJson`. The tab names no
     // model; the compatibility API needs one.

@@ -2,7 +2,7 @@
 # Runs every example in examples/*.rs (except bench_server) offline, against the local
 # replay server: every *_API_KEY variable and the service URL variables are unset.
 # Exits non-zero if any example fails; prints a summary either way. Every example is
-# built with --all-features (the anthropic, gemini, vertexai and bedrock examples require their features;
+# built with --all-features (the anthropic, gemini, vertexai, bedrock and cohere examples require their features;
 # one feature set, the test suite's, means no extra build).
 #
 #   examples/run_all.sh
@@ -18,7 +18,7 @@ unset OPENAI_BASE_URL OPENAI_ORG_ID OPENAI_PROJECT_ID WORKFLOWAI_API_URL WORKFLO
     ANTHROPIC_BASE_URL ANTHROPIC_MODEL GEMINI_BASE_URL GEMINI_MODEL \
     GOOGLE_CLOUD_PROJECT GOOGLE_APPLICATION_CREDENTIALS GOOGLE_CLOUD_LOCATION GOOGLE_VERTEX_BASE_URL \
     AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION \
-    AWS_ENDPOINT_URL AWS_ENDPOINT_URL_BEDROCK_RUNTIME BEDROCK_MODEL
+    AWS_ENDPOINT_URL AWS_ENDPOINT_URL_BEDROCK_RUNTIME BEDROCK_MODEL CO_API_URL COHERE_MODEL
 
 passed=()
 failed=()
