@@ -244,6 +244,7 @@ pub(crate) fn next_page_after(answer: &Value) -> Option<String> {
 
 /// One JSON line of a batch results file read as `T` (`what` names the line in the
 /// error, with a snippet of it), and its non-empty `custom_id`.
+#[cfg(any(feature = "openai", feature = "anthropic"))]
 pub(crate) fn batch_result_line<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     what: &str,

@@ -22,7 +22,17 @@ use super::sse::{SseDecoder, SseEventRef};
 pub(crate) enum Flow {
     /// More events may follow.
     Continue,
-    /// The end marker arrived: the stream is complete.
+    /// The end marker arrived: the stream is complete. (Gemini's streams have no
+    /// end marker.)
+    #[cfg_attr(
+        not(any(
+            feature = "openai",
+            feature = "anthropic",
+            feature = "cohere",
+            feature = "bedrock"
+        )),
+        allow(dead_code)
+    )]
     End,
 }
 

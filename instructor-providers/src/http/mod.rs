@@ -9,9 +9,24 @@ pub mod error;
     feature = "cohere",
     feature = "bedrock"
 ))]
+// Bedrock uses only its flow type (its events are binary frames, decoded apart).
+#[cfg_attr(
+    not(any(
+        feature = "openai",
+        feature = "anthropic",
+        feature = "gemini",
+        feature = "cohere"
+    )),
+    allow(dead_code)
+)]
 pub(crate) mod events;
 #[cfg(any(feature = "openai", feature = "anthropic", feature = "bedrock"))]
 pub(crate) mod fetch;
+// The batch engines' downloads and uploads: unused by Cohere and Bedrock alone.
+#[cfg_attr(
+    not(any(feature = "openai", feature = "anthropic", feature = "gemini")),
+    allow(dead_code)
+)]
 pub(crate) mod files;
 mod rate_headers;
 pub mod retry;
@@ -103,6 +118,16 @@ impl Transport {
     }
 
     /// Sends through the caller's client from now on (retries and timeouts stay).
+    #[cfg_attr(
+        not(any(
+            feature = "openai",
+            feature = "anthropic",
+            feature = "gemini",
+            feature = "cohere",
+            feature = "bedrock"
+        )),
+        allow(dead_code)
+    )]
     pub(crate) fn set_client(&mut self, client: reqwest::Client) {
         self.client = client;
         self.callers_client = true;
@@ -110,6 +135,15 @@ impl Transport {
 
     /// POSTs JSON and reads a JSON answer, retrying transient failures per the policy
     /// (a body that breaks or times out while it is read included).
+    #[cfg_attr(
+        not(any(
+            feature = "openai",
+            feature = "anthropic",
+            feature = "gemini",
+            feature = "cohere"
+        )),
+        allow(dead_code)
+    )]
     pub(crate) async fn post_json(&self, request: &HttpRequest<'_>) -> Result<Value, Error> {
         let headers = header_map(&request.headers)?;
         self.with_retries(request.gate.as_ref(), || async {
@@ -121,6 +155,22 @@ impl Transport {
 
     /// POSTs JSON and returns the successful response for streaming (its timeout
     /// travels with it, so a stream that outlives it reports [`Error::Timeout`]).
+    #[cfg_attr(
+        not(any(
+            feature = "openai",
+            feature = "anthropic",
+            feature = "gemini",
+            feature = "cohere"
+        )),
+        allow(dead_code)
+    )]
+    #[cfg(any(
+        feature = "openai",
+        feature = "anthropic",
+        feature = "gemini",
+        feature = "cohere",
+        feature = "bedrock"
+    ))]
     pub(crate) async fn post_stream(
         &self,
         request: &HttpRequest<'_>,
@@ -175,6 +225,15 @@ impl Transport {
         }
     }
 
+    #[cfg_attr(
+        not(any(
+            feature = "openai",
+            feature = "anthropic",
+            feature = "gemini",
+            feature = "cohere"
+        )),
+        allow(dead_code)
+    )]
     async fn send_once(
         &self,
         request: &HttpRequest<'_>,
