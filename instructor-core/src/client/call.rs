@@ -70,6 +70,25 @@ impl CallSummary {
 }
 
 impl Client {
+    /// The response-cache key of a call whose first attempt sends `body` as `create`
+    /// sends it (not streamed): `create`, `create_partial` and `create_iterable`
+    /// share entries.
+    pub(crate) fn cache_key(
+        &self,
+        cache: &crate::cache::ResponseCache,
+        call: &ProviderRequest,
+        body: &serde_json::Value,
+        request: &Request,
+    ) -> String {
+        cache.key(
+            self.provider.name(),
+            &call.mode.to_string(),
+            &call.model,
+            body,
+            request.context.as_ref(),
+        )
+    }
+
     /// The reask loop shared by every entry point; `tools` are a union's members
     /// (see [`ProviderRequest::tools`]), empty for one response model.
     pub(super) async fn run<V>(
@@ -100,13 +119,7 @@ impl Client {
         let cached = match (&self.cache, request.no_cache) {
             (Some(cache), false) => {
                 let body = self.provider.build_body(&call)?;
-                let key = cache.key(
-                    self.provider.name(),
-                    &self.mode.to_string(),
-                    &call.model,
-                    &body,
-                    request.context.as_ref(),
-                );
+                let key = self.cache_key(cache, &call, &body, &request);
                 first_body = Some(body);
                 Some((cache, key))
             }

@@ -197,13 +197,7 @@ impl Client {
         let mut plain = call.clone();
         plain.stream = false;
         let body = self.provider().build_body(&plain)?;
-        let key = cache.key(
-            self.provider().name(),
-            &call.mode.to_string(),
-            &call.model,
-            &body,
-            request.context.as_ref(),
-        );
+        let key = self.cache_key(cache, call, &body, request);
         Ok(Some(CacheSlot {
             cache: cache.clone(),
             key,
