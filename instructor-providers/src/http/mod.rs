@@ -106,6 +106,17 @@ pub(crate) struct HttpRequest<'a> {
     pub(crate) gate: Option<TransportGate>,
 }
 
+// Bedrock alone signs each attempt (`signed.rs`) and a build without providers sends
+// nothing: the unsigned sends below are then unused.
+#[cfg_attr(
+    not(any(
+        feature = "openai",
+        feature = "anthropic",
+        feature = "gemini",
+        feature = "cohere"
+    )),
+    allow(dead_code)
+)]
 impl Transport {
     /// A transport with its own reqwest client, the default retry policy and timeout.
     pub(crate) fn new() -> Self {
@@ -118,16 +129,6 @@ impl Transport {
     }
 
     /// Sends through the caller's client from now on (retries and timeouts stay).
-    #[cfg_attr(
-        not(any(
-            feature = "openai",
-            feature = "anthropic",
-            feature = "gemini",
-            feature = "cohere",
-            feature = "bedrock"
-        )),
-        allow(dead_code)
-    )]
     pub(crate) fn set_client(&mut self, client: reqwest::Client) {
         self.client = client;
         self.callers_client = true;
@@ -135,15 +136,6 @@ impl Transport {
 
     /// POSTs JSON and reads a JSON answer, retrying transient failures per the policy
     /// (a body that breaks or times out while it is read included).
-    #[cfg_attr(
-        not(any(
-            feature = "openai",
-            feature = "anthropic",
-            feature = "gemini",
-            feature = "cohere"
-        )),
-        allow(dead_code)
-    )]
     pub(crate) async fn post_json(&self, request: &HttpRequest<'_>) -> Result<Value, Error> {
         let headers = header_map(&request.headers)?;
         self.with_retries(request.gate.as_ref(), || async {
@@ -155,15 +147,6 @@ impl Transport {
 
     /// POSTs JSON and returns the successful response for streaming (its timeout
     /// travels with it, so a stream that outlives it reports [`Error::Timeout`]).
-    #[cfg_attr(
-        not(any(
-            feature = "openai",
-            feature = "anthropic",
-            feature = "gemini",
-            feature = "cohere"
-        )),
-        allow(dead_code)
-    )]
     #[cfg(any(
         feature = "openai",
         feature = "anthropic",
@@ -225,15 +208,6 @@ impl Transport {
         }
     }
 
-    #[cfg_attr(
-        not(any(
-            feature = "openai",
-            feature = "anthropic",
-            feature = "gemini",
-            feature = "cohere"
-        )),
-        allow(dead_code)
-    )]
     async fn send_once(
         &self,
         request: &HttpRequest<'_>,
