@@ -46,6 +46,18 @@ impl StreamShow {
     fn child_hidden(rest: &[PathSegment]) -> Self {
         Self::Trimmed(rest.len())
     }
+
+    /// What the parent of a child answering `self` shows: a hidden child is taken
+    /// out (`hide`) and the parent is trimmed at it; anything else passes through.
+    fn in_parent(self, rest: &[PathSegment], hide: impl FnOnce()) -> Self {
+        match self {
+            Self::Hidden => {
+                hide();
+                Self::child_hidden(rest)
+            }
+            shown => shown,
+        }
+    }
 }
 
 /// A struct field on the open path (generated code): `rest` is the path below it,
@@ -63,13 +75,7 @@ pub fn control_field<P>(
         return StreamShow::child_hidden(rest);
     }
     match slot {
-        Some(value) if nested => match controls(value, rest) {
-            StreamShow::Hidden => {
-                *slot = None;
-                StreamShow::child_hidden(rest)
-            }
-            shown => shown,
-        },
+        Some(value) if nested => controls(value, rest).in_parent(rest, || *slot = None),
         _ => StreamShow::Whole,
     }
 }
@@ -94,13 +100,9 @@ pub(crate) fn control_list<T: Instruct>(
     let Some(item) = items.get_mut(*i) else {
         return StreamShow::Whole;
     };
-    match T::stream_controls(item, rest) {
-        StreamShow::Hidden => {
-            items.remove(*i);
-            StreamShow::child_hidden(rest)
-        }
-        shown => shown,
-    }
+    T::stream_controls(item, rest).in_parent(rest, || {
+        items.remove(*i);
+    })
 }
 
 /// An optional partial of `T` on the open path.
@@ -111,13 +113,7 @@ pub(crate) fn control_option<T: Instruct>(
     let Some(value) = partial else {
         return StreamShow::Whole;
     };
-    match T::stream_controls(value, open) {
-        StreamShow::Hidden => {
-            *partial = None;
-            StreamShow::child_hidden(open)
-        }
-        shown => shown,
-    }
+    T::stream_controls(value, open).in_parent(open, || *partial = None)
 }
 
 /// A map of partials, looked up by the key as written (for the stream controls).
@@ -139,13 +135,7 @@ pub(crate) fn control_map<V: Instruct>(
     let Some(value) = map.find(key) else {
         return StreamShow::Whole;
     };
-    match V::stream_controls(value, rest) {
-        StreamShow::Hidden => {
-            map.take(key);
-            StreamShow::child_hidden(rest)
-        }
-        shown => shown,
-    }
+    V::stream_controls(value, rest).in_parent(rest, || map.take(key))
 }
 
 /// The stream controls of a root partial of `T`, with the snapshots they make equal
