@@ -2,8 +2,9 @@
 # Runs every example in examples/*.rs (except bench_server) offline, against the local
 # replay server: every *_API_KEY variable and the service URL variables are unset.
 # Exits non-zero if any example fails; prints a summary either way. Every example is
-# built with --all-features (the anthropic, gemini, vertexai, bedrock and cohere examples require their features;
-# one feature set, the test suite's, means no extra build).
+# built with --all-features (the anthropic, gemini, vertexai, bedrock and cohere examples
+# require their features) and the `test` profile: the binaries `cargo test --workspace
+# --all-features` already built, so nothing is compiled or linked twice.
 #
 #   examples/run_all.sh
 set -euo pipefail
@@ -26,7 +27,7 @@ for file in examples/*.rs; do
     name="$(basename "$file" .rs)"
     [[ "$name" == bench_server ]] && continue
     echo "=== $name"
-    if cargo run --quiet --all-features --example "$name"; then
+    if cargo run --quiet --profile test --all-features --example "$name"; then
         passed+=("$name")
     else
         failed+=("$name")

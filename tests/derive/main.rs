@@ -13,3 +13,4 @@ mod derive_transform;
 mod derive_validate;
 mod json_schema_suite;
 mod schema_oracle;
+mod ui_pass;
