@@ -5,7 +5,7 @@
 
 macro_rules! pass_cases {
     ($($name:ident),* $(,)?) => {$(
-        #[allow(dead_code, unused_imports, clippy::all)] // the cases are programs: some items only need to compile
+        #[allow(dead_code, unused_imports, unreachable_pub, clippy::all)] // the cases are programs: some items only need to compile
         mod $name {
             include!(concat!("../derive_ui/pass/", stringify!($name), ".rs"));
 
