@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::common::sse::*;
 use futures::StreamExt;
+use instructor::ResponseCache;
 use instructor::prelude::*;
 use instructor::providers::OpenAI;
 use serde::{Deserialize, Serialize};
@@ -92,6 +93,53 @@ async fn tools_mode_partials_with_deltas_split_everywhere() {
     }
 }
 
+/// An answer that is all there before the consumer looks (a fast server, a slow
+/// reader) is not shown delta by delta: snapshots come each time the answer grew by
+/// an eighth or more, so their total cost stays linear in its size. Each one still
+/// grows on the last, the final value is whole, and the completion (its text moved
+/// out of the parser, not copied) reads back as the answer.
+#[tokio::test]
+async fn an_answer_already_received_is_shown_in_few_snapshots() {
+    let bio = "word ".repeat(4000);
+    let args = format!(r#"{{"name": "Zoë", "age": 31, "bio": "{bio}"}}"#);
+    let events = chat_tool_stream("User", &pieces(&args, 10), (20, 10));
+    let deltas = events.len();
+    let (url, _bodies) = stream_server(vec![Script {
+        events,
+        burst: true,
+        ..Script::default()
+    }])
+    .await;
+    let client = client(&url, Mode::Tools).with_cache(ResponseCache::memory());
+    let mut stream = client
+        .create_partial::<User>(Request::default().user("Zoë is 31"))
+        .await
+        .unwrap();
+    let mut partials: Vec<PartialUser> = Vec::new();
+    while let Some(p) = stream.next().await {
+        partials.push(p.unwrap());
+    }
+    // log(20 000 / 10) / log(9 / 8) is about 65; one per delta would be about 2 000.
+    assert!(
+        partials.len() <= 100,
+        "{} snapshots for {deltas} deltas",
+        partials.len()
+    );
+    for pair in partials.windows(2) {
+        let (a, b) = (pair[0].bio.as_deref(), pair[1].bio.as_deref());
+        assert!(b.unwrap_or("").starts_with(a.unwrap_or("")));
+    }
+    assert_eq!(stream.take_final().unwrap().bio, bio);
+    // The stored completion (from the cache: no second request is served).
+    let (user, summary) = client
+        .create_with_completion::<User>(Request::default().user("Zoë is 31"))
+        .await
+        .unwrap();
+    assert_eq!(summary.attempts, 0);
+    assert_eq!(summary.last.tool_calls[0].arguments, args);
+    assert_eq!(user.bio, bio);
+}
+
 #[tokio::test]
 async fn json_and_md_json_modes_stream_content() {
     let fenced = format!("Sure:\n```json\n{ARGS}\n```");
@@ -172,6 +220,7 @@ async fn a_field_failing_as_it_completes_ends_the_stream_early_and_reasks() {
             events: chat_tool_stream("User", &pieces(bad, 4), (10, 5)),
             gate: Some((event_completing(bad, 4, name_end) + 1, gate.clone())),
             drop_after: None,
+            burst: false,
         },
         Script {
             events: chat_tool_stream("User", &pieces(ARGS, 4), (10, 5)),
@@ -256,6 +305,7 @@ async fn iterable_items_arrive_as_they_complete_before_the_stream_ends() {
         events,
         gate: Some((gate_at, gate.clone())),
         drop_after: None,
+        burst: false,
     }])
     .await;
     let mut items = client(&url, Mode::Tools)
@@ -312,6 +362,7 @@ async fn a_dropped_connection_is_a_typed_error() {
     let (url, _) = stream_server(vec![Script {
         events,
         drop_after: Some(4),
+        burst: false,
         gate: None,
     }])
     .await;

@@ -130,6 +130,7 @@ async fn a_body_cut_off_while_read_is_retried() {
         Script {
             events: vec![half.to_owned(), rest.to_owned()],
             drop_after: Some(1),
+            burst: false,
             gate: None,
         },
         Script {
@@ -153,6 +154,7 @@ async fn a_timeout_mid_stream_is_a_timeout() {
         events,
         gate: Some((4, gate.clone())),
         drop_after: None,
+        burst: false,
     }])
     .await;
     let timeout = Duration::from_millis(300);

@@ -206,6 +206,7 @@ async fn iterables_from_one_tool_call_and_from_several_tool_use_blocks() {
             events,
             gate: Some((held, gate.clone())),
             drop_after: None,
+            burst: false,
         }],
         None,
     )

@@ -184,6 +184,7 @@ async fn iterables_from_text_from_one_call_and_from_parallel_calls() {
             events,
             gate: Some((held, gate.clone())),
             drop_after: None,
+            burst: false,
         }],
         None,
     )

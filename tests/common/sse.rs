@@ -218,6 +218,9 @@ pub fn pieces(text: &str, size: usize) -> Vec<&str> {
     out
 }
 
+/// The pause between two events of a [`Script`].
+pub const EVENT_PACE: Duration = Duration::from_micros(200);
+
 /// How a scripted stream behaves.
 #[derive(Clone, Default)]
 pub struct Script {
@@ -227,6 +230,9 @@ pub struct Script {
     pub gate: Option<(usize, Arc<Notify>)>,
     /// Drop the connection after this many events (no end marker).
     pub drop_after: Option<usize>,
+    /// Write every event at once, in one write (still one HTTP chunk each), with no
+    /// pause between them: the whole answer is there before the client reads it.
+    pub burst: bool,
 }
 
 /// What the raw server received on one connection.
@@ -305,6 +311,16 @@ async fn serve_script(
     if socket.write_all(head.as_bytes()).await.is_err() {
         return;
     }
+    if script.burst {
+        let mut all = Vec::new();
+        for event in &script.events {
+            all.extend_from_slice(format!("{:x}\r\n{event}\r\n", event.len()).as_bytes());
+        }
+        all.extend_from_slice(b"0\r\n\r\n");
+        let _ = socket.write_all(&all).await;
+        let _ = socket.shutdown().await;
+        return;
+    }
     for (i, event) in script.events.iter().enumerate() {
         if script.drop_after == Some(i) {
             break;
@@ -313,6 +329,11 @@ async fn serve_script(
             && *at == i
         {
             let _ = tokio::time::timeout(Duration::from_secs(10), gate.notified()).await;
+        }
+        if i > 0 {
+            // A model writes over time: `create_partial` coalesces deltas that are
+            // already there when it looks (and would show fewer snapshots).
+            tokio::time::sleep(EVENT_PACE).await;
         }
         let size = chunk_bytes.unwrap_or(event.len()).max(1);
         for piece in event.as_bytes().chunks(size) {

@@ -259,15 +259,24 @@ impl PartialJson {
 
     /// Feeds a chunk of bytes (may end inside a UTF-8 sequence).
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), PartialJsonError> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
         if self.input.saturating_add(chunk.len()) > self.limits.max_bytes {
+            if let Some(e) = &self.error {
+                return Err(e.clone());
+            }
             return self.fail(PartialJsonError::SizeLimit {
                 limit: self.limits.max_bytes,
             });
         }
         self.input += chunk.len();
+        // Past the size limit nothing more is kept (the input has a gap from there).
+        if let Some(raw) = &mut self.raw
+            && !matches!(self.error, Some(PartialJsonError::SizeLimit { .. }))
+        {
+            raw.keep_all(chunk);
+        }
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
         if self.repair.is_some() || self.object_root {
             return self.push_filtered(chunk);
         }
@@ -339,7 +348,7 @@ impl PartialJson {
         self.phase = Phase::Before;
         self.visible += 1;
         if let Some(raw) = &mut self.raw {
-            *raw = RawText::default();
+            raw.abandon();
         }
         if let Some(repair) = &mut self.repair {
             *repair = Repair::default();

@@ -31,6 +31,7 @@
 
 use serde::de::DeserializeOwned;
 
+use super::GrowByHalf;
 use super::controls::RootControls;
 use super::json::{OpenValue, PartialJson};
 use crate::Instruct;
@@ -115,6 +116,7 @@ pub(crate) fn apply_open_string(
         && let Some(text) = slot
         && let Some(new) = open.string_after(text.len())
     {
+        text.reserve_by_half(new.len());
         text.push_str(new);
         return;
     }

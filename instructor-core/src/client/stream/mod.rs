@@ -38,6 +38,18 @@ struct Received {
     usage: Usage,
     /// Bytes of text, refusal and tool call names and arguments so far.
     bytes: usize,
+    /// What the attempt's parser keeps whole (so it is not copied here too).
+    kept_by_parser: Option<Kept>,
+}
+
+/// The part of an answer a stream's parser keeps whole ([`PartialJson::take_input`]),
+/// put back into the completion when the attempt ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kept {
+    /// The text deltas.
+    Text,
+    /// The arguments of the tool call at index 0.
+    FirstCallArguments,
 }
 
 impl Received {
@@ -61,6 +73,7 @@ impl Received {
             )));
         }
         match event {
+            StreamEvent::TextDelta(_) if self.kept_by_parser == Some(Kept::Text) => {}
             StreamEvent::TextDelta(t) => self.text.push_str(t),
             StreamEvent::ToolCallDelta {
                 index,
@@ -68,6 +81,7 @@ impl Received {
                 name,
                 arguments,
             } => {
+                let kept = *index == 0 && self.kept_by_parser == Some(Kept::FirstCallArguments);
                 let call = self.call_mut(*index)?;
                 if let Some(id) = id {
                     call.id.clone_from(id);
@@ -75,7 +89,9 @@ impl Received {
                 if let Some(name) = name {
                     call.name.push_str(name);
                 }
-                call.arguments.push_str(arguments);
+                if !kept {
+                    call.arguments.push_str(arguments);
+                }
             }
             StreamEvent::ToolCallSignature { index, signature } => {
                 self.call_mut(*index)?.signature = Some(signature.clone());
@@ -98,7 +114,8 @@ impl Received {
         Ok(&mut self.calls[index])
     }
 
-    /// The attempt's completion (what was received is moved, not copied).
+    /// The attempt's completion (what was received is moved, not copied; what the
+    /// parser kept is added by [`Attempt::end`]).
     fn into_completion(self) -> Completion {
         let mut c = Completion::from_raw(Value::Null);
         c.text = (!self.text.is_empty()).then_some(self.text);
@@ -170,12 +187,54 @@ struct Attempt {
 }
 
 impl Attempt {
+    /// An attempt reading `events` with `parser`. A parser that keeps its whole input
+    /// holds the answer's text (or first call's arguments) alone: it is not copied
+    /// into what was received as well.
+    fn new(
+        events: EventStream,
+        replayed: bool,
+        parser: PartialJson,
+        call: &ProviderRequest,
+    ) -> Self {
+        let kept_by_parser = parser.keeps_input().then(|| {
+            if call.mode.uses_tools() {
+                Kept::FirstCallArguments
+            } else {
+                Kept::Text
+            }
+        });
+        Self {
+            events,
+            replayed,
+            received: Received {
+                kept_by_parser,
+                ..Received::default()
+            },
+            parser,
+            call_parsers: Vec::new(),
+            yielded_calls: 0,
+            checked_fields: 0,
+            meters: call.meters.clone(),
+        }
+    }
+
     /// Ends the attempt: its completion, with what was received moved out and the
     /// parsers' state freed.
     fn end(&mut self) -> Completion {
+        let kept = self.received.kept_by_parser;
+        let input = kept.and_then(|_| self.parser.take_input());
         self.parser = PartialJson::answer();
         self.call_parsers = Vec::new();
-        let completion = std::mem::take(&mut self.received).into_completion();
+        let mut completion = std::mem::take(&mut self.received).into_completion();
+        match (kept, input) {
+            (Some(Kept::Text), Some(text)) if !text.is_empty() => completion.text = Some(text),
+            (Some(Kept::FirstCallArguments), Some(arguments)) => {
+                if let Some(call) = completion.tool_calls.first_mut() {
+                    call.arguments = arguments;
+                }
+            }
+            _ => {}
+        }
         self.meters.record(&completion.usage);
         completion
     }
@@ -213,16 +272,7 @@ impl Client {
         slot: Option<&CacheSlot>,
     ) -> Result<Attempt> {
         if let Some(completion) = slot.and_then(|s| s.cache.get(&s.key)) {
-            return Ok(Attempt {
-                events: replay(completion),
-                replayed: true,
-                received: Received::default(),
-                parser,
-                call_parsers: Vec::new(),
-                yielded_calls: 0,
-                checked_fields: 0,
-                meters: call.meters.clone(),
-            });
+            return Ok(Attempt::new(replay(completion), true, parser, call));
         }
         self.open_attempt(call, 1, parser).await
     }
@@ -237,16 +287,7 @@ impl Client {
         call.meters.admit(&body)?;
         self.emit_kwargs(call, &body, attempt);
         let events = self.provider().send_stream(call, &body).await?;
-        Ok(Attempt {
-            events,
-            replayed: false,
-            received: Received::default(),
-            parser,
-            call_parsers: Vec::new(),
-            yielded_calls: 0,
-            checked_fields: 0,
-            meters: call.meters.clone(),
-        })
+        Ok(Attempt::new(events, false, parser, call))
     }
 }
 

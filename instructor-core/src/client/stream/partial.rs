@@ -5,7 +5,9 @@
 //! Snapshots on demand: when the consumer polls, every delta that has already
 //! arrived is applied (the parser and the field checks see each one), then one
 //! snapshot covering them all is made. A slow consumer never causes repeated work; a
-//! fast one gets one snapshot per visible change. The typed partial is held in place
+//! fast one gets one snapshot per visible change as deltas come in, and, when the
+//! answer arrives faster than it is read, one each time it grew by an eighth (so the
+//! snapshots' total cost stays linear in its size). The typed partial is held in place
 //! and caught up incrementally (`partial::typed`), except for types whose partial
 //! cannot be (then the answer so far is re-read, as before).
 
@@ -80,9 +82,14 @@ impl<T: Instruct> PartialStream<T> {
 }
 
 impl Client {
-    /// A stream of partial snapshots of `T` (one per delta that changed something); at
-    /// the end the answer is validated and, on failure with retries left, reasked (the
-    /// new attempt streams on). Get the validated `T` with [`PartialStream::into_final`].
+    /// A stream of partial snapshots of `T`; at the end the answer is validated and,
+    /// on failure with retries left, reasked (the new attempt streams on). Get the
+    /// validated `T` with [`PartialStream::into_final`].
+    ///
+    /// A snapshot is made when polled, covering every delta that has arrived since
+    /// the last one: one per delta that changed something while the model writes;
+    /// fewer when the answer arrives faster than the stream is read (one each time it
+    /// grew by an eighth), so a slow reader never costs repeated work.
     pub async fn create_partial<T: Instruct + DeserializeOwned + Send>(
         &self,
         request: crate::Request,
@@ -232,8 +239,33 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
     /// Applies the deltas that have already arrived (without waiting). `Ok(false)`
     /// when a completed field failed and the attempt was reasked (no snapshot of
     /// the failed attempt is shown); an end or error is kept for after the snapshot.
+    ///
+    /// The HTTP client hands a body over one chunk at a time, so "nothing ready"
+    /// may only mean its connection task has not read the next chunk yet: while the
+    /// deltas applied here are few next to the answer so far (under
+    /// [`COALESCE_FRACTION`] of it), the task yields once to let it, and goes on if
+    /// more arrived. A snapshot costs about the size of the answer, so when the
+    /// answer arrives faster than it is read, snapshots come at most each time it
+    /// grows by that fraction: their total cost stays linear in its size. When
+    /// deltas come one at a time (a model writing), each still gets its snapshot.
     async fn drain_ready(&mut self) -> Result<bool> {
-        while let Some(event) = self.attempt.events.next().now_or_never() {
+        let before = self.attempt.received.bytes;
+        let mut looked_again = false;
+        loop {
+            let event = match self.attempt.events.next().now_or_never() {
+                Some(event) => event,
+                None if !looked_again && {
+                    let received = self.attempt.received.bytes;
+                    received.saturating_sub(before) < received / COALESCE_FRACTION
+                } =>
+                {
+                    tokio::task::yield_now().await;
+                    looked_again = true;
+                    continue;
+                }
+                None => return Ok(true),
+            };
+            looked_again = false;
             let Some(Ok(event)) = event else {
                 self.pending = Some(event);
                 return Ok(true);
@@ -247,7 +279,6 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
                 return Ok(false);
             }
         }
-        Ok(true)
     }
 
     /// Feeds one event's delta to the parser and checks the top-level fields it
@@ -429,6 +460,10 @@ impl<T: Instruct + DeserializeOwned> PartialState<T> {
     }
 }
 
+/// Snapshots of an answer that arrives faster than it is read come each time it grows
+/// by at least 1/`COALESCE_FRACTION` (see `PartialState::drain_ready`).
+const COALESCE_FRACTION: usize = 8;
+
 /// A top-level field that failed validation as soon as it completed.
 struct FieldFailure {
     errors: crate::validate::ValidationErrors,
@@ -437,10 +472,11 @@ struct FieldFailure {
 }
 
 /// The parser of a `create_partial` attempt: raw-text mode, so the answer is held
-/// as text (about its own size) and each snapshot is read straight into `T::Partial`;
-/// with lenient syntax when the call is lenient.
+/// as text (about its own size, and only there: it keeps the whole input) and each
+/// snapshot is read straight into `T::Partial`; with lenient syntax when the call is
+/// lenient.
 fn partial_parser(lenient: Option<&Lenient>) -> PartialJson {
-    Lenient::parser(lenient).with_raw_text()
+    Lenient::parser(lenient).with_raw_input()
 }
 
 /// A snapshot read from the value so far (`{"content": ...}` unwrapped when wrapped).

@@ -53,7 +53,7 @@ impl PartialJson {
     pub fn root_is_object(&self) -> bool {
         self.raw
             .as_ref()
-            .is_some_and(|raw| raw.text.first() == Some(&b'{'))
+            .is_some_and(|raw| raw.root().first() == Some(&b'{'))
     }
 
     /// The raw text between input offsets `from` and `to`, when both lie in it.
@@ -61,7 +61,7 @@ impl PartialJson {
         let raw = self.raw.as_ref()?;
         let start = raw.start?;
         let bytes = raw
-            .text
+            .root()
             .get(from.checked_sub(start)?..to.checked_sub(start)?)?;
         std::str::from_utf8(bytes).ok()
     }
@@ -122,7 +122,7 @@ impl<'p> OpenValue<'p> {
         let start = self.start().checked_sub(raw.start?)?;
         // The containers up to this value's own parent are closed by the last bytes.
         let own = suffix.len().checked_sub(self.level + 1)?;
-        let mut text = std::str::from_utf8(raw.text.get(start..cut)?)
+        let mut text = std::str::from_utf8(raw.root().get(start..cut)?)
             .ok()?
             .to_owned();
         text.push_str(std::str::from_utf8(&suffix[..own]).ok()?);

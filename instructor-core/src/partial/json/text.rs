@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::{Escape, Frame, PartialJson, PartialJsonError, Token};
+use crate::partial::GrowByHalf;
 
 impl PartialJson {
     pub(super) fn string_byte(&mut self, byte: u8) -> Result<(), PartialJsonError> {
@@ -76,7 +77,10 @@ impl PartialJson {
                         offset,
                     });
                 }
-                _ => bytes.push(byte),
+                _ => {
+                    bytes.reserve_by_half(1);
+                    bytes.push(byte);
+                }
             },
         }
         Ok(())
