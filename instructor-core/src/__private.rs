@@ -29,7 +29,7 @@ pub use crate::partial::PartialEntry;
 pub use crate::partial::StreamShow;
 pub use crate::partial::controls::{control_field, then_show};
 pub use crate::partial::twin_serde::{
-    PartialFields, deserialize_partial, read_partial_field, skip_entry,
+    PartialFields, deserialize_partial, read_partial_field, serialize_partial_field, skip_entry,
 };
 pub use crate::partial::typed::{ApplyOpen, apply_entry};
 pub use crate::partial::union::{

@@ -143,6 +143,9 @@ fn twin_is_the_associated_type_and_configurable() {
     let p: PartialUser = partial_of::<User>();
     assert_eq!(p, PartialUser::default());
     let draft: DraftNote = serde_json::from_str(r#"{"text":"hel"}"#).unwrap();
+    // The renamed twin is `Note`'s: it is what `Note::Partial` names.
+    let from_note: <Note as Instruct>::Partial = draft.clone();
+    assert_eq!(from_note.text.as_deref(), Some("hel"));
     let mut set = std::collections::HashSet::new();
     set.insert(draft.clone());
     assert!(set.contains(&draft));

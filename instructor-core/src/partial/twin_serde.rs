@@ -88,6 +88,22 @@ where
     Ok(raw.and_then(|raw| serde_json::from_str(raw.get()).ok()))
 }
 
+/// Writes one field of a twin: its value when present, else the field skipped.
+pub fn serialize_partial_field<S, T>(
+    st: &mut S,
+    key: &'static str,
+    value: &Option<T>,
+) -> Result<(), S::Error>
+where
+    S: serde::ser::SerializeStruct,
+    T: serde::Serialize,
+{
+    match value {
+        Some(v) => st.serialize_field(key, v),
+        None => st.skip_field(key),
+    }
+}
+
 /// Skips the value of an entry no field reads.
 pub fn skip_entry<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<IgnoredAny>().map(|_| ())

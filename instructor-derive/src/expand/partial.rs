@@ -10,10 +10,17 @@ use syn::spanned::Spanned;
 use super::{around_type, respan};
 use crate::model::{Container, Data, Field};
 
-pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -> TokenStream {
+/// The twin's definition (outside the generated `const _` block, naming `full`, the
+/// private path) and its impls (inside it, through the block's alias).
+pub(crate) fn twin(
+    cont: &Container<'_>,
+    full: &TokenStream,
+    generics: &Generics,
+) -> (TokenStream, TokenStream) {
     let Data::Struct(fields) = &cont.data else {
-        return TokenStream::new();
+        return (TokenStream::new(), TokenStream::new());
     };
+    let p = &super::private_alias();
     let fields: Vec<&Field<'_>> = fields.iter().filter(|f| !f.skipped).collect();
     let ident = &cont.partial_ident;
     let original = &cont.ident;
@@ -25,10 +32,10 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
     // merges the identical reports), instead of once inside each impl's body.
     let bounded = with_field_bounds(generics, &fields, p);
     let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
-    let serde_crate = format!("{}::serde", p).replace(' ', "");
-    let none_check = format!("{}::Option::is_none", p).replace(' ', "");
-    let lenient = format!("{}::partial_field", p).replace(' ', "");
-    let flattened = format!("{}::flattened_partial", p).replace(' ', "");
+    let serde_crate = format!("{}::serde", full).replace(' ', "");
+    let none_check = format!("{}::Option::is_none", full).replace(' ', "");
+    let lenient = format!("{}::partial_field", full).replace(' ', "");
+    let flattened = format!("{}::flattened_partial", full).replace(' ', "");
     let doc = format!(
         "The partial twin of [`{original}`]: every field optional, as received so far while streaming."
     );
@@ -41,15 +48,15 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         let member = &f.member;
         let field_vis = f.vis;
         // Spanned at the field's type: a missing `Instruct` impl is reported there.
-        let partial_ty = around_type(ty, &quote!(<), &quote!(as #p::Instruct>::Partial));
+        let partial_ty = around_type(ty, &quote!(<), &quote!(as #full::Instruct>::Partial));
         // Every token at the field's type, the type itself as written: the twin then
         // reports a missing `Instruct` at the same span as the other uses (merged).
         let partial_field_ty = around_type(
             ty,
-            &quote!(#p::Option< <),
-            &quote!(as #p::Instruct>::PartialField>),
+            &quote!(#full::Option< <),
+            &quote!(as #full::Instruct>::PartialField>),
         );
-        let bound = serde_bound(ty, generics, p).map(|b| quote!(bound = #b,));
+        let bound = serde_bound(ty, generics, full).map(|b| quote!(bound = #b,));
         if f.flatten {
             return quote! {
                 #[serde(flatten, #bound deserialize_with = #flattened)]
@@ -79,21 +86,22 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
     } else {
         (
             quote! {
-                #[derive(#p::serde::Serialize, #p::serde::Deserialize)]
+                #[derive(#full::serde::Serialize, #full::serde::Deserialize)]
                 #[serde(crate = #serde_crate, bound(serialize = "", deserialize = ""))]
             },
             TokenStream::new(),
         )
     };
 
-    quote! {
+    let definition = quote! {
         #[doc = #doc]
         #serde_derive
         #extra_derives
         #vis struct #ident <#params> #struct_where {
             #(#defs)*
         }
-
+    };
+    let impls = quote! {
         #serde_impls
 
         #[automatically_derived]
@@ -125,7 +133,8 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
                 #p::json_eq(self, other)
             }
         }
-    }
+    };
+    (definition, impls)
 }
 
 /// `Serialize`, `Deserialize` and `PartialFields` for a twin without flattened
@@ -144,12 +153,7 @@ fn twin_serde_impls(
     let writes = fields.iter().map(|f| {
         let member = &f.member;
         let wire = &f.wire_name;
-        quote! {
-            match &self.#member {
-                #p::Some(__v) => #p::SerializeStruct::serialize_field(&mut __st, #wire, __v)?,
-                #p::None => #p::SerializeStruct::skip_field(&mut __st, #wire)?,
-            }
-        }
+        quote!(#p::serialize_partial_field(&mut __st, #wire, &self.#member)?;)
     });
     let reads = fields.iter().map(|f| {
         let member = &f.member;
@@ -298,6 +302,55 @@ fn needs_bound(ty: &syn::Type, params: Vec<String>) -> bool {
         })
     }
     walk(quote!(#ty), &params)
+}
+
+/// Whether `ty` is built from std scalars (strings, numbers, `bool`, `char`) with
+/// `Option`, `Vec`, `VecDeque`, `Box` and sets around them, named as such: such a
+/// field has no checks of its own, nothing nested to check or transform, and a
+/// strict-mode schema. (Maps, `Value`, tuples and arrays are not plain.)
+pub(super) fn plain_std(ty: &syn::Type) -> bool {
+    const SCALARS: &[&str] = &[
+        "String", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+        "i64", "i128", "isize", "f32", "f64",
+    ];
+    const WRAPPERS: &[&str] = &["Option", "Vec", "VecDeque", "Box", "HashSet", "BTreeSet"];
+    const PREFIXES: &[&str] = &[
+        "std",
+        "alloc",
+        "core",
+        "collections",
+        "string",
+        "option",
+        "vec",
+        "boxed",
+    ];
+    match ty {
+        syn::Type::Group(g) => plain_std(&g.elem),
+        syn::Type::Paren(p) => plain_std(&p.elem),
+        syn::Type::Path(path) if path.qself.is_none() => {
+            let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
+            let Some((last, prefix)) = segments.split_last() else {
+                return false;
+            };
+            let prefix_ok = prefix.iter().all(|s| {
+                PREFIXES.contains(&s.ident.to_string().as_str())
+                    && matches!(s.arguments, syn::PathArguments::None)
+            });
+            let name = last.ident.to_string();
+            prefix_ok
+                && match &last.arguments {
+                    syn::PathArguments::None => SCALARS.contains(&name.as_str()),
+                    syn::PathArguments::AngleBracketed(args)
+                        if WRAPPERS.contains(&name.as_str()) =>
+                    {
+                        args.args.len() == 1
+                            && matches!(args.args.first(), Some(syn::GenericArgument::Type(t)) if plain_std(t))
+                    }
+                    _ => false,
+                }
+        }
+        _ => false,
+    }
 }
 
 /// `partial.member` spanned from the field type's first token to its last, so the

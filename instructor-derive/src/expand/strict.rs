@@ -15,9 +15,9 @@ use syn::Generics;
 use super::{around_type, live_fields, respan, with_instruct_bounds};
 use crate::model::{Container, Data, VariantStyle};
 
-/// `StrictShape`, `NamedShape` and one `FieldShape<I>` per distinct field type for the
-/// type's partial value: the twin of a struct, an enum itself. A newtype needs none
-/// (its partial type is its field's).
+/// `StrictShape`, `NamedShape` and one `FieldShape<I>` per distinct field type (but
+/// plain std types, which always pass) for the type's partial value: the twin of a
+/// struct, an enum itself. A newtype needs none (its partial type is its field's).
 pub(crate) fn shape_impls(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
     let target = match &cont.data {
         Data::Struct(_) => &cont.partial_ident,
@@ -86,6 +86,8 @@ fn distinct_field_types<'c>(cont: &'c Container<'_>) -> Vec<&'c syn::Type> {
     live_fields(cont)
         .into_iter()
         .map(|f| f.ty)
+        // Plain std types always pass: no check to walk (smaller expansion).
+        .filter(|ty| !super::partial::plain_std(ty))
         .filter(|ty| seen.insert(quote!(#ty).to_string()))
         .collect()
 }

@@ -169,6 +169,18 @@ fn field_at(
     quote!(__instruct_v.at_field(#name, |__instruct_v| { #checks });)
 }
 
+/// Whether a field has nothing to check: no constraint, validator or transform of
+/// its own, and a plain std type (nothing nested). It gets no check function and no
+/// entry in `validate_into` or `validate_field`.
+fn unchecked(field: &Field<'_>) -> bool {
+    field.skipped
+        || field.constraints.is_empty()
+            && field.validators.is_empty()
+            && field.transforms.is_empty()
+            && !field.flatten
+            && super::partial::plain_std(field.ty)
+}
+
 fn check_fn_ident(index: usize) -> proc_macro2::Ident {
     format_ident!("__instruct_check_field_{}", index)
 }
@@ -184,10 +196,10 @@ pub(crate) fn field_check_fns(
     let Data::Struct(fields) = &cont.data else {
         return TokenStream::new();
     };
-    let fns = fields
+    let fns: Vec<TokenStream> = fields
         .iter()
         .enumerate()
-        .filter(|(_, f)| !f.skipped)
+        .filter(|(_, f)| !unchecked(f))
         .map(|(i, f)| {
             let ty = f.ty;
             let ident = check_fn_ident(i);
@@ -199,7 +211,11 @@ pub(crate) fn field_check_fns(
                     #checks
                 }
             }
-        });
+        })
+        .collect();
+    if fns.is_empty() {
+        return TokenStream::new();
+    }
     let ident = &cont.ident;
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
@@ -221,10 +237,10 @@ fn validate_field_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
     if cont.converts_from || !cont.transforms.is_empty() {
         return TokenStream::new();
     }
-    let arms = fields
+    let arms: Vec<TokenStream> = fields
         .iter()
         .enumerate()
-        .filter(|(_, f)| !f.skipped && !f.flatten && !f.custom_deserialize)
+        .filter(|(_, f)| !unchecked(f) && !f.flatten && !f.custom_deserialize)
         .map(|(i, f)| {
             let ty = f.ty;
             let check = check_fn_ident(i);
@@ -253,7 +269,11 @@ fn validate_field_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
                     }
                 }
             }
-        });
+        })
+        .collect();
+    if arms.is_empty() {
+        return TokenStream::new();
+    }
     quote! {
         #[allow(unused_variables, unused_imports)]
         fn validate_field(
@@ -271,47 +291,48 @@ fn validate_field_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
 }
 
 pub(crate) fn validate_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream {
-    let body = match &cont.data {
-        Data::Struct(fields) => {
-            let checks = fields
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| !f.skipped)
-                .map(|(i, f)| {
-                    let member = &f.member;
-                    let check = check_fn_ident(i);
-                    let call = quote!(Self::#check(&self.#member, __instruct_v););
-                    if f.flatten {
-                        return call;
-                    }
-                    let name = &f.wire_name;
-                    quote!(__instruct_v.at_field(#name, |__instruct_v| { #call });)
-                });
-            quote!(#(#checks)*)
-        }
-        Data::Newtype(field) => {
-            let member = &field.member;
-            field_checks(field, 0, 0, &quote!(&self.#member), p)
-        }
-        Data::Enum(variants, tagging) => {
-            let arms =
-                variants.iter().enumerate().map(|(vi, v)| {
-                    let ident = &v.ident;
-                    let vi = vi + 1;
-                    let bindings: Vec<_> = (0..v.fields.len())
-                        .map(|i| format_ident!("__instruct_f{}", i))
-                        .collect();
-                    let pattern = match v.style {
-                        VariantStyle::Unit => quote!(Self::#ident),
-                        VariantStyle::Newtype | VariantStyle::Tuple => {
-                            quote!(Self::#ident(#(#bindings),*))
+    let body =
+        match &cont.data {
+            Data::Struct(fields) => {
+                let checks = fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| !unchecked(f))
+                    .map(|(i, f)| {
+                        let member = &f.member;
+                        let check = check_fn_ident(i);
+                        let call = quote!(Self::#check(&self.#member, __instruct_v););
+                        if f.flatten {
+                            return call;
                         }
-                        VariantStyle::Struct => {
-                            let members = v.fields.iter().map(|f| &f.member);
-                            quote!(Self::#ident { #(#members: #bindings),* })
-                        }
-                    };
-                    let checks = v.fields.iter().enumerate().filter(|(_, f)| !f.skipped).map(
+                        let name = &f.wire_name;
+                        quote!(__instruct_v.at_field(#name, |__instruct_v| { #call });)
+                    });
+                quote!(#(#checks)*)
+            }
+            Data::Newtype(field) => {
+                let member = &field.member;
+                field_checks(field, 0, 0, &quote!(&self.#member), p)
+            }
+            Data::Enum(variants, tagging) => {
+                let arms =
+                    variants.iter().enumerate().map(|(vi, v)| {
+                        let ident = &v.ident;
+                        let vi = vi + 1;
+                        let bindings: Vec<_> = (0..v.fields.len())
+                            .map(|i| format_ident!("__instruct_f{}", i))
+                            .collect();
+                        let pattern = match v.style {
+                            VariantStyle::Unit => quote!(Self::#ident),
+                            VariantStyle::Newtype | VariantStyle::Tuple => {
+                                quote!(Self::#ident(#(#bindings),*))
+                            }
+                            VariantStyle::Struct => {
+                                let members = v.fields.iter().map(|f| &f.member);
+                                quote!(Self::#ident { #(#members: #bindings),* })
+                            }
+                        };
+                        let checks = v.fields.iter().enumerate().filter(|(_, f)| !unchecked(f)).map(
                         |(i, f)| {
                             let binding = &bindings[i];
                             let access = quote!(#binding);
@@ -325,37 +346,41 @@ pub(crate) fn validate_fn(cont: &Container<'_>, p: &TokenStream) -> TokenStream 
                             }
                         },
                     );
-                    let checks = quote!(#(#checks)*);
-                    let tagging = if v.untagged {
-                        &Tagging::Untagged
-                    } else {
-                        tagging
-                    };
-                    let scoped = match (tagging, v.style) {
-                        (_, VariantStyle::Unit) => checks,
-                        (Tagging::External, _) => {
-                            let name = &v.wire_name;
-                            quote!(__instruct_v.at_field(#name, |__instruct_v| { #checks });)
-                        }
-                        (Tagging::Adjacent { content, .. }, _) => {
-                            quote!(__instruct_v.at_field(#content, |__instruct_v| { #checks });)
-                        }
-                        _ => checks,
-                    };
-                    quote!(#pattern => { #scoped })
-                });
-            quote! {
-                #[allow(unused_variables)]
-                match self {
-                    #(#arms)*
+                        let checks = quote!(#(#checks)*);
+                        let tagging = if v.untagged {
+                            &Tagging::Untagged
+                        } else {
+                            tagging
+                        };
+                        let scoped = match (tagging, v.style) {
+                            (_, VariantStyle::Unit) => checks,
+                            (Tagging::External, _) => {
+                                let name = &v.wire_name;
+                                quote!(__instruct_v.at_field(#name, |__instruct_v| { #checks });)
+                            }
+                            (Tagging::Adjacent { content, .. }, _) => {
+                                quote!(__instruct_v.at_field(#content, |__instruct_v| { #checks });)
+                            }
+                            _ => checks,
+                        };
+                        quote!(#pattern => { #scoped })
+                    });
+                quote! {
+                    #[allow(unused_variables)]
+                    match self {
+                        #(#arms)*
+                    }
                 }
             }
-        }
-    };
+        };
     let container = cont.validators.iter().map(|path| {
         quote_spanned! {syn::spanned::Spanned::span(path)=> #p::run_validator(#path, self, __instruct_v); }
     });
     let validate_field = validate_field_fn(cont, p);
+    if body.is_empty() && cont.validators.is_empty() {
+        // Nothing to check: the trait's default (which does nothing) serves.
+        return validate_field;
+    }
     quote! {
         fn validate_into(&self, __instruct_v: &mut #p::Validator<'_>) {
             #body
