@@ -40,9 +40,15 @@ fn converse_answer(input: serde_json::Value) -> ResponseTemplate {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let live = ["AWS_ACCESS_KEY_ID", "AWS_PROFILE"]
-        .iter()
-        .any(|v| std::env::var(v).is_ok_and(|s| !s.trim().is_empty()));
+    let live = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ]
+    .iter()
+    .any(|v| std::env::var(v).is_ok_and(|s| !s.trim().is_empty()));
     let (client, server) = if live {
         let model = std::env::var("BEDROCK_MODEL").unwrap_or_else(|_| MODEL.to_owned());
         println!("Calling Bedrock for real ({model}).\n");

@@ -580,6 +580,13 @@ fn run_child_blocking(test: &str, vars: &[(&str, String)]) {
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
         "AWS_SHARED_CREDENTIALS_FILE",
         "AWS_CONFIG_FILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
     ] {
         command.env_remove(name);
     }
@@ -616,6 +623,54 @@ async fn from_provider_reads_environment_keys_region_and_endpoint() {
     assert_eq!(
         received[0].path, CONVERSE_PATH,
         "split at the first '/' only"
+    );
+}
+
+/// On AWS compute (an ECS task here) there are no keys in the environment: the
+/// container endpoint hands out temporary ones, which sign the call with their
+/// session token.
+#[tokio::test]
+async fn from_provider_takes_temporary_keys_from_the_container_endpoint() {
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLE-task-token";
+    let emulation =
+        serve_with_token(vec![ok(answer(Mode::Tools, GOOD, (1, 1)))], Some(TOKEN)).await;
+    let endpoint = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/credentials/task"))
+        .and(header("authorization", "task-auth"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "AccessKeyId": ACCESS_KEY,
+            "SecretAccessKey": SECRET_KEY,
+            "Token": TOKEN,
+            "Expiration": "2999-01-01T00:00:00Z",
+        })))
+        .expect(1)
+        .mount(&endpoint)
+        .await;
+    let home = std::env::temp_dir().join(format!("instructor-bedrock-ecs-{}", std::process::id()));
+    run_child(
+        "provider_bedrock::from_provider_child",
+        vec![
+            ("HOME", home.display().to_string()),
+            ("AWS_REGION", REGION.to_owned()),
+            ("AWS_ENDPOINT_URL", emulation.url.clone()),
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                format!("{}/v2/credentials/task", endpoint.uri()),
+            ),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "task-auth".to_owned()),
+        ],
+    )
+    .await;
+    let received = emulation.received();
+    assert_eq!(received.len(), 1, "the child called the emulation");
+    assert_eq!(
+        received[0].signature,
+        Ok(()),
+        "the endpoint's keys and session token signed it"
     );
 }
 

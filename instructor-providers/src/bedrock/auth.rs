@@ -8,10 +8,12 @@
 //!    (`AWS_CONFIG_FILE`, else `~/.aws/config`, sections `[profile NAME]` or
 //!    `[default]`); the credentials file wins where both set a key.
 //!
-//! A profile that resolves credentials another way (`role_arn`, `sso_*`,
-//! `credential_process`, `web_identity_token_file`) is refused with a configuration
-//! error that says how to export static keys instead. The region is `AWS_REGION`,
-//! else `AWS_DEFAULT_REGION`, else the profile's `region`.
+//! Past static keys, `Bedrock::from_env` goes on to temporary credentials (a web
+//! identity, the container endpoint, instance metadata: see `sources`). A profile
+//! that resolves credentials in another way (`role_arn` from another profile,
+//! `sso_*`, `credential_process`) is refused with a configuration error that says how
+//! to export static keys instead. The region is `AWS_REGION`, else
+//! `AWS_DEFAULT_REGION`, else the profile's `region`.
 //!
 //! Signing goes through the `aws-sigv4` crate (service `bedrock`): each attempt is
 //! signed over its exact body bytes, `content-type`, `host` and `x-amz-date` (and
@@ -131,7 +133,7 @@ impl<'a> Env<'a> {
         }
     }
 
-    fn var(&self, name: &str) -> Option<String> {
+    pub(crate) fn var(&self, name: &str) -> Option<String> {
         (self.var)(name)
     }
 
@@ -147,14 +149,14 @@ impl<'a> Env<'a> {
         }
     }
 
-    fn profile_name(&self) -> String {
+    pub(crate) fn profile_name(&self) -> String {
         self.var("AWS_PROFILE")
             .unwrap_or_else(|| "default".to_owned())
     }
 
     /// The keys of the active profile: the config file's, overridden by the
     /// credentials file's. A missing file is no error (the chain goes on).
-    fn profile(&self) -> Result<HashMap<String, String>, Error> {
+    pub(crate) fn profile(&self) -> Result<HashMap<String, String>, Error> {
         let name = self.profile_name();
         let mut keys = HashMap::new();
         for (variable, default, is_config) in [
@@ -180,45 +182,76 @@ impl<'a> Env<'a> {
     }
 }
 
-/// The credentials of the chain (see the module docs).
-pub(crate) fn credentials(env: &Env<'_>) -> Result<AwsCredentials, Error> {
+/// Static keys from the chain (see the module docs): the environment's, else the
+/// profile's; `None` when neither has any.
+pub(crate) fn static_credentials(env: &Env<'_>) -> Result<Option<AwsCredentials>, Error> {
     if let Some(id) = env.var("AWS_ACCESS_KEY_ID") {
         let secret = env.var("AWS_SECRET_ACCESS_KEY").ok_or_else(|| {
             Error::config("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not".to_owned())
         })?;
         let credentials = AwsCredentials::new(id, secret);
-        return Ok(match env.var("AWS_SESSION_TOKEN") {
+        return Ok(Some(match env.var("AWS_SESSION_TOKEN") {
             Some(token) => credentials.with_session_token(token),
             None => credentials,
-        });
+        }));
     }
-    let name = env.profile_name();
     let profile = env.profile()?;
     let key = |k: &str| profile.get(k).filter(|v| !v.is_empty()).cloned();
     if let (Some(id), Some(secret)) = (key("aws_access_key_id"), key("aws_secret_access_key")) {
         let credentials = AwsCredentials::new(id, secret);
-        return Ok(match key("aws_session_token") {
+        return Ok(Some(match key("aws_session_token") {
             Some(token) => credentials.with_session_token(token),
             None => credentials,
-        });
+        }));
     }
-    if let Some(other) = [
+    Ok(None)
+}
+
+/// The static keys of the chain, or why there are none.
+pub(crate) fn credentials(env: &Env<'_>) -> Result<AwsCredentials, Error> {
+    if let Some(credentials) = static_credentials(env)? {
+        return Ok(credentials);
+    }
+    let profile = env.profile()?;
+    if profile.contains_key("web_identity_token_file") {
+        let name = env.profile_name();
+        return Err(Error::config(format!(
+            "the AWS profile `{name}` resolves credentials through a web identity token: `Bedrock::from_env` follows it, `AwsCredentials` holds static keys only"
+        )));
+    }
+    refuse_other_profile_sources(env, &profile)?;
+    Err(no_credentials(env))
+}
+
+/// A profile that resolves credentials in a way this crate does not follow (an
+/// assumed role from another profile, SSO, a credential process) is refused.
+pub(crate) fn refuse_other_profile_sources(
+    env: &Env<'_>,
+    profile: &HashMap<String, String>,
+) -> Result<(), Error> {
+    let name = env.profile_name();
+    match [
         "role_arn",
         "sso_session",
         "sso_start_url",
         "credential_process",
-        "web_identity_token_file",
     ]
     .into_iter()
     .find(|k| profile.contains_key(*k))
     {
-        return Err(Error::config(format!(
+        Some(other) => Err(Error::config(format!(
             "the AWS profile `{name}` resolves credentials through `{other}`, which this crate does not do; export static keys (`aws configure export-credentials --profile {name} --format env`) or pass `AwsCredentials`"
-        )));
+        ))),
+        None => Ok(()),
     }
-    Err(Error::config(format!(
+}
+
+/// No credentials anywhere in the chain.
+pub(crate) fn no_credentials(env: &Env<'_>) -> Error {
+    let name = env.profile_name();
+    Error::config(format!(
         "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give the profile `{name}` aws_access_key_id and aws_secret_access_key in the shared credentials or config file"
-    )))
+    ))
 }
 
 /// The region: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else the profile's `region`.
@@ -291,6 +324,16 @@ pub(crate) fn profile_section(
 pub(crate) struct Signer<'a> {
     pub(crate) credentials: &'a AwsCredentials,
     pub(crate) region: &'a str,
+}
+
+impl<'a> Signer<'a> {
+    /// A signer for `region` with `credentials`.
+    pub(crate) fn new(credentials: &'a AwsCredentials, region: &'a str) -> Self {
+        Self {
+            credentials,
+            region,
+        }
+    }
 }
 
 /// The SigV4 service name of Bedrock's runtime.

@@ -14,6 +14,7 @@
 mod auth;
 mod convert;
 pub mod eventstream;
+mod sources;
 mod stream;
 mod wire;
 
@@ -27,6 +28,7 @@ pub use eventstream::FrameError;
 use crate::config::BaseUrl;
 use crate::http::{HttpRequest, Transport};
 use auth::{Env, Signer};
+use sources::CredentialSource;
 
 const MODES: &[Mode] = &[
     Mode::Tools,
@@ -52,7 +54,7 @@ const MODES: &[Mode] = &[
 pub struct Bedrock {
     region: String,
     endpoint: BaseUrl,
-    credentials: AwsCredentials,
+    credentials: CredentialSource,
     headers: Vec<Header>,
     transport: Transport,
 }
@@ -61,7 +63,10 @@ impl Bedrock {
     /// Bedrock in `region` (`https://bedrock-runtime.{region}.amazonaws.com`) with
     /// `credentials`.
     pub fn new(region: impl Into<String>, credentials: AwsCredentials) -> Self {
-        let region = region.into();
+        Self::with_source(region.into(), credentials.into())
+    }
+
+    fn with_source(region: String, credentials: CredentialSource) -> Self {
         Self {
             endpoint: BaseUrl::new(&format!("https://bedrock-runtime.{region}.amazonaws.com")),
             region,
@@ -74,12 +79,16 @@ impl Bedrock {
     /// From the standard AWS environment: credentials from `AWS_ACCESS_KEY_ID`,
     /// `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, else the profile
     /// `AWS_PROFILE` in the shared files (`AWS_SHARED_CREDENTIALS_FILE`,
-    /// `AWS_CONFIG_FILE`); the region from `AWS_REGION`, else `AWS_DEFAULT_REGION`,
+    /// `AWS_CONFIG_FILE`), else temporary keys from a web identity (EKS), the
+    /// container endpoint (ECS, EKS Pod Identity) or EC2 instance metadata, cached
+    /// and refreshed before they expire; the region from `AWS_REGION`, else `AWS_DEFAULT_REGION`,
     /// else the profile; the endpoint from `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, else
     /// `AWS_ENDPOINT_URL`, else the regional default.
     pub fn from_env() -> Result<Self, Error> {
         let env = Env::process();
-        let client = Self::new(auth::region(&env)?, auth::credentials(&env)?);
+        let region = auth::region(&env)?;
+        let credentials = CredentialSource::from_env(&env, &region)?;
+        let client = Self::with_source(region, credentials);
         Ok(match auth::endpoint(&env) {
             Some(url) => client.endpoint(url),
             None => client,
@@ -131,11 +140,9 @@ impl Bedrock {
         })
     }
 
-    fn signer(&self) -> Signer<'_> {
-        Signer {
-            credentials: &self.credentials,
-            region: &self.region,
-        }
+    /// The current credentials (fetched again when temporary ones near their end).
+    async fn credentials(&self) -> Result<AwsCredentials, Error> {
+        self.credentials.current(&self.transport).await
     }
 }
 
@@ -190,7 +197,10 @@ impl Provider for Bedrock {
         let http = self.http_request(request, body, "converse")?;
         let raw = self
             .transport
-            .post_signed_json(&http, &self.signer())
+            .post_signed_json(
+                &http,
+                &Signer::new(&self.credentials().await?, &self.region),
+            )
             .await?;
         convert::converse_completion(raw)
     }
@@ -203,7 +213,10 @@ impl Provider for Bedrock {
         let http = self.http_request(request, body, "converse-stream")?;
         let response = self
             .transport
-            .post_signed_stream(&http, &self.signer())
+            .post_signed_stream(
+                &http,
+                &Signer::new(&self.credentials().await?, &self.region),
+            )
             .await?;
         Ok(stream::events(response))
     }

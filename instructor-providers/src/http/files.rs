@@ -56,6 +56,48 @@ impl Transport {
         .await
     }
 
+    /// One request whose answer is read as text (AWS's credential endpoints: a
+    /// metadata token, a role name, STS's XML), with a URL-encoded form when given,
+    /// and `timeout` instead of the transport's when given. Not retried: the
+    /// credential chain reports a source that does not answer at once.
+    #[cfg(feature = "bedrock")]
+    pub(crate) async fn fetch_text(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        headers: &[Header],
+        form: Option<&[(&str, &str)]>,
+        timeout: Option<Duration>,
+    ) -> Result<String, Error> {
+        const MAX_TEXT_BYTES: usize = 256 * 1024;
+        let request = plain(url, headers);
+        let map = header_map(headers)?;
+        let mut builder = self
+            .client
+            .request(method, url)
+            .timeout(timeout.unwrap_or(self.timeout))
+            .headers(map.clone());
+        if let Some(form) = form {
+            builder = builder.form(form);
+        }
+        let answer = async {
+            let response = self
+                .check_response(builder.send().await, &request, &map)
+                .await?;
+            let bytes = read_body(response, MAX_TEXT_BYTES)
+                .await
+                .map_err(|e| Attempt {
+                    error: self.map_body_error(e, &request),
+                    should_retry: None,
+                })?;
+            String::from_utf8(bytes.to_vec()).map_err(|e| Attempt {
+                error: Error::Response(ErrorDetail::with_source("the answer is not UTF-8 text", e)),
+                should_retry: None,
+            })
+        };
+        answer.await.map_err(|attempt| attempt.error)
+    }
+
     /// POSTs a URL-encoded form (an OAuth token request) and reads a JSON answer,
     /// with retries.
     #[cfg(feature = "vertexai")]

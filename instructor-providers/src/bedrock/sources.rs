@@ -1,0 +1,835 @@
+//! Temporary AWS credentials for code running on AWS: where the standard chain finds
+//! no keys, they come from a web identity token exchanged with STS (EKS IRSA), the
+//! container credentials endpoint (ECS tasks, EKS Pod Identity) or the EC2 instance
+//! metadata service (IMDSv2). Each hands out keys with an expiry: they are cached,
+//! shared by clones and concurrent calls, and fetched again five minutes before they
+//! expire (one fetch at a time).
+//!
+//! The order, as the AWS SDKs use it: static keys (environment, then the profile),
+//! the profile's or the environment's web identity, the container endpoint, then
+//! instance metadata (unless `AWS_EC2_METADATA_DISABLED=true`).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use instructor_core::{Error, ErrorDetail, Header};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use super::auth::{AwsCredentials, Env};
+use crate::http::{ApiKey, Transport};
+
+/// Fetched credentials are used until this long before they expire.
+const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+/// Credentials whose expiry cannot be read are fetched again after this long.
+const UNKNOWN_EXPIRY: Duration = Duration::from_secs(600);
+/// The instance metadata service answers on the instance in milliseconds: anywhere
+/// else it is not there, and the chain should say so quickly.
+const IMDS_TIMEOUT: Duration = Duration::from_secs(2);
+/// The container endpoint of ECS tasks.
+const ECS_HOST: &str = "http://169.254.170.2";
+/// The instance metadata service.
+const IMDS_HOST: &str = "http://169.254.169.254";
+
+/// Where Bedrock's credentials come from: keys given or found in the environment, or
+/// a source of temporary keys (cached and refreshed).
+#[derive(Clone)]
+pub(crate) struct CredentialSource {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    source: Source,
+    cached: Mutex<Option<Cached>>,
+}
+
+struct Cached {
+    credentials: AwsCredentials,
+    refresh_at: Instant,
+}
+
+enum Source {
+    Static(AwsCredentials),
+    WebIdentity {
+        role_arn: String,
+        session_name: String,
+        token_file: PathBuf,
+        /// STS's URL (`https://sts.<region>.amazonaws.com`).
+        sts: String,
+    },
+    Container {
+        url: String,
+        authorization: Option<Authorization>,
+    },
+    InstanceMetadata {
+        /// `http://host[:port]`.
+        root: String,
+    },
+}
+
+/// The container endpoint's `Authorization` value: given, or read from a file at
+/// each fetch (EKS Pod Identity rotates it).
+enum Authorization {
+    Token(ApiKey),
+    File(PathBuf),
+}
+
+impl fmt::Debug for CredentialSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner.source {
+            Source::Static(credentials) => credentials.fmt(f),
+            Source::WebIdentity { role_arn, .. } => f
+                .debug_struct("WebIdentity")
+                .field("role_arn", role_arn)
+                .finish_non_exhaustive(),
+            Source::Container { .. } => f.write_str("ContainerCredentials"),
+            Source::InstanceMetadata { .. } => f.write_str("InstanceMetadata"),
+        }
+    }
+}
+
+impl From<AwsCredentials> for CredentialSource {
+    fn from(credentials: AwsCredentials) -> Self {
+        Self::new(Source::Static(credentials))
+    }
+}
+
+impl CredentialSource {
+    fn new(source: Source) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                source,
+                cached: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// The chain (see the module docs) for a client in `region`.
+    pub(crate) fn from_env(env: &Env<'_>, region: &str) -> Result<Self, Error> {
+        if let Some(credentials) = super::auth::static_credentials(env)? {
+            return Ok(credentials.into());
+        }
+        let profile = env.profile()?;
+        let from_profile = |key: &str| profile.get(key).filter(|v| !v.is_empty()).cloned();
+        let token_file = env
+            .var("AWS_WEB_IDENTITY_TOKEN_FILE")
+            .or_else(|| from_profile("web_identity_token_file"));
+        if let Some(token_file) = token_file {
+            let role_arn = env
+                .var("AWS_ROLE_ARN")
+                .or_else(|| from_profile("role_arn"))
+                .ok_or_else(|| {
+                    Error::config(
+                        "a web identity token file is set but no role to assume (AWS_ROLE_ARN or the profile's role_arn)"
+                            .to_owned(),
+                    )
+                })?;
+            let session_name = env
+                .var("AWS_ROLE_SESSION_NAME")
+                .or_else(|| from_profile("role_session_name"))
+                .unwrap_or_else(|| format!("instructor-{}", unix_now()));
+            let sts = env
+                .var("AWS_ENDPOINT_URL_STS")
+                .or_else(|| env.var("AWS_ENDPOINT_URL"))
+                .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"));
+            return Ok(Self::new(Source::WebIdentity {
+                role_arn,
+                session_name,
+                token_file: PathBuf::from(token_file),
+                sts: sts.trim_end_matches('/').to_owned(),
+            }));
+        }
+        super::auth::refuse_other_profile_sources(env, &profile)?;
+        let authorization = match (
+            env.var("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"),
+            env.var("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+        ) {
+            (Some(file), _) => Some(Authorization::File(PathBuf::from(file))),
+            (None, Some(token)) => Some(Authorization::Token(ApiKey::new(token))),
+            (None, None) => None,
+        };
+        if let Some(relative) = env.var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
+            let url = format!("{ECS_HOST}/{}", relative.trim_start_matches('/'));
+            return Ok(Self::new(Source::Container { url, authorization }));
+        }
+        if let Some(url) = env.var("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+            check_container_url(&url)?;
+            return Ok(Self::new(Source::Container { url, authorization }));
+        }
+        if env
+            .var("AWS_EC2_METADATA_DISABLED")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        {
+            return Err(super::auth::no_credentials(env));
+        }
+        let root = env
+            .var("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+            .unwrap_or_else(|| IMDS_HOST.to_owned());
+        Ok(Self::new(Source::InstanceMetadata {
+            root: root.trim_end_matches('/').to_owned(),
+        }))
+    }
+
+    /// Keys to sign with: the given ones, or the cached temporary ones, fetched
+    /// again when they are about to expire.
+    pub(crate) async fn current(&self, transport: &Transport) -> Result<AwsCredentials, Error> {
+        if let Source::Static(credentials) = &self.inner.source {
+            return Ok(credentials.clone());
+        }
+        let mut slot = self.inner.cached.lock().await;
+        if let Some(cached) = slot.as_ref()
+            && Instant::now() < cached.refresh_at
+        {
+            return Ok(cached.credentials.clone());
+        }
+        let fetched = self.inner.source.fetch(transport).await?;
+        let credentials = fetched.credentials.clone();
+        *slot = Some(fetched);
+        Ok(credentials)
+    }
+}
+
+impl Source {
+    async fn fetch(&self, transport: &Transport) -> Result<Cached, Error> {
+        match self {
+            Self::Static(credentials) => Ok(Cached {
+                credentials: credentials.clone(),
+                refresh_at: Instant::now() + Duration::from_secs(u32::MAX.into()),
+            }),
+            Self::WebIdentity {
+                role_arn,
+                session_name,
+                token_file,
+                sts,
+            } => {
+                let token = read_secret_file(token_file, "web identity token")?;
+                let form = [
+                    ("Action", "AssumeRoleWithWebIdentity"),
+                    ("Version", "2011-06-15"),
+                    ("RoleArn", role_arn.as_str()),
+                    ("RoleSessionName", session_name.as_str()),
+                    ("WebIdentityToken", token.expose()),
+                ];
+                let xml = transport
+                    .fetch_text(
+                        reqwest::Method::POST,
+                        &format!("{sts}/"),
+                        &[],
+                        Some(&form),
+                        None,
+                    )
+                    .await
+                    .map_err(|e| source_error("STS AssumeRoleWithWebIdentity", e))?;
+                let field = |name: &str| xml_text(&xml, name);
+                match (field("AccessKeyId"), field("SecretAccessKey")) {
+                    (Some(id), Some(secret)) => Ok(cached(
+                        id,
+                        secret,
+                        field("SessionToken"),
+                        field("Expiration").as_deref(),
+                    )),
+                    _ => Err(Error::config(
+                        "STS AssumeRoleWithWebIdentity answered without credentials".to_owned(),
+                    )),
+                }
+            }
+            Self::Container { url, authorization } => {
+                let mut headers = Vec::new();
+                match authorization {
+                    Some(Authorization::Token(token)) => {
+                        headers.push(Header::sensitive("authorization", token.expose()));
+                    }
+                    Some(Authorization::File(path)) => {
+                        let token = read_secret_file(path, "container authorization token")?;
+                        headers.push(Header::sensitive("authorization", token.expose()));
+                    }
+                    None => {}
+                }
+                let text = transport
+                    .fetch_text(reqwest::Method::GET, url, &headers, None, None)
+                    .await
+                    .map_err(|e| source_error("the container credentials endpoint", e))?;
+                json_credentials(&text, "the container credentials endpoint")
+            }
+            Self::InstanceMetadata { root } => {
+                let token = transport
+                    .fetch_text(
+                        reqwest::Method::PUT,
+                        &format!("{root}/latest/api/token"),
+                        &[Header::new("x-aws-ec2-metadata-token-ttl-seconds", "21600")],
+                        None,
+                        Some(IMDS_TIMEOUT),
+                    )
+                    .await
+                    .map_err(|e| source_error("the EC2 instance metadata service", e))?;
+                let auth = [Header::sensitive("x-aws-ec2-metadata-token", token.trim())];
+                let base = format!("{root}/latest/meta-data/iam/security-credentials/");
+                let roles = transport
+                    .fetch_text(reqwest::Method::GET, &base, &auth, None, Some(IMDS_TIMEOUT))
+                    .await
+                    .map_err(|e| source_error("the EC2 instance metadata service", e))?;
+                let role = roles.lines().map(str::trim).find(|l| !l.is_empty());
+                let Some(role) = role.filter(|r| !r.contains(['/', '?', '#'])) else {
+                    return Err(Error::config(
+                        "the EC2 instance has no IAM role (instance metadata lists none)"
+                            .to_owned(),
+                    ));
+                };
+                let text = transport
+                    .fetch_text(
+                        reqwest::Method::GET,
+                        &format!("{base}{role}"),
+                        &auth,
+                        None,
+                        Some(IMDS_TIMEOUT),
+                    )
+                    .await
+                    .map_err(|e| source_error("the EC2 instance metadata service", e))?;
+                json_credentials(&text, "the EC2 instance metadata service")
+            }
+        }
+    }
+}
+
+/// The credentials document of the container endpoint and instance metadata.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CredentialsDocument {
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    token: Option<String>,
+    expiration: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
+}
+
+fn json_credentials(text: &str, from: &str) -> Result<Cached, Error> {
+    let document: CredentialsDocument = serde_json::from_str(text).map_err(|e| {
+        Error::Config(ErrorDetail::with_source(
+            format!("{from} answered with something other than a credentials document"),
+            e,
+        ))
+    })?;
+    if let Some(code) = document.code.as_deref().filter(|c| *c != "Success") {
+        return Err(Error::config(format!(
+            "{from} refused: {code}{}",
+            document
+                .message
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default()
+        )));
+    }
+    match (document.access_key_id, document.secret_access_key) {
+        (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => Ok(cached(
+            id,
+            secret,
+            document.token,
+            document.expiration.as_deref(),
+        )),
+        _ => Err(Error::config(format!(
+            "{from} answered without credentials"
+        ))),
+    }
+}
+
+fn cached(id: String, secret: String, token: Option<String>, expiration: Option<&str>) -> Cached {
+    let credentials = AwsCredentials::new(id, secret);
+    let credentials = match token.filter(|t| !t.is_empty()) {
+        Some(token) => credentials.with_session_token(token),
+        None => credentials,
+    };
+    let lifetime = expiration
+        .and_then(parse_rfc3339)
+        .map(|expires| Duration::from_secs(expires.saturating_sub(unix_now())))
+        .map_or(UNKNOWN_EXPIRY, |left| left.saturating_sub(REFRESH_MARGIN));
+    Cached {
+        credentials,
+        refresh_at: Instant::now() + lifetime,
+    }
+}
+
+fn source_error(what: &str, error: Error) -> Error {
+    Error::Config(ErrorDetail::with_source(
+        format!("no AWS credentials from {what}"),
+        error,
+    ))
+}
+
+fn read_secret_file(path: &PathBuf, what: &str) -> Result<ApiKey, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::Config(ErrorDetail::with_source(
+            format!("cannot read the {what} file {}", path.display()),
+            e,
+        ))
+    })?;
+    Ok(ApiKey::new(text.trim()))
+}
+
+/// A full container credentials URL must be HTTPS, or HTTP to loopback or to the
+/// addresses of ECS and EKS Pod Identity (as the AWS SDKs require).
+fn check_container_url(url: &str) -> Result<(), Error> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| {
+        Error::Config(ErrorDetail::with_source(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI is not a URL",
+            e,
+        ))
+    })?;
+    let host = parsed
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let aws_address = |ip: std::net::IpAddr| {
+        ip.is_loopback()
+            || ip == std::net::IpAddr::from([169, 254, 170, 2])
+            || ip == std::net::IpAddr::from([169, 254, 170, 23])
+            || ip == std::net::IpAddr::from([0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23])
+    };
+    let allowed = match parsed.scheme() {
+        "https" => !host.is_empty(),
+        "http" => host.eq_ignore_ascii_case("localhost") || host.parse().is_ok_and(aws_address),
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::config(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to loopback or the ECS and EKS Pod Identity addresses"
+                .to_owned(),
+        ))
+    }
+}
+
+/// The text of the first `<name>…</name>` element (STS's XML answers; the values
+/// this reads hold no markup).
+fn xml_text(xml: &str, name: &str) -> Option<String> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{name}>"))? + start;
+    let text = xml[start..end].trim();
+    (!text.is_empty()).then(|| {
+        text.replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+    })
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Seconds since the epoch of an RFC 3339 UTC time (`2026-12-07T17:00:00Z`, with
+/// optional fractional seconds); `None` for anything else or out of range.
+fn parse_rfc3339(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let bytes = text.as_bytes();
+    if bytes.len() < 20 || !text.is_char_boundary(19) {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u64> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if separators.iter().any(|&(i, c)| bytes[i] != c) || !matches!(bytes[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let rest = &text[19..];
+    let rest = match rest.strip_prefix('.') {
+        Some(fraction) => fraction.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => rest,
+    };
+    if !matches!(rest, "Z" | "z" | "+00:00") {
+        return None;
+    }
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm), for years 0000-9999.
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = (era * 146_097 + doe).checked_sub(719_468)?;
+    Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+mod tests {
+    use std::collections::HashMap;
+
+    use wiremock::matchers::{body_string_contains, header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+
+    fn rfc3339_in(seconds: u64) -> String {
+        // Formats unix time as RFC 3339 (the inverse of `parse_rfc3339`, for tests).
+        let t = unix_now() + seconds;
+        let (days, rest) = (t / 86_400, t % 86_400);
+        let z = days + 719_468;
+        let era = z / 146_097;
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + u64::from(month <= 2);
+        format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            rest / 3_600,
+            rest / 60 % 60,
+            rest % 60
+        )
+    }
+
+    fn document(id: &str, expires_in: u64) -> serde_json::Value {
+        serde_json::json!({
+            "Code": "Success",
+            "AccessKeyId": id,
+            "SecretAccessKey": "secret-of-".to_owned() + id,
+            "Token": "token-of-".to_owned() + id,
+            "Expiration": rfc3339_in(expires_in),
+        })
+    }
+
+    fn source(vars: &HashMap<&str, String>) -> CredentialSource {
+        CredentialSource::from_env(&Env::map(vars), "us-east-1").unwrap()
+    }
+
+    fn no_files(dir: &str) -> HashMap<&'static str, String> {
+        let missing = std::env::temp_dir().join(format!("instructor-no-aws-{dir}"));
+        HashMap::from([
+            ("HOME", missing.display().to_string()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ])
+    }
+
+    #[test]
+    fn rfc3339_formatting_for_tests_round_trips() {
+        let text = rfc3339_in(0);
+        assert_eq!(parse_rfc3339(&text), Some(unix_now()));
+    }
+
+    #[tokio::test]
+    async fn container_credentials_are_fetched_with_the_token_cached_and_shared() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/creds"))
+            .and(header("authorization", "pod-token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(document("ASIAPOD", 3_600)))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut vars = no_files("container");
+        vars.insert(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            format!("{}/creds", server.uri()),
+        );
+        vars.insert("AWS_CONTAINER_AUTHORIZATION_TOKEN", "pod-token".to_owned());
+        let source = source(&vars);
+        assert!(!format!("{source:?}").contains("pod-token"));
+        let transport = Transport::new();
+        let first = source.current(&transport).await.unwrap();
+        assert_eq!(first.access_key_id(), "ASIAPOD");
+        assert!(first.has_session_token());
+        // Cached: the clone asks nobody (the mock expects exactly one request).
+        let again = source.clone().current(&transport).await.unwrap();
+        assert_eq!(again, first);
+    }
+
+    #[tokio::test]
+    async fn credentials_near_their_expiry_are_fetched_again() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/creds"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(document("ASIASHORT", 60)))
+            .expect(2)
+            .mount(&server)
+            .await;
+        let mut vars = no_files("expiry");
+        vars.insert(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            format!("{}/creds", server.uri()),
+        );
+        let source = source(&vars);
+        let transport = Transport::new();
+        source.current(&transport).await.unwrap();
+        source.current(&transport).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn instance_metadata_takes_a_session_token_then_the_role_then_its_keys() {
+        let server = MockServer::start().await;
+        Mock::given(method("PUT"))
+            .and(path("/latest/api/token"))
+            .and(header("x-aws-ec2-metadata-token-ttl-seconds", "21600"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("imds-session"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/latest/meta-data/iam/security-credentials/"))
+            .and(header("x-aws-ec2-metadata-token", "imds-session"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("app-role\n"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/latest/meta-data/iam/security-credentials/app-role"))
+            .and(header("x-aws-ec2-metadata-token", "imds-session"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(document("ASIAEC2", 3_600)))
+            .mount(&server)
+            .await;
+        let mut vars = no_files("imds");
+        vars.remove("AWS_EC2_METADATA_DISABLED");
+        vars.insert("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.uri());
+        let credentials = source(&vars).current(&Transport::new()).await.unwrap();
+        assert_eq!(credentials.access_key_id(), "ASIAEC2");
+    }
+
+    #[tokio::test]
+    async fn a_web_identity_token_is_exchanged_with_sts() {
+        let server = MockServer::start().await;
+        let xml = format!(
+            "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>\
+             <AccessKeyId>ASIAIRSA</AccessKeyId><SecretAccessKey>irsa-secret</SecretAccessKey>\
+             <SessionToken>irsa-token</SessionToken><Expiration>{}</Expiration>\
+             </Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+            rfc3339_in(3_600)
+        );
+        Mock::given(method("POST"))
+            .and(path("/"))
+            .and(body_string_contains("Action=AssumeRoleWithWebIdentity"))
+            .and(body_string_contains("WebIdentityToken=jwt-from-file"))
+            .and(body_string_contains(
+                "RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fapp",
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_string(xml))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let dir = std::env::temp_dir().join(format!("instructor-irsa-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let token_file = dir.join("token");
+        std::fs::write(&token_file, "jwt-from-file\n").unwrap();
+        let mut vars = no_files("irsa");
+        vars.insert(
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            token_file.display().to_string(),
+        );
+        vars.insert("AWS_ROLE_ARN", "arn:aws:iam::1:role/app".to_owned());
+        vars.insert("AWS_ENDPOINT_URL_STS", server.uri());
+        let source = source(&vars);
+        assert!(format!("{source:?}").contains("arn:aws:iam::1:role/app"));
+        let credentials = source.current(&Transport::new()).await.unwrap();
+        assert_eq!(credentials.access_key_id(), "ASIAIRSA");
+        assert!(!format!("{credentials:?}").contains("irsa-secret"));
+    }
+
+    #[tokio::test]
+    async fn a_source_that_refuses_or_answers_nonsense_is_a_config_error_naming_it() {
+        let server = MockServer::start().await;
+        for (route, answer) in [
+            ("/denied", ResponseTemplate::new(403).set_body_string("no")),
+            (
+                "/garbage",
+                ResponseTemplate::new(200).set_body_string("<html>"),
+            ),
+            (
+                "/failed",
+                ResponseTemplate::new(200).set_body_json(
+                    serde_json::json!({"Code": "AccessDenied", "Message": "role gone"}),
+                ),
+            ),
+            (
+                "/empty",
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"Code": "Success"})),
+            ),
+        ] {
+            Mock::given(method("GET"))
+                .and(path(route))
+                .respond_with(answer)
+                .mount(&server)
+                .await;
+        }
+        for route in ["/denied", "/garbage", "/failed", "/empty"] {
+            let mut vars = no_files("refused");
+            vars.insert(
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                format!("{}{route}", server.uri()),
+            );
+            let error = source(&vars).current(&Transport::new()).await.unwrap_err();
+            assert!(matches!(error, Error::Config(_)), "{route}: {error:?}");
+            assert!(
+                error.to_string().contains("container credentials endpoint"),
+                "{route}: {error}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn bedrock_signs_each_call_with_the_fetched_credentials() {
+        use instructor_core::provider::{Provider, ProviderRequest, ResponseSpec};
+        use instructor_core::schema::Schema;
+        use instructor_core::{Message, Mode};
+
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/creds"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(document("ASIATASK", 3_600)))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let answer = serde_json::json!({
+            "output": {"message": {"role": "assistant", "content": [
+                {"toolUse": {"toolUseId": "t1", "name": "User", "input": {"name": "Ada"}}}
+            ]}},
+            "stopReason": "tool_use",
+            "usage": {"inputTokens": 3, "outputTokens": 4, "totalTokens": 7}
+        });
+        Mock::given(method("POST"))
+            .and(path("/model/m1/converse"))
+            .and(header("x-amz-security-token", "token-of-ASIATASK"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .expect(2)
+            .mount(&server)
+            .await;
+        let mut vars = no_files("signed");
+        vars.insert(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            format!("{}/creds", server.uri()),
+        );
+        let bedrock = super::super::Bedrock::with_source("us-east-1".to_owned(), source(&vars))
+            .endpoint(server.uri());
+        let spec = ResponseSpec {
+            name: "User".to_owned(),
+            description: String::new(),
+            schema: Schema::of_type("object"),
+        };
+        let request = ProviderRequest::new("m1", Mode::Tools, vec![Message::user("Ada")], spec);
+        let body = bedrock.build_body(&request).unwrap();
+        for _ in 0..2 {
+            let completion = bedrock.send(&request, &body).await.unwrap();
+            assert_eq!(completion.tool_calls.len(), 1);
+        }
+        let requests = server.received_requests().await.unwrap();
+        let signed = requests
+            .iter()
+            .find(|r| r.url.path() == "/model/m1/converse")
+            .unwrap();
+        let authorization = signed
+            .headers
+            .get("authorization")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            authorization.contains("Credential=ASIATASK/"),
+            "{authorization}"
+        );
+    }
+
+    #[test]
+    fn the_chain_prefers_static_keys_and_says_when_there_is_nothing() {
+        let mut vars = no_files("chain");
+        let error = CredentialSource::from_env(&Env::map(&vars), "us-east-1").unwrap_err();
+        assert!(error.to_string().contains("no AWS credentials"), "{error}");
+        vars.insert(
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "/v2/credentials/x".to_owned(),
+        );
+        assert_eq!(format!("{:?}", source(&vars)), "ContainerCredentials");
+        vars.insert("AWS_ACCESS_KEY_ID", "AKIDSTATIC".to_owned());
+        vars.insert("AWS_SECRET_ACCESS_KEY", "static-secret".to_owned());
+        assert!(format!("{:?}", source(&vars)).contains("AKIDSTATIC"));
+        vars.clear();
+        vars.extend(no_files("chain2"));
+        vars.insert(
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "/nonexistent/token".to_owned(),
+        );
+        let error = CredentialSource::from_env(&Env::map(&vars), "us-east-1").unwrap_err();
+        assert!(error.to_string().contains("no role to assume"), "{error}");
+        vars.remove("AWS_WEB_IDENTITY_TOKEN_FILE");
+        vars.insert(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://10.1.2.3/creds".to_owned(),
+        );
+        assert!(CredentialSource::from_env(&Env::map(&vars), "us-east-1").is_err());
+    }
+
+    #[test]
+    fn rfc3339_times_read_as_unix_seconds_and_anything_else_is_none() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2026-12-07T17:00:00Z"), Some(1_796_662_800));
+        assert_eq!(parse_rfc3339("2000-02-29T12:34:56.789Z"), Some(951_827_696));
+        assert_eq!(
+            parse_rfc3339("2026-12-07T17:00:00+00:00"),
+            Some(1_796_662_800)
+        );
+        for bad in [
+            "",
+            "2026-12-07",
+            "2026-13-07T17:00:00Z",
+            "2026-12-07T25:00:00Z",
+            "2026-12-07T17:00:00+02:00",
+            "1969-12-31T23:59:59Z",
+            "9999-99-99T99:99:99Z",
+            "２０２６-12-07T17:00:00Z",
+            "2026-12-07T17:00:00Zjunk",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sts_xml_fields_are_read_and_unescaped() {
+        let xml = "<R><Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>a&amp;b</SecretAccessKey></Credentials></R>";
+        assert_eq!(xml_text(xml, "AccessKeyId").as_deref(), Some("ASIA1"));
+        assert_eq!(xml_text(xml, "SecretAccessKey").as_deref(), Some("a&b"));
+        assert_eq!(xml_text(xml, "SessionToken"), None);
+        assert_eq!(xml_text("<A>unclosed", "A"), None);
+    }
+
+    #[test]
+    fn full_container_urls_must_be_https_or_reach_loopback_or_the_aws_addresses() {
+        for ok in [
+            "https://creds.example/x",
+            "http://127.0.0.1:9911/creds",
+            "http://localhost/creds",
+            "http://169.254.170.23/v1/credentials",
+            "http://[::1]:80/x",
+        ] {
+            assert!(check_container_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://10.0.0.1/creds",
+            "http://evil.example/",
+            "ftp://127.0.0.1/",
+            "not a url",
+        ] {
+            assert!(check_container_url(bad).is_err(), "{bad}");
+        }
+    }
+}
