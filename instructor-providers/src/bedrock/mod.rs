@@ -140,9 +140,17 @@ impl Bedrock {
         })
     }
 
-    /// The current credentials (fetched again when temporary ones near their end).
-    async fn credentials(&self) -> Result<AwsCredentials, Error> {
-        self.credentials.current(&self.transport).await
+    /// `answer`, after dropping `used` from the credential cache if AWS refused
+    /// them as expired.
+    async fn forget_expired<T>(
+        &self,
+        answer: Result<T, Error>,
+        used: &AwsCredentials,
+    ) -> Result<T, Error> {
+        if let Err(error) = &answer {
+            self.credentials.forget_expired(error, used).await;
+        }
+        answer
     }
 }
 
@@ -195,13 +203,12 @@ impl Provider for Bedrock {
 
     async fn send(&self, request: &ProviderRequest, body: &Value) -> Result<Completion, Error> {
         let http = self.http_request(request, body, "converse")?;
+        let credentials = self.credentials.current(&self.transport).await?;
         let raw = self
             .transport
-            .post_signed_json(
-                &http,
-                &Signer::new(&self.credentials().await?, &self.region),
-            )
-            .await?;
+            .post_signed_json(&http, &Signer::new(&credentials, &self.region))
+            .await;
+        let raw = self.forget_expired(raw, &credentials).await?;
         convert::converse_completion(raw)
     }
 
@@ -211,13 +218,12 @@ impl Provider for Bedrock {
         body: &Value,
     ) -> Result<EventStream, Error> {
         let http = self.http_request(request, body, "converse-stream")?;
+        let credentials = self.credentials.current(&self.transport).await?;
         let response = self
             .transport
-            .post_signed_stream(
-                &http,
-                &Signer::new(&self.credentials().await?, &self.region),
-            )
-            .await?;
+            .post_signed_stream(&http, &Signer::new(&credentials, &self.region))
+            .await;
+        let response = self.forget_expired(response, &credentials).await?;
         Ok(stream::events(response))
     }
 }

@@ -191,6 +191,23 @@ impl CredentialSource {
     }
 }
 
+impl CredentialSource {
+    /// After AWS refused `used` as expired (`ExpiredTokenException`: a clock off,
+    /// or keys revoked early), they are dropped from the cache, so the next call
+    /// fetches new ones.
+    pub(crate) async fn forget_expired(&self, error: &Error, used: &AwsCredentials) {
+        let expired = matches!(error, Error::Http(http)
+            if http.kind.as_deref() == Some("ExpiredTokenException"));
+        if !expired || matches!(self.inner.source, Source::Static(_)) {
+            return;
+        }
+        let mut slot = self.inner.cached.lock().await;
+        if slot.as_ref().is_some_and(|c| &c.credentials == used) {
+            *slot = None;
+        }
+    }
+}
+
 impl Source {
     async fn fetch(&self, transport: &Transport) -> Result<Cached, Error> {
         match self {
@@ -263,13 +280,13 @@ impl Source {
                         Some(IMDS_TIMEOUT),
                     )
                     .await
-                    .map_err(|e| source_error("the EC2 instance metadata service", e))?;
+                    .map_err(imds_error)?;
                 let auth = [Header::sensitive("x-aws-ec2-metadata-token", token.trim())];
                 let base = format!("{root}/latest/meta-data/iam/security-credentials/");
                 let roles = transport
                     .fetch_text(reqwest::Method::GET, &base, &auth, None, Some(IMDS_TIMEOUT))
                     .await
-                    .map_err(|e| source_error("the EC2 instance metadata service", e))?;
+                    .map_err(imds_error)?;
                 let role = roles.lines().map(str::trim).find(|l| !l.is_empty());
                 let Some(role) = role.filter(|r| !r.contains(['/', '?', '#'])) else {
                     return Err(Error::config(
@@ -286,7 +303,7 @@ impl Source {
                         Some(IMDS_TIMEOUT),
                     )
                     .await
-                    .map_err(|e| source_error("the EC2 instance metadata service", e))?;
+                    .map_err(imds_error)?;
                 json_credentials(&text, "the EC2 instance metadata service")
             }
         }
@@ -348,6 +365,15 @@ fn cached(id: String, secret: String, token: Option<String>, expiration: Option<
         credentials,
         refresh_at: Instant::now() + lifetime,
     }
+}
+
+/// Instance metadata is the chain's last resort: when it does not answer, most
+/// likely the code is not on EC2 and nothing else was configured.
+fn imds_error(error: Error) -> Error {
+    Error::Config(ErrorDetail::with_source(
+        "no AWS credentials: none in the environment or the profile, and the EC2 instance metadata service gave none (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or AWS_EC2_METADATA_DISABLED=true to skip it)",
+        error,
+    ))
 }
 
 fn source_error(what: &str, error: Error) -> Error {
@@ -748,6 +774,61 @@ mod tests {
             authorization.contains("Credential=ASIATASK/"),
             "{authorization}"
         );
+    }
+
+    #[tokio::test]
+    async fn keys_refused_as_expired_are_fetched_again_on_the_next_call() {
+        use instructor_core::provider::{Provider, ProviderRequest, ResponseSpec};
+        use instructor_core::schema::Schema;
+        use instructor_core::{Message, Mode};
+
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/creds"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(document("ASIASKEW", 3_600)))
+            .expect(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/model/m1/converse"))
+            .respond_with(
+                ResponseTemplate::new(403)
+                    .insert_header("x-amzn-errortype", "ExpiredTokenException:http://internal/")
+                    .set_body_json(serde_json::json!({"message": "The security token included in the request is expired"})),
+            )
+            .mount(&server)
+            .await;
+        let mut vars = no_files("expired");
+        vars.insert(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            format!("{}/creds", server.uri()),
+        );
+        let bedrock = super::super::Bedrock::with_source("us-east-1".to_owned(), source(&vars))
+            .endpoint(server.uri());
+        let spec = ResponseSpec {
+            name: "User".to_owned(),
+            description: String::new(),
+            schema: Schema::of_type("object"),
+        };
+        let request = ProviderRequest::new("m1", Mode::Tools, vec![Message::user("Ada")], spec);
+        let body = bedrock.build_body(&request).unwrap();
+        for _ in 0..2 {
+            let error = bedrock.send(&request, &body).await.unwrap_err();
+            assert_eq!(error.status(), Some(403));
+        }
+    }
+
+    #[tokio::test]
+    async fn instance_metadata_that_is_not_there_says_what_to_set() {
+        let mut vars = no_files("no-imds");
+        vars.remove("AWS_EC2_METADATA_DISABLED");
+        // A port nothing listens on: refused at once.
+        vars.insert(
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            "http://127.0.0.1:9".to_owned(),
+        );
+        let error = source(&vars).current(&Transport::new()).await.unwrap_err();
+        assert!(error.to_string().contains("AWS_ACCESS_KEY_ID"), "{error}");
     }
 
     #[test]
