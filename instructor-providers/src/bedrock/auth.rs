@@ -9,10 +9,10 @@
 //!    `[default]`); the credentials file wins where both set a key.
 //!
 //! Past static keys, `Bedrock::from_env` goes on to temporary credentials (a web
-//! identity, the container endpoint, instance metadata: see `sources`). A profile
-//! that resolves credentials in another way (`role_arn` from another profile,
-//! `sso_*`, `credential_process`) is refused with a configuration error that says how
-//! to export static keys instead. The region is `AWS_REGION`, else
+//! identity, a role assumed with a source profile's keys, the container endpoint,
+//! instance metadata: see `sources`). A profile that resolves credentials in another
+//! way (`sso_*`, `credential_process`, a chain of roles) is refused with a
+//! configuration error that says how to export static keys instead. The region is `AWS_REGION`, else
 //! `AWS_DEFAULT_REGION`, else the profile's `region`.
 //!
 //! Signing goes through the `aws-sigv4` crate (service `bedrock`): each attempt is
@@ -157,7 +157,11 @@ impl<'a> Env<'a> {
     /// The keys of the active profile: the config file's, overridden by the
     /// credentials file's. A missing file is no error (the chain goes on).
     pub(crate) fn profile(&self) -> Result<HashMap<String, String>, Error> {
-        let name = self.profile_name();
+        self.profile_named(&self.profile_name())
+    }
+
+    /// The keys of the profile `name` (see [`Self::profile`]).
+    pub(crate) fn profile_named(&self, name: &str) -> Result<HashMap<String, String>, Error> {
         let mut keys = HashMap::new();
         for (variable, default, is_config) in [
             ("AWS_CONFIG_FILE", "config", true),
@@ -176,7 +180,7 @@ impl<'a> Env<'a> {
                     )));
                 }
             };
-            keys.extend(profile_section(&text, &name, is_config));
+            keys.extend(profile_section(&text, name, is_config));
         }
         Ok(keys)
     }
@@ -195,16 +199,17 @@ pub(crate) fn static_credentials(env: &Env<'_>) -> Result<Option<AwsCredentials>
             None => credentials,
         }));
     }
-    let profile = env.profile()?;
+    Ok(profile_keys(&env.profile()?))
+}
+
+/// A profile's static keys, if it has them.
+pub(crate) fn profile_keys(profile: &HashMap<String, String>) -> Option<AwsCredentials> {
     let key = |k: &str| profile.get(k).filter(|v| !v.is_empty()).cloned();
-    if let (Some(id), Some(secret)) = (key("aws_access_key_id"), key("aws_secret_access_key")) {
-        let credentials = AwsCredentials::new(id, secret);
-        return Ok(Some(match key("aws_session_token") {
-            Some(token) => credentials.with_session_token(token),
-            None => credentials,
-        }));
-    }
-    Ok(None)
+    let credentials = AwsCredentials::new(key("aws_access_key_id")?, key("aws_secret_access_key")?);
+    Some(match key("aws_session_token") {
+        Some(token) => credentials.with_session_token(token),
+        None => credentials,
+    })
 }
 
 /// The static keys of the chain, or why there are none.
@@ -213,18 +218,22 @@ pub(crate) fn credentials(env: &Env<'_>) -> Result<AwsCredentials, Error> {
         return Ok(credentials);
     }
     let profile = env.profile()?;
-    if profile.contains_key("web_identity_token_file") {
+    if let Some(how) = ["web_identity_token_file", "source_profile"]
+        .into_iter()
+        .find(|k| profile.contains_key(*k))
+    {
         let name = env.profile_name();
         return Err(Error::config(format!(
-            "the AWS profile `{name}` resolves credentials through a web identity token: `Bedrock::from_env` follows it, `AwsCredentials` holds static keys only"
+            "the AWS profile `{name}` resolves credentials through `{how}`: `Bedrock::from_env` follows it, `AwsCredentials` holds static keys only"
         )));
     }
     refuse_other_profile_sources(env, &profile)?;
     Err(no_credentials(env))
 }
 
-/// A profile that resolves credentials in a way this crate does not follow (an
-/// assumed role from another profile, SSO, a credential process) is refused.
+/// A profile that resolves credentials in a way this crate does not follow (a role
+/// assumed with credentials that are not another profile's keys, SSO, a credential
+/// process) is refused.
 pub(crate) fn refuse_other_profile_sources(
     env: &Env<'_>,
     profile: &HashMap<String, String>,

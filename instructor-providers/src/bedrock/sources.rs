@@ -6,8 +6,10 @@
 //! expire (one fetch at a time).
 //!
 //! The order, as the AWS SDKs use it: static keys (environment, then the profile),
-//! the profile's or the environment's web identity, the container endpoint, then
-//! instance metadata (unless `AWS_EC2_METADATA_DISABLED=true`).
+//! the environment's or the profile's web identity, a role the profile assumes with
+//! another profile's keys (`role_arn` + `source_profile`: STS `AssumeRole`, signed),
+//! the container endpoint, then instance metadata (unless
+//! `AWS_EC2_METADATA_DISABLED=true`).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -59,6 +61,16 @@ enum Source {
         /// STS's URL (`https://sts.<region>.amazonaws.com`).
         sts: String,
     },
+    /// A role assumed with another profile's keys (`role_arn` + `source_profile`).
+    AssumeRole {
+        role_arn: String,
+        session_name: String,
+        external_id: Option<String>,
+        duration_seconds: Option<String>,
+        source: AwsCredentials,
+        sts: String,
+        region: String,
+    },
     Container {
         url: String,
         authorization: Option<Authorization>,
@@ -82,6 +94,10 @@ impl fmt::Debug for CredentialSource {
             Source::Static(credentials) => credentials.fmt(f),
             Source::WebIdentity { role_arn, .. } => f
                 .debug_struct("WebIdentity")
+                .field("role_arn", role_arn)
+                .finish_non_exhaustive(),
+            Source::AssumeRole { role_arn, .. } => f
+                .debug_struct("AssumeRole")
                 .field("role_arn", role_arn)
                 .finish_non_exhaustive(),
             Source::Container { .. } => f.write_str("ContainerCredentials"),
@@ -130,15 +146,37 @@ impl CredentialSource {
                 .var("AWS_ROLE_SESSION_NAME")
                 .or_else(|| from_profile("role_session_name"))
                 .unwrap_or_else(|| format!("instructor-{}", unix_now()));
-            let sts = env
-                .var("AWS_ENDPOINT_URL_STS")
-                .or_else(|| env.var("AWS_ENDPOINT_URL"))
-                .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"));
             return Ok(Self::new(Source::WebIdentity {
                 role_arn,
                 session_name,
                 token_file: PathBuf::from(token_file),
-                sts: sts.trim_end_matches('/').to_owned(),
+                sts: sts_url(env, region),
+            }));
+        }
+        if let (Some(role_arn), Some(source_name)) =
+            (from_profile("role_arn"), from_profile("source_profile"))
+        {
+            let name = env.profile_name();
+            let source_profile = env.profile_named(&source_name)?;
+            if source_profile.contains_key("role_arn") {
+                return Err(Error::config(format!(
+                    "the AWS profile `{name}` assumes a role from `{source_name}`, which assumes one itself: only one step is followed; give `{source_name}` static keys"
+                )));
+            }
+            let source = super::auth::profile_keys(&source_profile).ok_or_else(|| {
+                Error::config(format!(
+                    "the AWS profile `{name}` assumes a role with the keys of `{source_name}`, which has no aws_access_key_id and aws_secret_access_key"
+                ))
+            })?;
+            return Ok(Self::new(Source::AssumeRole {
+                role_arn,
+                session_name: from_profile("role_session_name")
+                    .unwrap_or_else(|| format!("instructor-{}", unix_now())),
+                external_id: from_profile("external_id"),
+                duration_seconds: from_profile("duration_seconds"),
+                source,
+                sts: sts_url(env, region),
+                region: region.to_owned(),
             }));
         }
         super::auth::refuse_other_profile_sources(env, &profile)?;
@@ -222,35 +260,68 @@ impl Source {
                 sts,
             } => {
                 let token = read_secret_file(token_file, "web identity token")?;
-                let form = [
+                let form = encode_form(&[
                     ("Action", "AssumeRoleWithWebIdentity"),
                     ("Version", "2011-06-15"),
                     ("RoleArn", role_arn.as_str()),
                     ("RoleSessionName", session_name.as_str()),
                     ("WebIdentityToken", token.expose()),
-                ];
+                ]);
                 let xml = transport
                     .fetch_text(
                         reqwest::Method::POST,
                         &format!("{sts}/"),
                         &[],
-                        Some(&form),
+                        Some(form),
                         None,
                     )
                     .await
                     .map_err(|e| source_error("STS AssumeRoleWithWebIdentity", e))?;
-                let field = |name: &str| xml_text(&xml, name);
-                match (field("AccessKeyId"), field("SecretAccessKey")) {
-                    (Some(id), Some(secret)) => Ok(cached(
-                        id,
-                        secret,
-                        field("SessionToken"),
-                        field("Expiration").as_deref(),
-                    )),
-                    _ => Err(Error::config(
-                        "STS AssumeRoleWithWebIdentity answered without credentials".to_owned(),
-                    )),
+                sts_credentials(&xml, "STS AssumeRoleWithWebIdentity")
+            }
+            Self::AssumeRole {
+                role_arn,
+                session_name,
+                external_id,
+                duration_seconds,
+                source,
+                sts,
+                region,
+            } => {
+                let mut fields = vec![
+                    ("Action", "AssumeRole"),
+                    ("Version", "2011-06-15"),
+                    ("RoleArn", role_arn.as_str()),
+                    ("RoleSessionName", session_name.as_str()),
+                ];
+                if let Some(id) = external_id {
+                    fields.push(("ExternalId", id));
                 }
+                if let Some(seconds) = duration_seconds {
+                    fields.push(("DurationSeconds", seconds));
+                }
+                let form = encode_form(&fields);
+                let url = format!("{sts}/");
+                let signed = super::auth::sign_request(
+                    source,
+                    &super::auth::SigningInput {
+                        method: "POST",
+                        url: &url,
+                        headers: &[("content-type", FORM_TYPE)],
+                        body: form.as_bytes(),
+                        region,
+                        service: "sts",
+                        time: SystemTime::now(),
+                        content_sha256_header: false,
+                    },
+                )?;
+                let mut headers = vec![Header::new("content-type", FORM_TYPE)];
+                headers.extend(signed);
+                let xml = transport
+                    .fetch_text(reqwest::Method::POST, &url, &headers, Some(form), None)
+                    .await
+                    .map_err(|e| source_error("STS AssumeRole", e))?;
+                sts_credentials(&xml, "STS AssumeRole")
             }
             Self::Container { url, authorization } => {
                 let mut headers = Vec::new();
@@ -344,6 +415,41 @@ fn json_credentials(text: &str, from: &str) -> Result<Cached, Error> {
             secret,
             document.token,
             document.expiration.as_deref(),
+        )),
+        _ => Err(Error::config(format!(
+            "{from} answered without credentials"
+        ))),
+    }
+}
+
+/// The content type of STS's query API requests.
+pub(crate) const FORM_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+
+/// A URL-encoded form body.
+fn encode_form(fields: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
+
+/// STS's URL: `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else the regional one.
+fn sts_url(env: &Env<'_>, region: &str) -> String {
+    env.var("AWS_ENDPOINT_URL_STS")
+        .or_else(|| env.var("AWS_ENDPOINT_URL"))
+        .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"))
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// The credentials in an STS answer (`AssumeRole`, `AssumeRoleWithWebIdentity`).
+fn sts_credentials(xml: &str, from: &str) -> Result<Cached, Error> {
+    let field = |name: &str| xml_text(xml, name);
+    match (field("AccessKeyId"), field("SecretAccessKey")) {
+        (Some(id), Some(secret)) => Ok(cached(
+            id,
+            secret,
+            field("SessionToken"),
+            field("Expiration").as_deref(),
         )),
         _ => Err(Error::config(format!(
             "{from} answered without credentials"
@@ -671,6 +777,80 @@ mod tests {
         let credentials = source.current(&Transport::new()).await.unwrap();
         assert_eq!(credentials.access_key_id(), "ASIAIRSA");
         assert!(!format!("{credentials:?}").contains("irsa-secret"));
+    }
+
+    #[tokio::test]
+    async fn a_role_is_assumed_with_the_source_profiles_keys_signed_for_sts() {
+        let server = MockServer::start().await;
+        let xml = format!(
+            "<AssumeRoleResponse><AssumeRoleResult><Credentials>\
+             <AccessKeyId>ASIAROLE</AccessKeyId><SecretAccessKey>role-secret</SecretAccessKey>\
+             <SessionToken>role-token</SessionToken><Expiration>{}</Expiration>\
+             </Credentials></AssumeRoleResult></AssumeRoleResponse>",
+            rfc3339_in(3_600)
+        );
+        Mock::given(method("POST"))
+            .and(path("/"))
+            .and(body_string_contains("Action=AssumeRole&"))
+            .and(body_string_contains(
+                "RoleArn=arn%3Aaws%3Aiam%3A%3A2%3Arole%2Fbedrock",
+            ))
+            .and(body_string_contains("ExternalId=ext-1"))
+            .and(header("content-type", FORM_TYPE))
+            .respond_with(ResponseTemplate::new(200).set_body_string(xml))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let dir = std::env::temp_dir().join(format!("instructor-assume-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("config"),
+            "[profile app]\nrole_arn = arn:aws:iam::2:role/bedrock\nsource_profile = base\nexternal_id = ext-1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("credentials"),
+            "[base]\naws_access_key_id = AKIDSOURCE\naws_secret_access_key = source-secret\n",
+        )
+        .unwrap();
+        let mut vars = no_files("assume");
+        vars.insert("AWS_CONFIG_FILE", dir.join("config").display().to_string());
+        vars.insert(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("credentials").display().to_string(),
+        );
+        vars.insert("AWS_PROFILE", "app".to_owned());
+        vars.insert("AWS_ENDPOINT_URL_STS", server.uri());
+        let source = source(&vars);
+        assert!(format!("{source:?}").contains("AssumeRole"));
+        let credentials = source.current(&Transport::new()).await.unwrap();
+        assert_eq!(credentials.access_key_id(), "ASIAROLE");
+        let sent = &server.received_requests().await.unwrap()[0];
+        let authorization = sent.headers.get("authorization").unwrap().to_str().unwrap();
+        assert!(
+            authorization.contains("Credential=AKIDSOURCE/"),
+            "{authorization}"
+        );
+        assert!(
+            authorization.contains("/us-east-1/sts/aws4_request"),
+            "{authorization}"
+        );
+
+        // A source profile without keys, or one that assumes a role itself, is refused.
+        std::fs::write(
+            dir.join("credentials"),
+            "[base]\nrole_arn = arn:aws:iam::3:role/x\nsource_profile = other\n",
+        )
+        .unwrap();
+        let error = CredentialSource::from_env(&Env::map(&vars), "us-east-1").unwrap_err();
+        assert!(error.to_string().contains("only one step"), "{error}");
+        std::fs::write(dir.join("credentials"), "[base]\nregion = us-east-1\n").unwrap();
+        let error = CredentialSource::from_env(&Env::map(&vars), "us-east-1").unwrap_err();
+        assert!(
+            error.to_string().contains("has no aws_access_key_id"),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

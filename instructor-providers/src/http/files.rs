@@ -57,16 +57,17 @@ impl Transport {
     }
 
     /// One request whose answer is read as text (AWS's credential endpoints: a
-    /// metadata token, a role name, STS's XML), with a URL-encoded form when given,
-    /// and `timeout` instead of the transport's when given. Not retried: the
-    /// credential chain reports a source that does not answer at once.
+    /// metadata token, a role name, STS's XML), with a URL-encoded form body when
+    /// given (sent as it is, so a signature over it holds), and `timeout` instead of
+    /// the transport's when given. Not retried: the credential chain reports a
+    /// source that does not answer at once.
     #[cfg(feature = "bedrock")]
     pub(crate) async fn fetch_text(
         &self,
         method: reqwest::Method,
         url: &str,
         headers: &[Header],
-        form: Option<&[(&str, &str)]>,
+        form: Option<String>,
         timeout: Option<Duration>,
     ) -> Result<String, Error> {
         const MAX_TEXT_BYTES: usize = 256 * 1024;
@@ -78,7 +79,16 @@ impl Transport {
             .timeout(timeout.unwrap_or(self.timeout))
             .headers(map.clone());
         if let Some(form) = form {
-            builder = builder.form(form);
+            if !headers
+                .iter()
+                .any(|h| h.name().eq_ignore_ascii_case("content-type"))
+            {
+                builder = builder.header(
+                    reqwest::header::CONTENT_TYPE,
+                    crate::bedrock::FORM_CONTENT_TYPE,
+                );
+            }
+            builder = builder.body(form);
         }
         let answer = async {
             let response = self
