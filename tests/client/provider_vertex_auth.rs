@@ -160,6 +160,155 @@ async fn gcloud_user_credentials_trade_their_refresh_token() {
     }
 }
 
+const AUDIENCE: &str =
+    "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/providers/oidc";
+
+/// Google's STS at `/v1/token`: exchanges `subject` for `token`.
+async fn mount_sts(server: &MockServer, subject: &str, token: &str) {
+    Mock::given(method("POST"))
+        .and(path("/v1/token"))
+        .and(wiremock::matchers::body_string_contains(
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange",
+        ))
+        .and(wiremock::matchers::body_string_contains(format!(
+            "subject_token={subject}&"
+        )))
+        .and(wiremock::matchers::body_string_contains(
+            "audience=%2F%2Fiam.googleapis.com%2Fprojects%2F123",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": token, "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+            "token_type": "Bearer", "expires_in": 3600})))
+        .mount(server)
+        .await;
+}
+
+/// Workload identity federation from a token file: the file's token is exchanged at
+/// STS once, and the federated token calls Vertex.
+#[tokio::test]
+async fn a_federated_token_file_is_exchanged_at_sts() {
+    let dir = temp_dir("federation-file");
+    let token_file = dir.join("oidc-token");
+    std::fs::write(&token_file, "oidc-subject-1\n").unwrap();
+    let sts = MockServer::start().await;
+    mount_sts(&sts, "oidc-subject-1", "ya29.federated").await;
+    let file = json!({"type": "external_account", "audience": AUDIENCE,
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_url": format!("{}/v1/token", sts.uri()),
+        "credential_source": {"file": token_file.display().to_string()}});
+    let credentials = GoogleCredentials::from_json(&file.to_string()).unwrap();
+    assert_eq!(credentials.kind(), "external_account");
+    let api = MockServer::start().await;
+    mount_api(&api, "fed-project").await;
+    let provider = VertexAI::new(credentials)
+        .project("fed-project")
+        .base_url(api.uri())
+        .retry_policy(RetryPolicy::none());
+    let client = instructor::from_vertexai(provider).with_model(MODEL);
+    for _ in 0..2 {
+        let _: User = client.create(request()).await.unwrap();
+    }
+    assert_eq!(
+        sts.received_requests().await.unwrap().len(),
+        1,
+        "one exchange, cached"
+    );
+    for r in api.received_requests().await.unwrap() {
+        assert_eq!(
+            r.headers.get("authorization").unwrap(),
+            "Bearer ya29.federated"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// From a URL (Azure's managed identity answers JSON), then the service account
+/// named in the file impersonated with the federated token.
+#[tokio::test]
+async fn a_federated_token_from_a_url_impersonates_the_service_account() {
+    let idp = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/identity/token"))
+        .and(header("metadata", "True"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"access_token": "azure-subject-2"})),
+        )
+        .mount(&idp)
+        .await;
+    let google = MockServer::start().await;
+    mount_sts(&google, "azure-subject-2", "ya29.federated-2").await;
+    let impersonate =
+        "/v1/projects/-/serviceAccounts/bot@p.iam.gserviceaccount.com:generateAccessToken";
+    Mock::given(method("POST"))
+        .and(path(impersonate))
+        .and(header("authorization", "Bearer ya29.federated-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "accessToken": "ya29.impersonated", "expireTime": "2999-01-01T00:00:00Z"})))
+        .expect(1)
+        .mount(&google)
+        .await;
+    let file = json!({"type": "external_account", "audience": AUDIENCE,
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_url": format!("{}/v1/token", google.uri()),
+        "service_account_impersonation_url": format!("{}{impersonate}", google.uri()),
+        "credential_source": {"url": format!("{}/identity/token", idp.uri()),
+            "headers": {"Metadata": "True"},
+            "format": {"type": "json", "subject_token_field_name": "access_token"}}});
+    let credentials = GoogleCredentials::from_json(&file.to_string()).unwrap();
+    assert!(!format!("{credentials:?}").contains("azure-subject"));
+    let api = MockServer::start().await;
+    mount_api(&api, "fed-project").await;
+    let provider = VertexAI::new(credentials)
+        .project("fed-project")
+        .base_url(api.uri())
+        .retry_policy(RetryPolicy::none());
+    let _: User = instructor::from_vertexai(provider)
+        .with_model(MODEL)
+        .create(request())
+        .await
+        .unwrap();
+    let sent = &api.received_requests().await.unwrap()[0];
+    assert_eq!(
+        sent.headers.get("authorization").unwrap(),
+        "Bearer ya29.impersonated"
+    );
+}
+
+/// STS refusing the subject token (and echoing it) never shows it.
+#[tokio::test]
+async fn a_refused_subject_token_is_scrubbed_from_the_error() {
+    let dir = temp_dir("federation-refused");
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, "subject-token-that-is-secret").unwrap();
+    let sts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_grant",
+            "error_description": "bad token subject-token-that-is-secret"})))
+        .mount(&sts)
+        .await;
+    let file = json!({"type": "external_account", "audience": AUDIENCE,
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_url": format!("{}/v1/token", sts.uri()),
+        "credential_source": {"file": token_file.display().to_string()}});
+    let credentials = GoogleCredentials::from_json(&file.to_string()).unwrap();
+    let api = MockServer::start().await;
+    let provider = VertexAI::new(credentials)
+        .project("fed-project")
+        .base_url(api.uri())
+        .retry_policy(RetryPolicy::none());
+    let error = instructor::from_vertexai(provider)
+        .with_model(MODEL)
+        .create::<User>(request())
+        .await
+        .unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("subject-token-that-is-secret"), "{shown}");
+    assert!(api.received_requests().await.unwrap().is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[tokio::test]
 async fn an_echoed_refresh_token_is_scrubbed_from_the_error() {
     let server = MockServer::start().await;
@@ -250,10 +399,15 @@ async fn the_metadata_server_gives_the_token_and_the_project() {
 
 #[test]
 fn credential_files_that_cannot_be_used_say_why_without_secrets() {
-    let external = json!({"type": "external_account", "audience": "//iam.googleapis.com/x",
-        "credential_source": {"file": "/var/run/token"}});
-    let error = GoogleCredentials::from_json(&external.to_string()).unwrap_err();
-    assert!(error.to_string().contains("external_account"), "{error}");
+    let from_aws = json!({"type": "external_account", "audience": "//iam.googleapis.com/x",
+        "subject_token_type": "urn:ietf:params:aws:token-type:aws4_request",
+        "credential_source": {"environment_id": "aws1", "regional_cred_verification_url": "x"}});
+    let error = GoogleCredentials::from_json(&from_aws.to_string()).unwrap_err();
+    assert!(error.to_string().contains("from AWS"), "{error}");
+    let no_source = json!({"type": "external_account", "audience": "//iam.googleapis.com/x",
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt"});
+    let error = GoogleCredentials::from_json(&no_source.to_string()).unwrap_err();
+    assert!(error.to_string().contains("credential_source"), "{error}");
     let no_key = json!({"type": "service_account", "client_email": "a@b.c"});
     let error = GoogleCredentials::from_json(&no_key.to_string()).unwrap_err();
     assert!(error.to_string().contains("private_key"), "{error}");

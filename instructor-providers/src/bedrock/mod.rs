@@ -29,7 +29,6 @@ use crate::config::BaseUrl;
 use crate::http::{HttpRequest, Transport};
 use auth::{Env, Signer};
 use sources::CredentialSource;
-pub(crate) use sources::FORM_TYPE as FORM_CONTENT_TYPE;
 
 const MODES: &[Mode] = &[
     Mode::Tools,

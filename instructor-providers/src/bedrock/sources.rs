@@ -423,7 +423,7 @@ fn json_credentials(text: &str, from: &str) -> Result<Cached, Error> {
 }
 
 /// The content type of STS's query API requests.
-pub(crate) const FORM_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+const FORM_TYPE: &str = crate::http::files::FORM_CONTENT_TYPE;
 
 /// A URL-encoded form body.
 fn encode_form(fields: &[(&str, &str)]) -> String {

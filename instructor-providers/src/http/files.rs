@@ -24,6 +24,10 @@ const MIN_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 
 static NO_BODY: Value = Value::Null;
 
+/// The content type of a URL-encoded form (AWS STS's query API asks for the charset).
+#[cfg(any(feature = "bedrock", feature = "vertexai"))]
+pub(crate) const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+
 /// A file to upload in a multipart form.
 #[cfg(feature = "openai")]
 pub(crate) struct Upload<'a> {
@@ -61,7 +65,7 @@ impl Transport {
     /// given (sent as it is, so a signature over it holds), and `timeout` instead of
     /// the transport's when given. Not retried: the credential chain reports a
     /// source that does not answer at once.
-    #[cfg(feature = "bedrock")]
+    #[cfg(any(feature = "bedrock", feature = "vertexai"))]
     pub(crate) async fn fetch_text(
         &self,
         method: reqwest::Method,
@@ -83,10 +87,7 @@ impl Transport {
                 .iter()
                 .any(|h| h.name().eq_ignore_ascii_case("content-type"))
             {
-                builder = builder.header(
-                    reqwest::header::CONTENT_TYPE,
-                    crate::bedrock::FORM_CONTENT_TYPE,
-                );
+                builder = builder.header(reqwest::header::CONTENT_TYPE, FORM_CONTENT_TYPE);
             }
             builder = builder.body(form);
         }

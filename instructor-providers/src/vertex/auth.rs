@@ -3,8 +3,9 @@
 //! `application_default_credentials.json`, then the metadata server
 //! (`GCE_METADATA_HOST`, else `metadata.google.internal`). A service account signs a
 //! JWT-bearer assertion for its own `token_uri`; gcloud user credentials
-//! (`authorized_user`) trade their refresh token at theirs; the metadata server
-//! hands out its account's token.
+//! (`authorized_user`) trade their refresh token at theirs; workload identity
+//! federation (`external_account`) exchanges another system's token at Google's STS
+//! (see `external`); the metadata server hands out its account's token.
 //!
 //! Access tokens are cached in the credentials and shared by every clone of them
 //! (so by every clone of a client): a token is reused until [`REFRESH_MARGIN`]
@@ -22,6 +23,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
+use super::external::{ExternalAccount, ExternalFile};
 use super::jwt::{Claims, SigningKey};
 use crate::config::optional_env;
 use crate::http::{ApiKey, Transport};
@@ -64,10 +66,10 @@ struct Inner {
 }
 
 #[derive(Clone)]
-struct Cached {
-    token: ApiKey,
+pub(super) struct Cached {
+    pub(super) token: ApiKey,
     /// When to stop using it: [`REFRESH_MARGIN`] before it expires.
-    refresh_at: Option<Instant>,
+    pub(super) refresh_at: Option<Instant>,
 }
 
 enum Source {
@@ -80,6 +82,7 @@ enum Source {
         fallback: bool,
     },
     Fixed(ApiKey),
+    External(Box<ExternalAccount>),
 }
 
 struct ServiceAccount {
@@ -101,6 +104,8 @@ struct AuthorizedUser {
 /// The fields of a credentials file this module reads.
 #[derive(Deserialize)]
 struct CredentialsFile {
+    #[serde(flatten)]
+    external: ExternalFile,
     #[serde(rename = "type")]
     kind: Option<String>,
     project_id: Option<String>,
@@ -196,12 +201,16 @@ impl GoogleCredentials {
                     .unwrap_or_else(|| DEFAULT_TOKEN_URI.to_owned()),
                 quota_project_id: file.quota_project_id,
             }),
+            Some("external_account") => {
+                Source::External(Box::new(ExternalAccount::from_file(file.external)?))
+            }
             Some(other) => {
                 return Err(Error::config(format!(
                     "Google credentials of type `{other}` are not supported: use a \
                      service-account key, gcloud user credentials \
-                     (`gcloud auth application-default login`), the metadata server, \
-                     or a fixed access token"
+                     (`gcloud auth application-default login`), workload identity \
+                     federation (`external_account`), the metadata server, or a fixed \
+                     access token"
                 )));
             }
             None => return Err(missing("type")),
@@ -255,6 +264,7 @@ impl GoogleCredentials {
             Source::AuthorizedUser(_) => "authorized_user",
             Source::Metadata { .. } => "metadata_server",
             Source::Fixed(_) => "access_token",
+            Source::External(_) => "external_account",
         }
     }
 
@@ -336,6 +346,7 @@ impl Source {
                 let secrets = [user.client_secret.expose(), user.refresh_token.expose()];
                 token_error(answer, &user.token_uri, &secrets)?
             }
+            Self::External(account) => return account.fetch(transport).await,
             Self::Metadata { root, fallback } => {
                 let url = format!(
                     "{root}/computeMetadata/v1/instance/service-accounts/default/token?scopes={CLOUD_PLATFORM_SCOPE}"
@@ -352,7 +363,11 @@ impl Source {
 
 /// The token endpoint's answer, or its error with the sent secrets scrubbed and the
 /// endpoint named.
-fn token_error(answer: Result<Value, Error>, uri: &str, secrets: &[&str]) -> Result<Value, Error> {
+pub(super) fn token_error(
+    answer: Result<Value, Error>,
+    uri: &str,
+    secrets: &[&str],
+) -> Result<Value, Error> {
     answer.map_err(|error| match error {
         Error::Http(mut http) => {
             let mut message = format!("the Google token endpoint {uri} refused: {}", http.message);
@@ -383,7 +398,7 @@ fn metadata_error(error: Error, root: &str, fallback: bool) -> Error {
 }
 
 /// `{"access_token", "expires_in", "token_type"}` into a cached token.
-fn read_token(answer: &Value) -> Result<Cached, Error> {
+pub(super) fn read_token(answer: &Value) -> Result<Cached, Error> {
     let token = answer
         .get("access_token")
         .and_then(Value::as_str)
@@ -437,6 +452,11 @@ impl fmt::Debug for GoogleCredentials {
             }
             Source::Fixed(_) => {
                 out.field("token", &"<redacted>");
+            }
+            Source::External(account) => {
+                out.field("audience", &account.audience)
+                    .field("token_url", &account.token_url)
+                    .field("impersonation_url", &account.impersonation_url);
             }
         }
         out.finish_non_exhaustive()

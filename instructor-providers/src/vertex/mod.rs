@@ -15,6 +15,7 @@
 //! Cloud Storage or BigQuery, so this provider has no batch engine.
 
 mod auth;
+mod external;
 mod jwt;
 
 use std::sync::Arc;
