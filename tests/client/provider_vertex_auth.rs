@@ -160,6 +160,16 @@ async fn gcloud_user_credentials_trade_their_refresh_token() {
     }
 }
 
+/// A client for the project `fed-project` at `root` (the project is not in the
+/// federation's credentials).
+fn federated_client(root: &str, credentials: GoogleCredentials) -> Client {
+    let provider = VertexAI::new(credentials)
+        .project("fed-project")
+        .base_url(root)
+        .retry_policy(RetryPolicy::none());
+    instructor::from_vertexai(provider).with_model(MODEL)
+}
+
 const AUDIENCE: &str =
     "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/providers/oidc";
 
@@ -200,11 +210,7 @@ async fn a_federated_token_file_is_exchanged_at_sts() {
     assert_eq!(credentials.kind(), "external_account");
     let api = MockServer::start().await;
     mount_api(&api, "fed-project").await;
-    let provider = VertexAI::new(credentials)
-        .project("fed-project")
-        .base_url(api.uri())
-        .retry_policy(RetryPolicy::none());
-    let client = instructor::from_vertexai(provider).with_model(MODEL);
+    let client = federated_client(&api.uri(), credentials);
     for _ in 0..2 {
         let _: User = client.create(request()).await.unwrap();
     }
@@ -258,15 +264,8 @@ async fn a_federated_token_from_a_url_impersonates_the_service_account() {
     assert!(!format!("{credentials:?}").contains("azure-subject"));
     let api = MockServer::start().await;
     mount_api(&api, "fed-project").await;
-    let provider = VertexAI::new(credentials)
-        .project("fed-project")
-        .base_url(api.uri())
-        .retry_policy(RetryPolicy::none());
-    let _: User = instructor::from_vertexai(provider)
-        .with_model(MODEL)
-        .create(request())
-        .await
-        .unwrap();
+    let client = federated_client(&api.uri(), credentials);
+    let _: User = client.create(request()).await.unwrap();
     let sent = &api.received_requests().await.unwrap()[0];
     assert_eq!(
         sent.headers.get("authorization").unwrap(),
@@ -294,15 +293,8 @@ async fn a_refused_subject_token_is_scrubbed_from_the_error() {
         "credential_source": {"file": token_file.display().to_string()}});
     let credentials = GoogleCredentials::from_json(&file.to_string()).unwrap();
     let api = MockServer::start().await;
-    let provider = VertexAI::new(credentials)
-        .project("fed-project")
-        .base_url(api.uri())
-        .retry_policy(RetryPolicy::none());
-    let error = instructor::from_vertexai(provider)
-        .with_model(MODEL)
-        .create::<User>(request())
-        .await
-        .unwrap_err();
+    let client = federated_client(&api.uri(), credentials);
+    let error = client.create::<User>(request()).await.unwrap_err();
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains("subject-token-that-is-secret"), "{shown}");
     assert!(api.received_requests().await.unwrap().is_empty());

@@ -651,6 +651,37 @@ mod tests {
         CredentialSource::from_env(&Env::map(vars), "us-east-1").unwrap()
     }
 
+    /// Bedrock at `server`, with keys from the container endpoint at its `/creds`,
+    /// a Converse request for model `m1` and its body.
+    fn converse_call(
+        server: &MockServer,
+        tag: &str,
+    ) -> (
+        super::super::Bedrock,
+        instructor_core::provider::ProviderRequest,
+        serde_json::Value,
+    ) {
+        use instructor_core::provider::{Provider, ProviderRequest, ResponseSpec};
+        use instructor_core::schema::Schema;
+        use instructor_core::{Message, Mode};
+
+        let mut vars = no_files(tag);
+        vars.insert(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            format!("{}/creds", server.uri()),
+        );
+        let bedrock = super::super::Bedrock::with_source("us-east-1".to_owned(), source(&vars))
+            .endpoint(server.uri());
+        let spec = ResponseSpec {
+            name: "User".to_owned(),
+            description: String::new(),
+            schema: Schema::of_type("object"),
+        };
+        let request = ProviderRequest::new("m1", Mode::Tools, vec![Message::user("Ada")], spec);
+        let body = bedrock.build_body(&request).unwrap();
+        (bedrock, request, body)
+    }
+
     fn no_files(dir: &str) -> HashMap<&'static str, String> {
         let missing = std::env::temp_dir().join(format!("instructor-no-aws-{dir}"));
         HashMap::from([
@@ -896,9 +927,7 @@ mod tests {
 
     #[tokio::test]
     async fn bedrock_signs_each_call_with_the_fetched_credentials() {
-        use instructor_core::provider::{Provider, ProviderRequest, ResponseSpec};
-        use instructor_core::schema::Schema;
-        use instructor_core::{Message, Mode};
+        use instructor_core::provider::Provider;
 
         let server = MockServer::start().await;
         Mock::given(method("GET"))
@@ -921,20 +950,7 @@ mod tests {
             .expect(2)
             .mount(&server)
             .await;
-        let mut vars = no_files("signed");
-        vars.insert(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            format!("{}/creds", server.uri()),
-        );
-        let bedrock = super::super::Bedrock::with_source("us-east-1".to_owned(), source(&vars))
-            .endpoint(server.uri());
-        let spec = ResponseSpec {
-            name: "User".to_owned(),
-            description: String::new(),
-            schema: Schema::of_type("object"),
-        };
-        let request = ProviderRequest::new("m1", Mode::Tools, vec![Message::user("Ada")], spec);
-        let body = bedrock.build_body(&request).unwrap();
+        let (bedrock, request, body) = converse_call(&server, "signed");
         for _ in 0..2 {
             let completion = bedrock.send(&request, &body).await.unwrap();
             assert_eq!(completion.tool_calls.len(), 1);
@@ -958,9 +974,7 @@ mod tests {
 
     #[tokio::test]
     async fn keys_refused_as_expired_are_fetched_again_on_the_next_call() {
-        use instructor_core::provider::{Provider, ProviderRequest, ResponseSpec};
-        use instructor_core::schema::Schema;
-        use instructor_core::{Message, Mode};
+        use instructor_core::provider::Provider;
 
         let server = MockServer::start().await;
         Mock::given(method("GET"))
@@ -978,20 +992,7 @@ mod tests {
             )
             .mount(&server)
             .await;
-        let mut vars = no_files("expired");
-        vars.insert(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            format!("{}/creds", server.uri()),
-        );
-        let bedrock = super::super::Bedrock::with_source("us-east-1".to_owned(), source(&vars))
-            .endpoint(server.uri());
-        let spec = ResponseSpec {
-            name: "User".to_owned(),
-            description: String::new(),
-            schema: Schema::of_type("object"),
-        };
-        let request = ProviderRequest::new("m1", Mode::Tools, vec![Message::user("Ada")], spec);
-        let body = bedrock.build_body(&request).unwrap();
+        let (bedrock, request, body) = converse_call(&server, "expired");
         for _ in 0..2 {
             let error = bedrock.send(&request, &body).await.unwrap_err();
             assert_eq!(error.status(), Some(403));
