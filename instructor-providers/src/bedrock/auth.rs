@@ -160,6 +160,29 @@ impl<'a> Env<'a> {
         self.profile_named(&self.profile_name())
     }
 
+    /// The keys of the config file's `[sso-session NAME]` section (empty when there
+    /// is none).
+    pub(crate) fn sso_session(&self, name: &str) -> Result<HashMap<String, String>, Error> {
+        let Some(path) = self.path("AWS_CONFIG_FILE", "config") else {
+            return Ok(HashMap::new());
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(sso_session_section(&text, name)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HashMap::new()),
+            Err(e) => Err(Error::Config(ErrorDetail::with_source(
+                format!("cannot read the AWS config file {}", path.display()),
+                e,
+            ))),
+        }
+    }
+
+    /// The home directory (`HOME`, else `USERPROFILE`).
+    pub(crate) fn home(&self) -> Option<PathBuf> {
+        self.var("HOME")
+            .or_else(|| self.var("USERPROFILE"))
+            .map(PathBuf::from)
+    }
+
     /// The keys of the profile `name` (see [`Self::profile`]).
     pub(crate) fn profile_named(&self, name: &str) -> Result<HashMap<String, String>, Error> {
         let mut keys = HashMap::new();
@@ -218,9 +241,14 @@ pub(crate) fn credentials(env: &Env<'_>) -> Result<AwsCredentials, Error> {
         return Ok(credentials);
     }
     let profile = env.profile()?;
-    if let Some(how) = ["web_identity_token_file", "source_profile"]
-        .into_iter()
-        .find(|k| profile.contains_key(*k))
+    if let Some(how) = [
+        "web_identity_token_file",
+        "source_profile",
+        "sso_session",
+        "sso_start_url",
+    ]
+    .into_iter()
+    .find(|k| profile.contains_key(*k))
     {
         let name = env.profile_name();
         return Err(Error::config(format!(
@@ -297,8 +325,7 @@ pub(crate) fn profile_section(
     profile: &str,
     is_config: bool,
 ) -> HashMap<String, String> {
-    let wanted = |section: &str| {
-        let section = section.trim();
+    section_keys(text, |section| {
         if is_config {
             match section.strip_prefix("profile") {
                 Some(rest) if rest.starts_with(char::is_whitespace) => rest.trim() == profile,
@@ -307,7 +334,20 @@ pub(crate) fn profile_section(
         } else {
             section == profile
         }
-    };
+    })
+}
+
+/// The keys of the config file's `[sso-session NAME]` section.
+pub(crate) fn sso_session_section(text: &str, name: &str) -> HashMap<String, String> {
+    section_keys(text, |section| {
+        section
+            .strip_prefix("sso-session")
+            .is_some_and(|rest| rest.starts_with(char::is_whitespace) && rest.trim() == name)
+    })
+}
+
+/// The keys of the sections `wanted` accepts (given a section's trimmed name).
+fn section_keys(text: &str, wanted: impl Fn(&str) -> bool) -> HashMap<String, String> {
     let mut keys = HashMap::new();
     let mut inside = false;
     for line in text.lines() {
@@ -316,7 +356,7 @@ pub(crate) fn profile_section(
             continue;
         }
         if let Some(section) = trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-            inside = wanted(section);
+            inside = wanted(section.trim());
             continue;
         }
         if !inside || line.starts_with(char::is_whitespace) {
@@ -723,7 +763,7 @@ mod tests {
         vars.insert("AWS_PROFILE", "sso".to_owned());
         let error = credentials(&Env::map(&vars)).unwrap_err().to_string();
         assert!(
-            error.contains("sso_session") && error.contains("export-credentials"),
+            error.contains("sso_session") && error.contains("Bedrock::from_env"),
             "{error}"
         );
         vars.insert("AWS_PROFILE", "missing".to_owned());

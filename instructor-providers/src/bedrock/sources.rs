@@ -8,8 +8,8 @@
 //! The order, as the AWS SDKs use it: static keys (environment, then the profile),
 //! the environment's or the profile's web identity, a role the profile assumes with
 //! another profile's keys (`role_arn` + `source_profile`: STS `AssumeRole`, signed),
-//! the container endpoint, then instance metadata (unless
-//! `AWS_EC2_METADATA_DISABLED=true`).
+//! IAM Identity Center (SSO, with the token `aws sso login` cached), the container
+//! endpoint, then instance metadata (unless `AWS_EC2_METADATA_DISABLED=true`).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -75,6 +75,19 @@ enum Source {
         url: String,
         authorization: Option<Authorization>,
     },
+    /// IAM Identity Center (SSO): the role's keys from the SSO portal, with the
+    /// access token `aws sso login` cached.
+    Sso {
+        /// The token cache file: `~/.aws/sso/cache/<sha1 of the session name or
+        /// start URL>.json`.
+        token_file: PathBuf,
+        account_id: String,
+        role_name: String,
+        /// `https://portal.sso.<region>.amazonaws.com`.
+        portal: String,
+        /// For the error that says how to log in again.
+        profile: String,
+    },
     InstanceMetadata {
         /// `http://host[:port]`.
         root: String,
@@ -101,6 +114,15 @@ impl fmt::Debug for CredentialSource {
                 .field("role_arn", role_arn)
                 .finish_non_exhaustive(),
             Source::Container { .. } => f.write_str("ContainerCredentials"),
+            Source::Sso {
+                account_id,
+                role_name,
+                ..
+            } => f
+                .debug_struct("Sso")
+                .field("account_id", account_id)
+                .field("role_name", role_name)
+                .finish_non_exhaustive(),
             Source::InstanceMetadata { .. } => f.write_str("InstanceMetadata"),
         }
     }
@@ -178,6 +200,9 @@ impl CredentialSource {
                 sts: sts_url(env, region),
                 region: region.to_owned(),
             }));
+        }
+        if let Some(sso) = sso_source(env, &profile)? {
+            return Ok(Self::new(sso));
         }
         super::auth::refuse_other_profile_sources(env, &profile)?;
         let authorization = match (
@@ -341,6 +366,36 @@ impl Source {
                     .map_err(|e| source_error("the container credentials endpoint", e))?;
                 json_credentials(&text, "the container credentials endpoint")
             }
+            Self::Sso {
+                token_file,
+                account_id,
+                role_name,
+                portal,
+                profile,
+            } => {
+                let token = sso_token(token_file, profile)?;
+                let url = reqwest::Url::parse_with_params(
+                    &format!("{portal}/federation/credentials"),
+                    &[("account_id", account_id), ("role_name", role_name)],
+                )
+                .map_err(|e| {
+                    Error::Config(ErrorDetail::with_source(
+                        "the SSO portal URL is not valid",
+                        e,
+                    ))
+                })?;
+                let text = transport
+                    .fetch_text(
+                        reqwest::Method::GET,
+                        url.as_str(),
+                        &[Header::sensitive("x-amz-sso_bearer_token", token.expose())],
+                        None,
+                        None,
+                    )
+                    .await
+                    .map_err(|e| source_error("the AWS SSO portal", e))?;
+                sso_credentials(&text)
+            }
             Self::InstanceMetadata { root } => {
                 let token = transport
                     .fetch_text(
@@ -420,6 +475,116 @@ fn json_credentials(text: &str, from: &str) -> Result<Cached, Error> {
             "{from} answered without credentials"
         ))),
     }
+}
+
+/// The SSO source of a profile with `sso_account_id` and `sso_role_name`, and its
+/// session (`sso_session`, whose `[sso-session]` section has `sso_region` and
+/// `sso_start_url`) or the legacy `sso_start_url` and `sso_region` on the profile.
+fn sso_source(
+    env: &Env<'_>,
+    profile: &std::collections::HashMap<String, String>,
+) -> Result<Option<Source>, Error> {
+    let key = |k: &str| profile.get(k).filter(|v| !v.is_empty()).cloned();
+    let (Some(account_id), Some(role_name)) = (key("sso_account_id"), key("sso_role_name")) else {
+        return Ok(None);
+    };
+    let name = env.profile_name();
+    let (cache_key, region) = match key("sso_session") {
+        Some(session) => {
+            let section = env.sso_session(&session)?;
+            let region = section.get("sso_region").cloned().ok_or_else(|| {
+                Error::config(format!(
+                    "the AWS profile `{name}` names the SSO session `{session}`, which has no [sso-session {session}] section with sso_region in the config file"
+                ))
+            })?;
+            (session, region)
+        }
+        None => match (key("sso_start_url"), key("sso_region")) {
+            (Some(url), Some(region)) => (url, region),
+            _ => return Ok(None),
+        },
+    };
+    let home = env.home().ok_or_else(|| {
+        Error::config("no home directory (HOME) to find the AWS SSO token cache in".to_owned())
+    })?;
+    let digest = ring::digest::digest(
+        &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        cache_key.as_bytes(),
+    );
+    let file: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let portal = env
+        .var("AWS_ENDPOINT_URL_SSO")
+        .unwrap_or_else(|| format!("https://portal.sso.{region}.amazonaws.com"));
+    Ok(Some(Source::Sso {
+        token_file: home.join(".aws/sso/cache").join(format!("{file}.json")),
+        account_id,
+        role_name,
+        portal: portal.trim_end_matches('/').to_owned(),
+        profile: name,
+    }))
+}
+
+/// The access token `aws sso login` cached, while it is valid.
+fn sso_token(path: &PathBuf, profile: &str) -> Result<ApiKey, Error> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct TokenCache {
+        access_token: Option<String>,
+        expires_at: Option<String>,
+    }
+    let login = || {
+        Error::config(format!(
+            "the AWS SSO session of the profile `{profile}` has expired or was never started: run `aws sso login --profile {profile}`"
+        ))
+    };
+    let text = std::fs::read_to_string(path).map_err(|_| login())?;
+    let cache: TokenCache = serde_json::from_str(&text).map_err(|_| login())?;
+    let fresh = cache
+        .expires_at
+        .as_deref()
+        .and_then(parse_rfc3339)
+        .is_some_and(|expires| expires > unix_now() + 60);
+    match cache.access_token.filter(|t| !t.is_empty()) {
+        Some(token) if fresh => Ok(ApiKey::new(token)),
+        _ => Err(login()),
+    }
+}
+
+/// The SSO portal's `{"roleCredentials": {..., "expiration": <epoch ms>}}`.
+fn sso_credentials(text: &str) -> Result<Cached, Error> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Answer {
+        role_credentials: Option<RoleCredentials>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct RoleCredentials {
+        access_key_id: Option<String>,
+        secret_access_key: Option<String>,
+        session_token: Option<String>,
+        expiration: Option<u64>,
+    }
+    let answer: Answer = serde_json::from_str(text).map_err(|e| {
+        Error::Config(ErrorDetail::with_source(
+            "the AWS SSO portal answered with something other than role credentials",
+            e,
+        ))
+    })?;
+    let role = answer.role_credentials.ok_or_else(|| {
+        Error::config("the AWS SSO portal answered without role credentials".to_owned())
+    })?;
+    let (Some(id), Some(secret)) = (role.access_key_id, role.secret_access_key) else {
+        return Err(Error::config(
+            "the AWS SSO portal answered without keys".to_owned(),
+        ));
+    };
+    let mut fetched = cached(id, secret, role.session_token, None);
+    if let Some(expires_ms) = role.expiration {
+        let left = Duration::from_secs((expires_ms / 1000).saturating_sub(unix_now()));
+        fetched.refresh_at = Instant::now() + left.saturating_sub(REFRESH_MARGIN);
+    }
+    Ok(fetched)
 }
 
 /// The content type of STS's query API requests.
@@ -882,6 +1047,76 @@ mod tests {
             "{error}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A home with an AWS config file and, when `token` is given, the SSO token
+    /// cache entry under `key`'s SHA-1 (the names the AWS CLI writes).
+    fn sso_home(tag: &str, config: &str, sha1_of_key: &str, token: Option<(&str, u64)>) -> PathBuf {
+        let home =
+            std::env::temp_dir().join(format!("instructor-sso-{tag}-{}", std::process::id()));
+        let cache = home.join(".aws/sso/cache");
+        std::fs::create_dir_all(&cache).unwrap();
+        std::fs::write(home.join(".aws/config"), config).unwrap();
+        if let Some((token, expires_in)) = token {
+            let entry = serde_json::json!({"accessToken": token, "expiresAt": rfc3339_in(expires_in),
+                "region": "us-east-1", "startUrl": "https://corp.awsapps.com/start"});
+            std::fs::write(cache.join(format!("{sha1_of_key}.json")), entry.to_string()).unwrap();
+        }
+        home
+    }
+
+    #[tokio::test]
+    async fn an_sso_profile_gets_the_roles_keys_from_the_portal_with_the_cached_token() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/federation/credentials"))
+            .and(wiremock::matchers::query_param("account_id", "111122223333"))
+            .and(wiremock::matchers::query_param("role_name", "Bedrock"))
+            .and(header("x-amz-sso_bearer_token", "sso-access-token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "roleCredentials": {"accessKeyId": "ASIASSO", "secretAccessKey": "sso-secret",
+                    "sessionToken": "sso-session-token", "expiration": (unix_now() + 3_600) * 1000}})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        // sha1("my-sso") = 0ad374308c5a4e22f723adf10145eafad7c4031c
+        let home = sso_home(
+            "session",
+            "[profile dev]\nsso_session = my-sso\nsso_account_id = 111122223333\nsso_role_name = Bedrock\n\n[sso-session my-sso]\nsso_region = us-east-1\nsso_start_url = https://corp.awsapps.com/start\n",
+            "0ad374308c5a4e22f723adf10145eafad7c4031c",
+            Some(("sso-access-token", 3_600)),
+        );
+        let mut vars = no_files("sso");
+        vars.insert("HOME", home.display().to_string());
+        vars.insert("AWS_PROFILE", "dev".to_owned());
+        vars.insert("AWS_ENDPOINT_URL_SSO", server.uri());
+        let source = source(&vars);
+        assert!(format!("{source:?}").contains("111122223333"));
+        let credentials = source.current(&Transport::new()).await.unwrap();
+        assert_eq!(credentials.access_key_id(), "ASIASSO");
+        assert!(credentials.has_session_token());
+        source.current(&Transport::new()).await.unwrap();
+        std::fs::remove_dir_all(&home).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_legacy_sso_profile_with_an_expired_login_says_to_log_in_again() {
+        // sha1("https://corp.awsapps.com/start") = a51746d4aa793ae07b25e90c3a5db96fc7832bd7
+        let config = "[profile old]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 1\nsso_role_name = R\n";
+        let key = "a51746d4aa793ae07b25e90c3a5db96fc7832bd7";
+        for (tag, token) in [("expired", Some(("old-token", 0))), ("never", None)] {
+            let home = sso_home(tag, config, key, token);
+            let mut vars = no_files("sso-legacy");
+            vars.insert("HOME", home.display().to_string());
+            vars.insert("AWS_PROFILE", "old".to_owned());
+            vars.insert("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9".to_owned());
+            let error = source(&vars).current(&Transport::new()).await.unwrap_err();
+            assert!(
+                error.to_string().contains("aws sso login --profile old"),
+                "{tag}: {error}"
+            );
+            std::fs::remove_dir_all(&home).unwrap();
+        }
     }
 
     #[tokio::test]
