@@ -208,20 +208,17 @@ pub trait Instruct: Sized + 'static {
 /// What a partial value must offer: cloneable, printable, and (de)serializable from
 /// whatever part of the JSON has arrived. (Not `PartialEq`: a derived partial twin
 /// compares its fields through their JSON, so an enum used in a model needs no
-/// `PartialEq` of its own.)
+/// `PartialEq` of its own. Not `Send` either, as a bound: a partial is `Send` when
+/// its fields are, and `create_partial` asks for it where it streams one, so that a
+/// field type lacking `Instruct` is reported once, at the field, and not again by the
+/// `Instruct` impl's own checks.)
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot appear in a partial (streaming) value",
     note = "types used in response models must implement Clone, Debug, Serialize and Deserialize; for an enum, add `#[derive(Clone, Debug, Serialize, Deserialize)]`"
 )]
-pub trait PartialValue:
-    Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static
-{
-}
+pub trait PartialValue: Clone + Debug + Serialize + DeserializeOwned + 'static {}
 
-impl<T> PartialValue for T where
-    T: Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static
-{
-}
+impl<T> PartialValue for T where T: Clone + Debug + Serialize + DeserializeOwned + 'static {}
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Slot {

@@ -30,7 +30,11 @@ pub(crate) fn twin(
     // The impls (ours and serde's) are bounded by `FieldTy: Instruct`, spanned at the
     // field's type: a field type without `Instruct` is reported there, once (rustc
     // merges the identical reports), instead of once inside each impl's body.
-    let bounded = with_field_bounds(generics, &fields, p);
+    // The twin's impls carry no bound on the field types: a field type without
+    // `Instruct` fails the twin's definition and each impl body at the field's type
+    // (every field expression is spanned over it), all one report that rustc
+    // merges, and the `Instruct` impl's own checks of the twin still pass.
+    let bounded = generics.clone();
     let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
     let serde_crate = format!("{}::serde", full).replace(' ', "");
     let none_check = format!("{}::Option::is_none", full).replace(' ', "");
@@ -73,8 +77,21 @@ pub(crate) fn twin(
             #field_vis #member: #partial_field_ty,
         }
     });
-    let members: Vec<_> = fields.iter().map(|f| &f.member).collect();
     let names: Vec<String> = fields.iter().map(|f| f.member_name()).collect();
+    // `member: value`, the member too over the type (a field initializer is reported
+    // over its member and value).
+    let defaults = fields.iter().map(|f| {
+        let member = &f.member;
+        over_type(f.ty, quote!(#member: #p::Default::default()))
+    });
+    let clones = fields.iter().map(|f| {
+        let member = &f.member;
+        over_type(f.ty, quote!(#member: #p::Clone::clone(&self.#member)))
+    });
+    let shown = fields.iter().zip(&names).map(|(f, name)| {
+        let member = &f.member;
+        over_type(f.ty, quote!(__out.field(#name, &self.#member)))
+    });
     let derives = &cont.partial_derives;
     let extra_derives = (!derives.is_empty()).then(|| quote!(#[derive(#(#derives),*)]));
 
@@ -107,23 +124,23 @@ pub(crate) fn twin(
         #[automatically_derived]
         impl #impl_generics #p::Default for #ident #ty_generics #where_clause {
             fn default() -> Self {
-                Self { #(#members: #p::Default::default(),)* }
+                Self { #(#defaults,)* }
             }
         }
 
         #[automatically_derived]
         impl #impl_generics #p::Clone for #ident #ty_generics #where_clause {
             fn clone(&self) -> Self {
-                Self { #(#members: #p::Clone::clone(&self.#members),)* }
+                Self { #(#clones,)* }
             }
         }
 
         #[automatically_derived]
         impl #impl_generics #p::fmt::Debug for #ident #ty_generics #where_clause {
             fn fmt(&self, f: &mut #p::fmt::Formatter<'_>) -> #p::fmt::Result {
-                f.debug_struct(stringify!(#ident))
-                    #(.field(#names, &self.#members))*
-                    .finish()
+                let mut __out = f.debug_struct(stringify!(#ident));
+                #(#shown;)*
+                __out.finish()
             }
         }
 
@@ -153,15 +170,20 @@ fn twin_serde_impls(
     let writes = fields.iter().map(|f| {
         let member = &f.member;
         let wire = &f.wire_name;
-        quote!(#p::serialize_partial_field(&mut __st, #wire, &self.#member)?;)
+        let write = over_type(
+            f.ty,
+            quote!(#p::serialize_partial_field(&mut __st, #wire, &self.#member)?),
+        );
+        quote!(#write;)
     });
     let reads = fields.iter().map(|f| {
         let member = &f.member;
         let wire = &f.wire_name;
         let aliases = f.aliases.iter().map(|(a, _)| a);
-        quote!(#wire #(| #aliases)* => self.#member = #p::read_partial_field(__map)?,)
+        let read = over_type(f.ty, quote!(self.#member = #p::read_partial_field(__map)?));
+        quote!(#wire #(| #aliases)* => #read,)
     });
-    quote! {
+    let ser = quote! {
         #[automatically_derived]
         impl #impl_generics #p::serde::Serialize for #ident #ty_generics #where_clause {
             fn serialize<__S: #p::Serializer>(&self, __s: __S) -> #p::Result<__S::Ok, __S::Error> {
@@ -170,14 +192,24 @@ fn twin_serde_impls(
                 #p::SerializeStruct::end(__st)
             }
         }
-
+    };
+    // `deserialize` returns `Self`, which must be `Sized`: a struct is when its last
+    // field is. The return type is spanned over the last field's type, so a last
+    // field lacking `Instruct` is reported there too (merged), not at the derive.
+    let returned = quote!(#p::Result<Self, __D::Error>);
+    let returned = match fields.last() {
+        Some(last) => over_type(last.ty, returned),
+        None => returned,
+    };
+    let de = quote! {
         #[automatically_derived]
         impl<'de, #params> #p::serde::Deserialize<'de> for #ident #ty_generics #where_clause {
-            fn deserialize<__D: #p::serde::Deserializer<'de>>(__d: __D) -> #p::Result<Self, __D::Error> {
+            fn deserialize<__D: #p::serde::Deserializer<'de>>(__d: __D) -> #returned {
                 #p::deserialize_partial(__d)
             }
         }
-
+    };
+    let pf = quote! {
         #[automatically_derived]
         impl #impl_generics #p::PartialFields for #ident #ty_generics #where_clause {
             fn read_entry<'de, __A: #p::MapAccess<'de>>(
@@ -192,7 +224,8 @@ fn twin_serde_impls(
                 #p::Ok(())
             }
         }
-    }
+    };
+    quote!(#ser #de #pf)
 }
 
 /// A serde `bound` for a twin's field of type `ty` (`None` for the std types):
@@ -351,6 +384,13 @@ pub(super) fn plain_std(ty: &syn::Type) -> bool {
         }
         _ => false,
     }
+}
+
+/// `tokens` spanned at the field type `ty` (its first token): an error in the
+/// expression (the field type lacks `Instruct`) is reported at the type, like the
+/// twin's definition, and every such report is the same one, merged by rustc.
+fn over_type(ty: &syn::Type, tokens: TokenStream) -> TokenStream {
+    respan(&tokens, syn::spanned::Spanned::span(ty))
 }
 
 /// `partial.member` spanned from the field type's first token to its last, so the

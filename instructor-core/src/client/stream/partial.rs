@@ -90,10 +90,16 @@ impl Client {
     /// the last one: one per delta that changed something while the model writes;
     /// fewer when the answer arrives faster than the stream is read (one each time it
     /// grew by an eighth), so a slow reader never costs repeated work.
+    ///
+    /// The stream is `Send`, so `T::Partial` must be (every derived partial of a
+    /// `Send` model is; generic code says `where T::Partial: Send`).
     pub async fn create_partial<T: Instruct + DeserializeOwned + Send>(
         &self,
         request: crate::Request,
-    ) -> Result<PartialStream<T>> {
+    ) -> Result<PartialStream<T>>
+    where
+        T::Partial: Send,
+    {
         match self.route() {
             Some(route) => {
                 let open = |client: Client, request| async move {
@@ -109,7 +115,10 @@ impl Client {
     async fn partial_direct<T: Instruct + DeserializeOwned + Send>(
         &self,
         request: crate::Request,
-    ) -> Result<PartialStream<T>> {
+    ) -> Result<PartialStream<T>>
+    where
+        T::Partial: Send,
+    {
         let model = ResponseModel::<T>::for_request(&request)?;
         let name = model.spec().name.clone();
         let lenient = self.lenient_for(&request, &model.spec().schema);
