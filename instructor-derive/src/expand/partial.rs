@@ -27,13 +27,11 @@ pub(crate) fn twin(
     let vis = &cont.input.vis;
     let params = &generics.params;
     let struct_where = &generics.where_clause;
-    // The impls (ours and serde's) are bounded by `FieldTy: Instruct`, spanned at the
-    // field's type: a field type without `Instruct` is reported there, once (rustc
-    // merges the identical reports), instead of once inside each impl's body.
     // The twin's impls carry no bound on the field types: a field type without
     // `Instruct` fails the twin's definition and each impl body at the field's type
-    // (every field expression is spanned over it), all one report that rustc
-    // merges, and the `Instruct` impl's own checks of the twin still pass.
+    // (every field expression is spanned at it), all one report that rustc merges,
+    // and the `Instruct` impl's own checks of the twin still pass. (serde's derive,
+    // used only with a flattened field, keeps per-field bounds: `serde_bound`.)
     let bounded = generics.clone();
     let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
     let serde_crate = format!("{}::serde", full).replace(' ', "");
