@@ -33,7 +33,8 @@ pub use crate::partial::twin_serde::{
 };
 pub use crate::partial::typed::{ApplyOpen, apply_entry};
 pub use crate::partial::union::{
-    EnumTagging, PartialObject, PartialTuple, VariantInfo, partial_newtype, read_enum, unit_fits,
+    EnumTagging, PartialObject, PartialTuple, VariantInfo, partial_newtype, read_enum,
+    serialize_variant, unit_fits, variant_field,
 };
 pub use crate::schema::{Schema, SchemaGenerator};
 pub use crate::strict::{

@@ -209,3 +209,57 @@ pub fn unit_fits(value: &Value) -> Option<bool> {
         _ => None,
     }
 }
+
+/// Writes one variant of an enum's partial twin as serde's derive would for the
+/// enum's tagging: `payload` is the variant's payload as JSON (`None` for a unit
+/// variant), written bare when the variant (or the enum) is untagged.
+pub fn serialize_variant<S: serde::Serializer>(
+    serializer: S,
+    tagging: EnumTagging,
+    name: &'static str,
+    untagged: bool,
+    payload: Option<Value>,
+) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    use serde::ser::Error;
+    let tagging = if untagged {
+        EnumTagging::Untagged
+    } else {
+        tagging
+    };
+    let value = match (tagging, payload) {
+        (EnumTagging::Untagged, payload) => payload.unwrap_or(Value::Null),
+        (EnumTagging::External, None) => Value::String(name.to_owned()),
+        (EnumTagging::External, Some(payload)) => {
+            Value::Object(serde_json::Map::from_iter([(name.to_owned(), payload)]))
+        }
+        (EnumTagging::Internal(tag), payload) => {
+            let mut object = serde_json::Map::new();
+            object.insert(tag.to_owned(), Value::String(name.to_owned()));
+            match payload {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(fields)) => object.extend(fields),
+                Some(_) => {
+                    return Err(S::Error::custom(format!(
+                        "the internally tagged variant `{name}` holds something other than an object"
+                    )));
+                }
+            }
+            Value::Object(object)
+        }
+        (EnumTagging::Adjacent(tag, content), payload) => {
+            let mut object = serde_json::Map::new();
+            object.insert(tag.to_owned(), Value::String(name.to_owned()));
+            if let Some(payload) = payload {
+                object.insert(content.to_owned(), payload);
+            }
+            Value::Object(object)
+        }
+    };
+    value.serialize(serializer)
+}
+
+/// One field of a variant's payload as JSON, for [`serialize_variant`].
+pub fn variant_field<T: serde::Serialize, E: serde::ser::Error>(value: &T) -> Result<Value, E> {
+    serde_json::to_value(value).map_err(E::custom)
+}

@@ -247,28 +247,6 @@ fn field_bound(ty: &syn::Type, p: &TokenStream) -> TokenStream {
     around_type(ty, &quote!(for<'__instruct>), &quote!(: #p::Instruct))
 }
 
-/// `generics` plus `FieldTy: Instruct` for each field's type. (Only the twin's impls
-/// get these: on the `Instruct` impl itself, a recursive type would need itself to
-/// implement `Instruct` first, a cycle rustc rejects.)
-pub(crate) fn with_field_bounds(
-    generics: &Generics,
-    fields: &[&Field<'_>],
-    p: &TokenStream,
-) -> Generics {
-    let mut generics = generics.clone();
-    let mut seen = std::collections::BTreeSet::new();
-    let params = params_of(&generics);
-    let where_clause = generics.make_where_clause();
-    for field in fields {
-        let ty = field.ty;
-        if needs_bound(ty, params.clone()) && seen.insert(quote!(#ty).to_string()) {
-            let predicate = field_bound(ty, p);
-            where_clause.predicates.push(syn::parse_quote!(#predicate));
-        }
-    }
-    generics
-}
-
 /// The type parameters' names.
 fn params_of(generics: &Generics) -> Vec<String> {
     generics
@@ -387,7 +365,7 @@ pub(super) fn plain_std(ty: &syn::Type) -> bool {
 /// `tokens` spanned at the field type `ty` (its first token): an error in the
 /// expression (the field type lacks `Instruct`) is reported at the type, like the
 /// twin's definition, and every such report is the same one, merged by rustc.
-fn over_type(ty: &syn::Type, tokens: TokenStream) -> TokenStream {
+pub(super) fn over_type(ty: &syn::Type, tokens: TokenStream) -> TokenStream {
     respan(&tokens, syn::spanned::Spanned::span(ty))
 }
 

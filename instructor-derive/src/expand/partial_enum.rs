@@ -12,7 +12,7 @@ use quote::quote;
 use syn::Generics;
 
 use super::around_type;
-use super::partial::{serde_bound, with_field_bounds};
+use super::partial::over_type;
 use crate::model::{Container, Data, Field, Tagging, Variant, VariantStyle};
 
 impl Container<'_> {
@@ -35,9 +35,12 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         .iter()
         .flat_map(|v| v.fields.iter().filter(|f| !f.skipped))
         .collect();
-    // As for a struct twin: the impls are bounded by `FieldTy: Instruct` at the
-    // field's type, so a missing impl is reported there, once.
-    let bounded = with_field_bounds(generics, &all_fields, p);
+    // As for a struct twin: the impls carry no bound on the field types, and each
+    // per-field pattern and expression is spanned at the field's type, so a field
+    // type without `Instruct` is reported there, merged (and `Serialize` is written
+    // here, not derived, for the same reason).
+    let bounded = generics.clone();
+    let _ = &all_fields;
     let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
     let partial = |ty: &syn::Type| around_type(ty, &quote!(<), &quote!(as #p::Instruct>::Partial));
     let field = |ty: &syn::Type| {
@@ -49,15 +52,7 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
     };
     let field_read =
         |ty: &syn::Type| around_type(ty, &quote!(<), &quote!(as #p::Instruct>::PartialField));
-    let serde_crate = format!("{}::serde", p).replace(' ', "");
-    let none_check = format!("{}::Option::is_none", p).replace(' ', "");
     let untagged_enum = matches!(tagging, Tagging::Untagged);
-    let serde_tagging = match tagging {
-        Tagging::External => quote!(),
-        Tagging::Internal { tag } => quote!(, tag = #tag),
-        Tagging::Adjacent { tag, content } => quote!(, tag = #tag, content = #content),
-        Tagging::Untagged => quote!(, untagged),
-    };
     let read_tagging = match tagging {
         Tagging::External => quote!(#p::EnumTagging::External),
         Tagging::Internal { tag } => quote!(#p::EnumTagging::Internal(#tag)),
@@ -69,52 +64,29 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         "The partial twin of [`{original}`]: the variant the JSON so far can still be, with its payload as received so far, or the raw JSON while no variant can be told."
     );
 
-    // serde's `Serialize` carries the field bounds too (as for a struct twin).
-    let bound_attr = |f: &Field<'_>| {
-        serde_bound(f.ty, generics, p).map(|b| quote!(#[serde(bound(serialize = #b))]))
-    };
     let defs = variants.iter().map(|v| {
         let vident = &v.ident;
-        let name = &v.wire_name;
-        let untagged = (v.untagged && !untagged_enum).then(|| quote!(untagged,));
         let fields = v.fields.iter().filter(|f| !f.skipped);
         let body = match v.style {
             VariantStyle::Unit => quote!(),
             VariantStyle::Newtype => {
-                let ty = fields.map(|f| {
-                    let bound = bound_attr(f);
-                    let ty = partial(f.ty);
-                    quote!(#bound #ty)
-                });
+                let ty = fields.map(|f| partial(f.ty));
                 quote!((#(#ty),*))
             }
             VariantStyle::Tuple => {
-                let ty = fields.map(|f| {
-                    let bound = bound_attr(f);
-                    let ty = field(f.ty);
-                    quote!(#bound #ty)
-                });
+                let ty = fields.map(|f| field(f.ty));
                 quote!((#(#ty),*))
             }
             VariantStyle::Struct => {
                 let defs = fields.map(|f| {
                     let member = &f.member;
                     let ty = field(f.ty);
-                    let wire = &f.wire_name;
-                    let bound = bound_attr(f);
-                    quote! {
-                        #bound
-                        #[serde(rename = #wire, skip_serializing_if = #none_check)]
-                        #member: #ty,
-                    }
+                    quote!(#member: #ty,)
                 });
                 quote!({ #(#defs)* })
             }
         };
-        quote! {
-            #[serde(#untagged rename = #name)]
-            #vident #body,
-        }
+        quote!(#vident #body,)
     });
 
     let infos = variants.iter().map(|v| {
@@ -169,17 +141,14 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
     let derives = &cont.partial_derives;
     let extra_derives = (!derives.is_empty()).then(|| quote!(#[derive(#(#derives),*)]));
     let struct_where = &generics.where_clause;
-    let undecided_attr = (!untagged_enum).then(|| quote!(#[serde(untagged)]));
+    let serialize = serialize_impl(ident, &variants, p, &bounded, &read_tagging);
 
     quote! {
         #[doc = #doc]
-        #[derive(#p::serde::Serialize)]
         #extra_derives
-        #[serde(crate = #serde_crate, bound(serialize = "") #serde_tagging)]
         #vis enum #ident <#params> #struct_where {
             #(#defs)*
             /// Data arrived but no variant can be told from it yet: the JSON so far.
-            #undecided_attr
             Undecided(#p::Value),
         }
 
@@ -191,6 +160,8 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         }
 
         #clone_debug
+
+        #serialize
 
         #[automatically_derived]
         impl #impl_generics #p::PartialEq for #ident #ty_generics #where_clause {
@@ -233,8 +204,11 @@ fn clone_debug_impls(
         let vident = &v.ident;
         let name = vident.to_string();
         let fields: Vec<&Field<'_>> = v.fields.iter().filter(|f| !f.skipped).collect();
-        let binds: Vec<syn::Ident> = (0..fields.len())
-            .map(|i| quote::format_ident!("__f{}", i))
+        let (pattern, binds) = variant_pattern(v, &fields);
+        let cloned: Vec<TokenStream> = fields
+            .iter()
+            .zip(&binds)
+            .map(|(f, bind)| over_type(f.ty, quote!(#p::Clone::clone(#bind))))
             .collect();
         match v.style {
             VariantStyle::Unit => {
@@ -242,21 +216,35 @@ fn clone_debug_impls(
                 debugs.push(quote!(Self::#vident => f.write_str(#name),));
             }
             VariantStyle::Newtype | VariantStyle::Tuple => {
-                clones.push(quote! {
-                    Self::#vident(#(#binds),*) => Self::#vident(#(#p::Clone::clone(#binds)),*),
-                });
+                let shown = fields
+                    .iter()
+                    .zip(&binds)
+                    .map(|(f, bind)| over_type(f.ty, quote!(__out.field(#bind))));
+                clones.push(quote!(#pattern => Self::#vident(#(#cloned),*),));
                 debugs.push(quote! {
-                    Self::#vident(#(#binds),*) => f.debug_tuple(#name)#(.field(#binds))*.finish(),
+                    #pattern => {
+                        let mut __out = f.debug_tuple(#name);
+                        #(#shown;)*
+                        __out.finish()
+                    }
                 });
             }
             VariantStyle::Struct => {
-                let members: Vec<_> = fields.iter().map(|f| &f.member).collect();
-                let names: Vec<String> = fields.iter().map(|f| f.member_name()).collect();
-                clones.push(quote! {
-                    Self::#vident { #(#members: #binds),* } => Self::#vident { #(#members: #p::Clone::clone(#binds)),* },
+                let values = fields.iter().zip(&cloned).map(|(f, value)| {
+                    let member = &f.member;
+                    over_type(f.ty, quote!(#member: #value))
                 });
+                let shown = fields.iter().zip(&binds).map(|(f, bind)| {
+                    let name = f.member_name();
+                    over_type(f.ty, quote!(__out.field(#name, #bind)))
+                });
+                clones.push(quote!(#pattern => Self::#vident { #(#values),* },));
                 debugs.push(quote! {
-                    Self::#vident { #(#members: #binds),* } => f.debug_struct(#name)#(.field(#names, #binds))*.finish(),
+                    #pattern => {
+                        let mut __out = f.debug_struct(#name);
+                        #(#shown;)*
+                        __out.finish()
+                    }
                 });
             }
         }
@@ -278,6 +266,92 @@ fn clone_debug_impls(
                 match self {
                     #(#debugs)*
                     Self::Undecided(__v) => f.debug_tuple("Undecided").field(__v).finish(),
+                }
+            }
+        }
+    }
+}
+
+/// A pattern matching variant `v` of the twin, binding its fields to `__f0`, `__f1`..
+/// (each binding spanned at its field's type), and those bindings.
+fn variant_pattern(v: &Variant<'_>, fields: &[&Field<'_>]) -> (TokenStream, Vec<TokenStream>) {
+    let vident = &v.ident;
+    let binds: Vec<TokenStream> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let bind = quote::format_ident!("__f{}", i);
+            over_type(f.ty, quote!(#bind))
+        })
+        .collect();
+    let pattern = match v.style {
+        VariantStyle::Unit => quote!(Self::#vident),
+        VariantStyle::Newtype | VariantStyle::Tuple => quote!(Self::#vident(#(#binds),*)),
+        VariantStyle::Struct => {
+            let fields = fields.iter().zip(&binds).map(|(f, bind)| {
+                let member = &f.member;
+                over_type(f.ty, quote!(#member: #bind))
+            });
+            quote!(Self::#vident { #(#fields),* })
+        }
+    };
+    (pattern, binds)
+}
+
+/// `Serialize` for the twin, as serde's derive writes the enum (its tagging, each
+/// variant's wire name and `untagged`, absent struct fields skipped), the payload
+/// built as JSON; `Undecided` as the JSON it holds.
+fn serialize_impl(
+    ident: &syn::Ident,
+    variants: &[&Variant<'_>],
+    p: &TokenStream,
+    bounded: &Generics,
+    tagging: &TokenStream,
+) -> TokenStream {
+    let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
+    let arms = variants.iter().map(|v| {
+        let fields: Vec<&Field<'_>> = v.fields.iter().filter(|f| !f.skipped).collect();
+        let (pattern, binds) = variant_pattern(v, &fields);
+        let name = &v.wire_name;
+        let untagged = v.untagged;
+        let field_json = |f: &Field<'_>, value: &TokenStream| {
+            over_type(f.ty, quote!(#p::variant_field::<_, __S::Error>(#value)?))
+        };
+        let payload = match v.style {
+            VariantStyle::Unit => quote!(#p::None),
+            VariantStyle::Newtype => {
+                let value = fields.iter().zip(&binds).map(|(f, b)| field_json(f, b));
+                quote!(#p::Some(#(#value)*))
+            }
+            VariantStyle::Tuple => {
+                let values = fields.iter().zip(&binds).map(|(f, b)| field_json(f, b));
+                quote!(#p::Some(#p::Value::Array(#p::vec![#(#values),*])))
+            }
+            VariantStyle::Struct => {
+                let inserts = fields.iter().zip(&binds).map(|(f, b)| {
+                    let wire = &f.wire_name;
+                    let json = field_json(f, &quote!(__v));
+                    over_type(
+                        f.ty,
+                        quote!(if let #p::Some(__v) = #b { __m.insert(#wire.to_owned(), #json); }),
+                    )
+                });
+                quote! {{
+                    let mut __m = #p::serde_json::Map::new();
+                    #(#inserts)*
+                    #p::Some(#p::Value::Object(__m))
+                }}
+            }
+        };
+        quote!(#pattern => #p::serialize_variant(__s, #tagging, #name, #untagged, #payload),)
+    });
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #p::serde::Serialize for #ident #ty_generics #where_clause {
+            fn serialize<__S: #p::Serializer>(&self, __s: __S) -> #p::Result<__S::Ok, __S::Error> {
+                match self {
+                    #(#arms)*
+                    Self::Undecided(__v) => #p::serde::Serialize::serialize(__v, __s),
                 }
             }
         }
