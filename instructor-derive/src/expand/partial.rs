@@ -32,8 +32,7 @@ pub(crate) fn twin(
     // (every field expression is spanned at it), all one report that rustc merges,
     // and the `Instruct` impl's own checks of the twin still pass. (serde's derive,
     // used only with a flattened field, keeps per-field bounds: `serde_bound`.)
-    let bounded = generics.clone();
-    let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let serde_crate = format!("{}::serde", full).replace(' ', "");
     let none_check = format!("{}::Option::is_none", full).replace(' ', "");
     let lenient = format!("{}::partial_field", full).replace(' ', "");
@@ -96,7 +95,7 @@ pub(crate) fn twin(
     let (serde_derive, serde_impls) = if own_serde {
         (
             TokenStream::new(),
-            twin_serde_impls(cont, &fields, p, &bounded),
+            twin_serde_impls(cont, &fields, p, generics),
         )
     } else {
         (
@@ -158,12 +157,12 @@ fn twin_serde_impls(
     cont: &Container<'_>,
     fields: &[&Field<'_>],
     p: &TokenStream,
-    bounded: &Generics,
+    generics: &Generics,
 ) -> TokenStream {
     let ident = &cont.partial_ident;
     let name = ident.to_string();
-    let params = &bounded.params;
-    let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
+    let params = &generics.params;
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let count = fields.len();
     let writes = fields.iter().map(|f| {
         let member = &f.member;

@@ -31,17 +31,11 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
     let ident = &cont.partial_ident;
     let vis = &cont.input.vis;
     let params = &generics.params;
-    let all_fields: Vec<&Field<'_>> = variants
-        .iter()
-        .flat_map(|v| v.fields.iter().filter(|f| !f.skipped))
-        .collect();
     // As for a struct twin: the impls carry no bound on the field types, and each
     // per-field pattern and expression is spanned at the field's type, so a field
     // type without `Instruct` is reported there, merged (and `Serialize` is written
     // here, not derived, for the same reason).
-    let bounded = generics.clone();
-    let _ = &all_fields;
-    let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let partial = |ty: &syn::Type| around_type(ty, &quote!(<), &quote!(as #p::Instruct>::Partial));
     let field = |ty: &syn::Type| {
         around_type(
@@ -137,11 +131,11 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
         quote!(#i => #read,)
     });
 
-    let clone_debug = clone_debug_impls(ident, &variants, p, &bounded);
+    let clone_debug = clone_debug_impls(ident, &variants, p, generics);
     let derives = &cont.partial_derives;
     let extra_derives = (!derives.is_empty()).then(|| quote!(#[derive(#(#derives),*)]));
     let struct_where = &generics.where_clause;
-    let serialize = serialize_impl(ident, &variants, p, &bounded, &read_tagging);
+    let serialize = serialize_impl(ident, &variants, p, generics, &read_tagging);
 
     quote! {
         #[doc = #doc]
@@ -189,15 +183,16 @@ pub(crate) fn twin(cont: &Container<'_>, p: &TokenStream, generics: &Generics) -
     }
 }
 
-/// `Clone` and `Debug` for the twin, bounded like its other impls (derived ones
-/// would report a field type without `Instruct` once more each).
+/// `Clone` and `Debug` for the twin, each field's pattern and value spanned at its
+/// type like the other impls (derived ones would report a field type without
+/// `Instruct` once more each, at the derive).
 fn clone_debug_impls(
     ident: &syn::Ident,
     variants: &[&Variant<'_>],
     p: &TokenStream,
-    bounded: &Generics,
+    generics: &Generics,
 ) -> TokenStream {
-    let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let mut clones = Vec::new();
     let mut debugs = Vec::new();
     for v in variants {
@@ -305,10 +300,10 @@ fn serialize_impl(
     ident: &syn::Ident,
     variants: &[&Variant<'_>],
     p: &TokenStream,
-    bounded: &Generics,
+    generics: &Generics,
     tagging: &TokenStream,
 ) -> TokenStream {
-    let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let arms = variants.iter().map(|v| {
         let fields: Vec<&Field<'_>> = v.fields.iter().filter(|f| !f.skipped).collect();
         let (pattern, binds) = variant_pattern(v, &fields);

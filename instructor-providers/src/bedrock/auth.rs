@@ -139,13 +139,12 @@ impl<'a> Env<'a> {
 
     /// A file path from `variable`, else `~/.aws/<default>` (a leading `~` expanded).
     fn path(&self, variable: &str, default: &str) -> Option<PathBuf> {
-        let home = || self.var("HOME").or_else(|| self.var("USERPROFILE"));
         match self.var(variable) {
             Some(path) => match path.strip_prefix("~/") {
-                Some(rest) => home().map(|h| PathBuf::from(h).join(rest)),
+                Some(rest) => self.home().map(|h| h.join(rest)),
                 None => Some(PathBuf::from(path)),
             },
-            None => home().map(|h| PathBuf::from(h).join(".aws").join(default)),
+            None => self.home().map(|h| h.join(".aws").join(default)),
         }
     }
 
